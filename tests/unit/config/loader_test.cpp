@@ -1,0 +1,173 @@
+#include "config/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace batchgate::config {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const char* kGood = R"(
+model_list:
+  - model_name: claude-batch
+    litellm_params:
+      model: bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0
+      aws_region_name: us-east-1
+      s3_bucket_name: my-bucket/batch/in
+      s3_encryption_key_id: arn:aws:kms:us-east-1:123456789012:key/abc
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/BedrockBatchRole
+      aws_access_key_id: os.environ/MY_AKID
+      aws_secret_access_key: os.environ/MY_SECRET
+      s3_endpoint_url: http://127.0.0.1:5000
+      max_tokens: 1024
+    model_info:
+      mode: batch
+      input_cost_per_token: 0.000001
+      output_cost_per_token: 0.000005
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+      api_key: os.environ/OPENAI_API_KEY
+general_settings:
+  master_key: sk-master-1234
+  database_path: /tmp/x.db
+litellm_settings:
+  drop_params: true
+  success_callback: ["langfuse"]
+batchgate_settings:
+  port: 8080
+  poll_interval_min: 2s
+)";
+
+TEST(ConfigLoader, LoadsALiteLLMConfigAndResolvesEnvironment) {
+  auto result = load_from_string(kGood, env_of({{"MY_AKID", "AKID"}, {"MY_SECRET", "SECRET"}}));
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().to_string();
+  ASSERT_TRUE(result.settings);
+  const Settings& s = *result.settings;
+  ASSERT_EQ(s.models.size(), 1u);  // the openai/ entry is ignored with a warning
+  const Model& m = s.models[0];
+  EXPECT_EQ(m.model_name, "claude-batch");
+  EXPECT_EQ(m.bedrock_model_id, "us.anthropic.claude-3-5-haiku-20241022-v1:0");
+  EXPECT_TRUE(m.is_batch());
+  EXPECT_EQ(m.s3_bucket, "my-bucket");
+  EXPECT_EQ(m.s3_prefix, "batch/in");
+  EXPECT_EQ(m.s3_output_bucket, "my-bucket");
+  EXPECT_EQ(m.s3_region_name, "us-east-1");
+  EXPECT_EQ(m.auth.access_key_id, "AKID");
+  EXPECT_EQ(m.auth.secret_access_key, "SECRET");
+  EXPECT_EQ(m.max_tokens, 1024);
+  EXPECT_TRUE(m.drop_params);
+  EXPECT_DOUBLE_EQ(m.pricing.input_cost_per_token_batches, 0.0000005);  // half of on-demand by default
+  EXPECT_DOUBLE_EQ(m.pricing.output_cost_per_token_batches, 0.0000025);
+  EXPECT_EQ(s.general.master_key, "sk-master-1234");
+  EXPECT_EQ(s.general.database_path, "/tmp/x.db");
+  EXPECT_EQ(s.server.port, 8080);
+  EXPECT_EQ(s.server.poll_interval_min.count(), 2);
+
+  std::vector<std::string> warned;
+  for (const auto& w : result.warnings) warned.push_back(w.path);
+  EXPECT_NE(std::find(warned.begin(), warned.end(), "model_list[1].litellm_params.model"), warned.end());
+  EXPECT_NE(std::find(warned.begin(), warned.end(), "litellm_settings.success_callback"), warned.end());
+}
+
+TEST(ConfigLoader, ReportsEveryErrorWithItsPath) {
+  const char* bad = R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_region_name: us-east-1
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/R
+    model_info: {mode: batch}
+  - model_name: b
+    litellm_params:
+      model: bedrock/amazon.nova-lite-v1:0
+      aws_region_name: us-east-1
+      s3_bucket_name: ok-bucket
+      aws_batch_role_arn: not-an-arn
+    model_info: {mode: batch}
+  - model_name: c
+    litellm_params:
+      model: bedrock/meta.llama3-1-70b-instruct-v1:0
+      aws_region_name: us-east-1
+      s3_bucket_name: ok-bucket
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/R
+      aws_secret_access_key: os.environ/MISSING_SECRET
+      aws_access_key_id: AKID
+    model_info: {mode: batch}
+general_settings:
+  master_key: sk-master-1234
+)";
+  auto result = load_from_string(bad, env_of({}));
+  EXPECT_FALSE(result.settings);
+  std::vector<std::string> lines;
+  for (const auto& e : result.errors) lines.push_back(e.to_string());
+  ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], "model_list[0].litellm_params.s3_bucket_name: required for mode: batch");
+  EXPECT_NE(lines[1].find("model_list[1].litellm_params.aws_batch_role_arn: 'not-an-arn' is not an IAM role ARN"),
+            std::string::npos);
+  EXPECT_EQ(lines[2],
+            "model_list[2].litellm_params.aws_secret_access_key: environment variable MISSING_SECRET is not set "
+            "(referenced as os.environ/MISSING_SECRET)");
+}
+
+TEST(ConfigLoader, AppliesLiteLLMEnvironmentFallbacks) {
+  const char* yaml = R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      s3_bucket_name: bucket-a
+    model_info: {mode: batch}
+general_settings: {master_key: sk-12345678}
+)";
+  auto result = load_from_string(yaml, env_of({{"AWS_REGION", "eu-west-1"},
+                                               {"AWS_BATCH_ROLE_ARN", "arn:aws:iam::123456789012:role/R"},
+                                               {"AWS_S3_ENCRYPTION_KEY_ID", "alias/batch"}}));
+  ASSERT_TRUE(result.settings) << result.errors.front().to_string();
+  const Model& m = result.settings->models.at(0);
+  EXPECT_EQ(m.aws_region_name, "eu-west-1");
+  EXPECT_EQ(m.aws_batch_role_arn, "arn:aws:iam::123456789012:role/R");
+  EXPECT_EQ(m.s3_encryption_key_id, "alias/batch");
+}
+
+TEST(ConfigLoader, RejectsBadValuesAndMissingMasterKey) {
+  const char* yaml = R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      s3_bucket_name: Bad_Bucket
+      aws_region_name: us-east-1
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/R
+      max_tokens: lots
+    model_info: {mode: batch}
+batchgate_settings:
+  port: 70000
+  read_timeout: soon
+)";
+  auto result = load_from_string(yaml, env_of({}));
+  std::vector<std::string> paths;
+  for (const auto& e : result.errors) paths.push_back(e.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"model_list[0].litellm_params.s3_bucket_name",
+                                             "model_list[0].litellm_params.max_tokens",
+                                             "general_settings.master_key", "batchgate_settings.port",
+                                             "batchgate_settings.read_timeout"}));
+}
+
+TEST(ConfigLoader, InvalidYamlIsOneClearError) {
+  auto result = load_from_string("model_list: [\n", env_of({}));
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].message.find("not valid YAML"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace batchgate::config
