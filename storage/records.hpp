@@ -1,0 +1,106 @@
+#pragma once
+// Rows of the store, as plain values. Times are unix seconds.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace batchgate::storage {
+
+struct KeyRecord {
+  std::int64_t id = 0;
+  std::string token_hash;  // SHA-256 hex of the key; the key itself is never stored
+  std::string key_name;    // masked form for display, e.g. "sk-...k3Xq"
+  std::string key_alias;
+  std::vector<std::string> models;  // empty = every configured model
+  std::optional<double> max_budget;
+  double spend = 0;
+  std::string user_id;
+  std::string team_id;
+  std::string metadata_json = "{}";
+  bool blocked = false;
+  std::optional<std::int64_t> expires_at;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+struct FileRecord {
+  std::string id;  // "file-…"
+  std::optional<std::int64_t> owner_key_id;  // nullopt: created with the master key
+  std::string purpose;
+  std::string filename;
+  std::int64_t bytes = 0;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> expires_at;
+  std::string status = "processed";
+  std::string model;     // batch input files: the model_name every line uses
+  std::string endpoint;  // batch input files: the url every line uses
+  std::int64_t line_count = 0;
+  std::int64_t record_count = 0;  // Bedrock records (embeddings lists expand)
+  std::string content_s3_uri;     // the file as uploaded (or the generated output)
+  std::string bedrock_s3_uri;     // translated Bedrock JSONL, batch input files only
+  std::int64_t bedrock_bytes = 0;
+  std::string batch_id;           // output/error files: the batch that produced them
+};
+
+// custom_id ↔ Bedrock recordId for one input file, kept because custom_ids are not valid recordIds.
+struct RecordMapping {
+  std::string record_id;
+  std::string custom_id;
+  std::int64_t line = 0;    // 1-based line of the input file
+  std::int64_t part = 0;    // index within an expanded request (embedding list inputs)
+  std::int64_t parts = 1;
+};
+
+struct BatchRecord {
+  std::string id;  // "batch_…"
+  std::optional<std::int64_t> owner_key_id;
+  std::string input_file_id;
+  std::string endpoint;
+  std::string model;
+  std::string completion_window = "24h";
+  std::string status = "validating";
+  std::string output_file_id;
+  std::string error_file_id;
+  std::string errors_json;  // "" or an OpenAI errors list
+  std::string metadata_json;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> in_progress_at, expires_at, finalizing_at, completed_at, failed_at, expired_at,
+      cancelling_at, cancelled_at;
+  std::int64_t total = 0, completed = 0, failed = 0;
+  std::int64_t input_tokens = 0, output_tokens = 0;
+  double spend = 0;
+  std::int64_t version = 0;  // compare-and-set guard for state transitions
+};
+
+struct JobRecord {
+  std::int64_t id = 0;
+  std::string batch_id;
+  std::int64_t job_index = 0;
+  std::string client_request_token;
+  std::string job_name;
+  std::string job_arn;  // empty until CreateModelInvocationJob answered
+  std::string bedrock_status;
+  std::string message;
+  std::string input_s3_uri;
+  std::string output_s3_uri;
+  std::int64_t next_poll_at = 0;
+  std::int64_t poll_interval = 0;
+  std::int64_t updated_at = 0;
+};
+
+struct SpendRecord {
+  std::int64_t id = 0;
+  std::string batch_id;
+  std::optional<std::int64_t> key_id;
+  std::string user_id;
+  std::string team_id;
+  std::string model;
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  double cost = 0;
+  std::int64_t created_at = 0;
+};
+
+}  // namespace batchgate::storage

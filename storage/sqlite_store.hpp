@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/sqlite_db.hpp"
+#include "storage/store.hpp"
+
+namespace batchgate::storage {
+
+// The SQLite store: one connection guarded by a mutex; WAL; migrations applied on open.
+class SqliteStore final : public Store {
+ public:
+  // Blocks. Fails when the file cannot be opened or migrated.
+  static Result<std::unique_ptr<SqliteStore>> open_blocking(const std::string& path);
+
+  Result<void> ping() override;
+  Result<std::int64_t> insert_key(const KeyRecord& key) override;
+  Result<std::optional<KeyRecord>> find_key_by_hash(const std::string& token_hash) override;
+  Result<std::vector<KeyRecord>> list_keys(std::int64_t limit, std::int64_t offset) override;
+  Result<KeyRecord> update_key(const std::string& token_hash, const KeyUpdate& update, std::int64_t now) override;
+  Result<std::int64_t> delete_keys(const std::vector<std::string>& token_hashes) override;
+
+ private:
+  explicit SqliteStore(const std::string& path) : db_(path) {}
+
+  // Runs f under the lock and turns SQLite failures into Error values at the module boundary.
+  template <class F>
+  auto guarded(F&& f) -> decltype(f());
+
+  std::mutex mutex_;
+  Database db_;
+};
+
+}  // namespace batchgate::storage

@@ -1,0 +1,144 @@
+#include "storage/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "storage/migrations.hpp"
+
+namespace batchgate::storage {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("batchgate-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "test.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<SqliteStore> open() {
+    auto store = SqliteStore::open_blocking(path_);
+    EXPECT_TRUE(store.has_value());
+    return std::move(*store);
+  }
+
+  static KeyRecord key(std::string hash) {
+    KeyRecord k;
+    k.token_hash = std::move(hash);
+    k.key_name = "sk-...abcd";
+    k.key_alias = "team-a";
+    k.models = {"claude-batch"};
+    k.max_budget = 50.0;
+    k.user_id = "u1";
+    k.metadata_json = R"({"env":"prod"})";
+    k.expires_at = 2000;
+    k.created_at = 1000;
+    k.updated_at = 1000;
+    return k;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteStoreTest, KeysRoundTripAndSurviveReopen) {
+  {
+    auto store = open();
+    auto id = store->insert_key(key("hash-1"));
+    ASSERT_TRUE(id.has_value());
+    EXPECT_GT(*id, 0);
+  }
+  auto store = open();  // a second open must not re-run migrations or lose rows
+  auto found = store->find_key_by_hash("hash-1");
+  ASSERT_TRUE(found.has_value());
+  ASSERT_TRUE(found->has_value());
+  const KeyRecord& k = **found;
+  EXPECT_EQ(k.key_alias, "team-a");
+  EXPECT_EQ(k.models, std::vector<std::string>{"claude-batch"});
+  EXPECT_EQ(k.max_budget, 50.0);
+  EXPECT_EQ(k.metadata_json, R"({"env":"prod"})");
+  EXPECT_EQ(k.expires_at, 2000);
+  EXPECT_FALSE(k.blocked);
+
+  auto missing = store->find_key_by_hash("nope");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(SqliteStoreTest, DuplicateHashIsAConflict) {
+  auto store = open();
+  ASSERT_TRUE(store->insert_key(key("dup")).has_value());
+  auto again = store->insert_key(key("dup"));
+  ASSERT_TRUE(again.has_error());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+}
+
+TEST_F(SqliteStoreTest, UpdateAppliesOnlyGivenFields) {
+  auto store = open();
+  ASSERT_TRUE(store->insert_key(key("h")).has_value());
+  KeyUpdate u;
+  u.blocked = true;
+  u.models = std::vector<std::string>{"a", "b"};
+  u.max_budget = std::optional<double>();  // clear the budget
+  auto updated = store->update_key("h", u, 3000);
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_TRUE(updated->blocked);
+  EXPECT_EQ(updated->models, (std::vector<std::string>{"a", "b"}));
+  EXPECT_FALSE(updated->max_budget.has_value());
+  EXPECT_EQ(updated->key_alias, "team-a");
+  EXPECT_EQ(updated->updated_at, 3000);
+
+  auto reread = store->find_key_by_hash("h");
+  ASSERT_TRUE(reread.has_value() && reread->has_value());
+  EXPECT_TRUE((*reread)->blocked);
+
+  auto missing = store->update_key("other", u, 3000);
+  ASSERT_TRUE(missing.has_error());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, DeleteCountsOnlyExistingKeys) {
+  auto store = open();
+  ASSERT_TRUE(store->insert_key(key("a")).has_value());
+  ASSERT_TRUE(store->insert_key(key("b")).has_value());
+  auto deleted = store->delete_keys({"a", "zzz"});
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(*deleted, 1);
+  auto keys = store->list_keys(10, 0);
+  ASSERT_TRUE(keys.has_value());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(keys->front().token_hash, "b");
+}
+
+TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
+  { open(); }
+  Database db(path_);
+  EXPECT_EQ(schema_version_blocking(db), 1);
+  migrate_blocking(db);  // idempotent
+  EXPECT_EQ(schema_version_blocking(db), 1);
+  for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
+    auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
+    st.bind(1, table);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.int64(0), 1) << table;
+  }
+  auto mode = db.prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.text(0), "wal");
+}
+
+TEST_F(SqliteStoreTest, UnopenablePathIsAnError) {
+  auto store = SqliteStore::open_blocking((dir_ / "missing-dir" / "x.db").string());
+  ASSERT_TRUE(store.has_error());
+  EXPECT_EQ(store.error().code, ErrorCode::kIo);
+  EXPECT_NE(store.error().message.find("cannot open database"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace batchgate::storage
