@@ -1,0 +1,267 @@
+#include "translators/chat_request.hpp"
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace batchgate::translators::chat {
+namespace {
+
+constexpr std::string_view kDropHint = "Remove it, or enable drop_params for this model to drop unsupported parameters.";
+
+// OpenAI-only keys that change nothing a model produces in a batch (spec/openai-batch.md §6): they are
+// accepted and never forwarded, because Claude rejects unknown fields (spec/bedrock-batch.md §10.2).
+constexpr std::array<std::string_view, 11> kHarmlessKeys = {
+    "model",          "stream", "stream_options",      "user",          "metadata",         "store",
+    "seed",           "service_tier", "parallel_tool_calls", "prompt_cache_key", "safety_identifier"};
+
+bool contains(std::span<const std::string_view> keys, std::string_view key) {
+  for (std::string_view k : keys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+// A value equal to OpenAI's default asks for nothing, so it is harmless for every family.
+bool is_default_value(std::string_view key, const json& value) {
+  if (key == "n") return value.is_number() && value.get<double>() == 1.0;
+  if (key == "logprobs") return value.is_boolean() && !value.get<bool>();
+  if (key == "top_logprobs") return value.is_number() && value.get<double>() == 0.0;
+  if (key == "frequency_penalty" || key == "presence_penalty") {
+    return value.is_number() && value.get<double>() == 0.0;
+  }
+  if (key == "modalities") return value == json::array({"text"});
+  if (key == "tools" || key == "stop") return value.is_array() && value.empty();
+  if (key == "response_format") return value == json{{"type", "text"}};
+  return false;
+}
+
+LineError unsupported(std::string_view key, const json& value, std::string_view model_label) {
+  std::string param = "body." + std::string(key);
+  if (key == "n") {
+    return make_error("unsupported_value",
+                      param + " = " + describe(value) + " asks for several choices, but " +
+                          std::string(model_label) +
+                          " on Bedrock returns one choice per request. Send n=1 (or omit n), or enable "
+                          "drop_params for this model.",
+                      param);
+  }
+  if (key == "logprobs" || key == "top_logprobs") {
+    return make_error("unsupported_parameter",
+                      param + ": " + std::string(model_label) +
+                          " on Bedrock returns no log probabilities. Remove logprobs and top_logprobs, or "
+                          "enable drop_params for this model.",
+                      param);
+  }
+  if (key == "audio" || key == "modalities") {
+    return make_error("unsupported_value",
+                      param + ": " + std::string(model_label) +
+                          " on Bedrock produces text only. Remove audio and send modalities [\"text\"] (or omit "
+                          "it), or enable drop_params for this model.",
+                      param);
+  }
+  return make_error("unsupported_parameter",
+                    param + " is not supported by " + std::string(model_label) + " on Bedrock. " +
+                        std::string(kDropHint),
+                    param);
+}
+
+// Integral JSON number (100 or 100.0) that fits an int; nullopt otherwise.
+std::optional<int> as_int(const json& value) {
+  if (value.is_number_integer()) {
+    auto v = value.get<std::int64_t>();
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return std::nullopt;
+    return static_cast<int>(v);
+  }
+  if (value.is_number_float()) {
+    double v = value.get<double>();
+    if (std::trunc(v) != v || std::abs(v) > std::numeric_limits<int>::max()) return std::nullopt;
+    return static_cast<int>(v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+LineError make_error(std::string code, std::string message, std::string param) {
+  return LineError{std::move(code), std::move(message), std::move(param)};
+}
+
+std::string message_param(std::size_t index) { return "body.messages[" + std::to_string(index) + "]"; }
+
+std::string describe(const json& value) {
+  std::string text = value.dump();
+  constexpr std::size_t kMax = 60;
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
+}
+
+const json* find_set(const json& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::optional<LineError> check_body_keys(const json& body, std::span<const std::string_view> handled,
+                                         std::string_view model_label, const RequestOptions& options) {
+  for (const auto& [key, value] : body.items()) {
+    if (value.is_null() || contains(handled, key) || contains(kHarmlessKeys, key)) continue;
+    if (is_default_value(key, value) || options.drop_params) continue;
+    return unsupported(key, value, model_label);
+  }
+  return std::nullopt;
+}
+
+Expected<const json*> read_messages(const json& body) {
+  const json* messages = find_set(body, "messages");
+  if (messages == nullptr) {
+    return make_error("missing_required_parameter", "body.messages is required: send the conversation as an array.",
+                      "body.messages");
+  }
+  if (!messages->is_array() || messages->empty()) {
+    return make_error("invalid_value", "body.messages must be a non-empty array of messages.", "body.messages");
+  }
+  return messages;
+}
+
+Expected<int> read_max_tokens(const json& body, int default_value) {
+  for (std::string_view key : {std::string_view("max_completion_tokens"), std::string_view("max_tokens")}) {
+    const json* value = find_set(body, key);
+    if (value == nullptr) continue;
+    std::optional<int> tokens = as_int(*value);
+    if (!tokens || *tokens < 1) {
+      std::string param = "body." + std::string(key);
+      return make_error("invalid_value", param + " must be a positive integer, got " + describe(*value) + ".",
+                        param);
+    }
+    return *tokens;
+  }
+  return default_value;
+}
+
+Expected<std::optional<double>> read_bounded_number(const json& body, std::string_view key, double max,
+                                                    std::string_view model_label) {
+  const json* value = find_set(body, key);
+  if (value == nullptr) return std::optional<double>();
+  std::string param = "body." + std::string(key);
+  if (!value->is_number()) {
+    return make_error("invalid_type", param + " must be a number, got " + describe(*value) + ".", param);
+  }
+  double number = value->get<double>();
+  if (number < 0.0 || number > max) {
+    std::string range = max == 1.0 ? "0 to 1" : "0 to " + describe(json(max));
+    return make_error("invalid_value",
+                      param + " = " + describe(*value) + " is out of range for " + std::string(model_label) +
+                          ": allowed " + range + " (OpenAI's temperature goes up to 2; values are not rescaled).",
+                      param);
+  }
+  return std::optional<double>(number);
+}
+
+Expected<std::vector<std::string>> read_stop(const json& body) {
+  std::vector<std::string> stops;
+  const json* stop = find_set(body, "stop");
+  if (stop == nullptr) return stops;
+  if (stop->is_string()) {
+    stops.push_back(stop->get<std::string>());
+    return stops;
+  }
+  if (!stop->is_array()) {
+    return make_error("invalid_type", "body.stop must be a string or an array of strings.", "body.stop");
+  }
+  for (std::size_t k = 0; k < stop->size(); ++k) {
+    const json& item = (*stop)[k];
+    if (!item.is_string()) {
+      std::string param = "body.stop[" + std::to_string(k) + "]";
+      return make_error("invalid_type", param + " must be a string, got " + describe(item) + ".", param);
+    }
+    stops.push_back(item.get<std::string>());
+  }
+  return stops;
+}
+
+Expected<std::string> read_text_content(const json& content, const std::string& param) {
+  if (content.is_null()) return std::string();
+  if (content.is_string()) return content.get<std::string>();
+  if (!content.is_array()) {
+    return make_error("invalid_type", param + " must be a string or an array of text parts.", param);
+  }
+  std::string text;
+  for (std::size_t j = 0; j < content.size(); ++j) {
+    const json& part = content[j];
+    std::string part_param = param + "[" + std::to_string(j) + "]";
+    const json* type = part.is_object() ? find_set(part, "type") : nullptr;
+    std::string_view kind = type != nullptr && type->is_string() ? type->get_ref<const std::string&>() : "";
+    const json* value = kind == "text" || kind == "refusal" ? find_set(part, kind) : nullptr;
+    if (value == nullptr || !value->is_string()) {
+      return make_error("invalid_value",
+                        part_param + " must be a text part {\"type\":\"text\",\"text\":\"...\"}; only text is "
+                                     "allowed in this message, got " + describe(part) + ".",
+                        part_param);
+    }
+    if (j > 0) text += '\n';
+    text += value->get_ref<const std::string&>();
+  }
+  return text;
+}
+
+namespace {
+
+constexpr std::string_view kImageTypes = "image/jpeg, image/png, image/gif, image/webp";
+
+// "image/png" → "png"; Bedrock's Claude and Nova accept these four (spec/bedrock-batch.md §10.2, §10.3).
+std::string_view image_format(std::string_view media_type) {
+  if (media_type == "image/jpeg" || media_type == "image/jpg") return "jpeg";
+  if (media_type == "image/png") return "png";
+  if (media_type == "image/gif") return "gif";
+  if (media_type == "image/webp") return "webp";
+  return {};
+}
+
+}  // namespace
+
+Expected<InlineImage> read_image_part(const json& part, const std::string& param) {
+  std::string url_param = param + ".image_url";
+  const json* image_url = find_set(part, "image_url");
+  const json* url = image_url;
+  if (image_url != nullptr && image_url->is_object()) {
+    url = find_set(*image_url, "url");
+    url_param += ".url";
+  }
+  if (url == nullptr || !url->is_string()) {
+    return make_error("invalid_value", url_param + " must be a string holding a data URL.", url_param);
+  }
+  std::string_view text = url->get_ref<const std::string&>();
+  if (text.starts_with("http://") || text.starts_with("https://")) {
+    return make_error("unsupported_value",
+                      url_param +
+                          ": remote image URLs are not supported in batch requests, because Bedrock needs the "
+                          "image inline. Embed it as a data URL (data:image/png;base64,...); allowed types: " +
+                          std::string(kImageTypes) + ".",
+                      url_param);
+  }
+  constexpr std::string_view kMarker = ";base64,";
+  std::size_t marker = text.find(kMarker);
+  if (!text.starts_with("data:") || marker == std::string_view::npos) {
+    return make_error("invalid_value",
+                      url_param + " must be a base64 data URL (data:image/png;base64,...), got " +
+                          describe(*url) + ".",
+                      url_param);
+  }
+  std::string_view media_type = text.substr(5, marker - 5);
+  std::string_view format = image_format(media_type);
+  if (format.empty()) {
+    return make_error("unsupported_value",
+                      url_param + " has media type '" + std::string(media_type) +
+                          "'; Bedrock accepts " + std::string(kImageTypes) + ".",
+                      url_param);
+  }
+  std::string_view data = text.substr(marker + kMarker.size());
+  if (data.empty()) {
+    return make_error("invalid_value", url_param + " holds no image data after ';base64,'.", url_param);
+  }
+  return InlineImage{format, data};
+}
+
+}  // namespace batchgate::translators::chat

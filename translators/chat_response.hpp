@@ -1,0 +1,45 @@
+#pragma once
+// Building the OpenAI chat.completion body (spec/openai-batch.md §6) from what a chat family read out of a
+// Bedrock modelOutput.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "translators/translator.hpp"
+
+namespace batchgate::translators::chat {
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // JSON-encoded, as OpenAI clients expect
+};
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;  // including cached tokens, as OpenAI counts them
+  std::int64_t completion_tokens = 0;
+  std::int64_t cached_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
+};
+
+struct Completion {
+  std::optional<std::string> content;  // null when the answer is only tool calls
+  std::vector<ToolCall> tool_calls;
+  std::string_view finish_reason = "stop";
+  Usage usage;
+};
+
+nlohmann::json make_chat_completion(Completion completion, const ResponseContext& context);
+
+// An error for a modelOutput the translator cannot read; `detail` says what was wrong.
+LineError invalid_output(std::string_view family, std::string_view detail);
+
+// A non-negative integer counter from `object[key]`, 0 when absent or not a number.
+std::int64_t read_count(const nlohmann::json& object, std::string_view key);
+
+}  // namespace batchgate::translators::chat

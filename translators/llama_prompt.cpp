@@ -1,0 +1,183 @@
+#include "translators/llama_prompt.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "translators/chat_request.hpp"
+#include "translators/chat_response.hpp"
+
+namespace batchgate::translators {
+namespace {
+
+using nlohmann::json;
+using namespace chat;
+
+constexpr std::string_view kLabel = "Meta Llama";
+// Everything else (tools, tool_choice, stop, response_format…) is unsupported: check_body_keys reports it.
+constexpr std::array<std::string_view, 5> kHandledKeys = {"messages", "max_tokens", "max_completion_tokens",
+                                                          "temperature", "top_p"};
+// Bedrock caps max_gen_len at 2048 (spec/bedrock-batch.md §10.4); the configured default is meant for
+// models with larger limits, so it is capped here. Explicit values go through for Bedrock to judge.
+constexpr int kMaxGenLen = 2048;
+
+constexpr std::string_view kBegin = "<|begin_of_text|>";
+constexpr std::string_view kHeaderStart = "<|start_header_id|>";
+constexpr std::string_view kHeaderEnd = "<|end_header_id|>\n\n";
+constexpr std::string_view kEndOfTurn = "<|eot_id|>";
+
+struct Turn {
+  std::string_view role;
+  std::string text;
+};
+
+Expected<std::string> turn_text(const json& message, std::string_view role, std::size_t i) {
+  std::string param = message_param(i);
+  if (role == "assistant" && find_set(message, "tool_calls") != nullptr) {
+    return make_error("unsupported_value",
+                      param + ".tool_calls: Meta Llama on Bedrock has no tool calling; use a Claude or Nova model "
+                              "for conversations with tools.",
+                      param + ".tool_calls");
+  }
+  const json* content = find_set(message, "content");
+  if (content == nullptr && role == "user") {
+    return make_error("invalid_value", param + ".content is required.", param + ".content");
+  }
+  Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
+  if (!text) {
+    text.error().message += " Meta Llama on Bedrock takes text only.";
+    return std::move(text.error());
+  }
+  return std::move(*text);
+}
+
+// The Llama 3 chat template; a trailing assistant message is left open so the model continues it.
+std::string render_prompt(const std::string& system, const std::vector<Turn>& turns) {
+  std::size_t size = kBegin.size() + system.size() + 64;
+  for (const Turn& turn : turns) size += turn.text.size() + 48;
+  std::string prompt;
+  prompt.reserve(size);
+  prompt += kBegin;
+  auto header = [&prompt](std::string_view role) {
+    prompt += kHeaderStart;
+    prompt += role;
+    prompt += kHeaderEnd;
+  };
+  if (!system.empty()) {
+    header("system");
+    prompt += system;
+    prompt += kEndOfTurn;
+  }
+  for (std::size_t t = 0; t < turns.size(); ++t) {
+    header(turns[t].role);
+    prompt += turns[t].text;
+    bool open_prefill = t + 1 == turns.size() && turns[t].role == "assistant";
+    if (open_prefill) return prompt;
+    prompt += kEndOfTurn;
+  }
+  header("assistant");
+  return prompt;
+}
+
+Expected<std::string> read_prompt(const json& body) {
+  Expected<const json*> messages = read_messages(body);
+  if (!messages) return std::move(messages.error());
+  std::string system;
+  std::vector<Turn> turns;
+  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
+    const json& message = (**messages)[i];
+    const json* role = message.is_object() ? find_set(message, "role") : nullptr;
+    std::string_view name = role != nullptr && role->is_string() ? role->get_ref<const std::string&>() : "";
+    if (name == "tool") {
+      std::string param = message_param(i);
+      return make_error("unsupported_value",
+                        param + ": Meta Llama on Bedrock has no tool calling, so tool messages cannot be sent; use "
+                                "a Claude or Nova model for conversations with tools.",
+                        param + ".role");
+    }
+    if (name != "system" && name != "developer" && name != "user" && name != "assistant") {
+      std::string param = message_param(i) + ".role";
+      return make_error("invalid_value",
+                        param + " must be one of \"system\", \"developer\", \"user\", \"assistant\", got " +
+                            (role ? describe(*role) : "nothing") + ".",
+                        param);
+    }
+    Expected<std::string> text = turn_text(message, name, i);
+    if (!text) return std::move(text.error());
+    if (name == "system" || name == "developer") {
+      if (!system.empty() && !text->empty()) system += "\n\n";
+      system += *text;
+      continue;
+    }
+    turns.push_back({name == "user" ? "user" : "assistant", std::move(*text)});
+  }
+  if (turns.empty()) {
+    return make_error("invalid_value",
+                      "body.messages needs at least one user message; system and developer messages alone are "
+                      "not a conversation.",
+                      "body.messages");
+  }
+  return render_prompt(system, turns);
+}
+
+Expected<json> build_input(const json& body, const RequestOptions& options) {
+  if (!body.is_object()) return make_error("invalid_type", "body must be a JSON object.", "body");
+  if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return std::move(*error);
+  Expected<std::string> prompt = read_prompt(body);
+  if (!prompt) return std::move(prompt.error());
+  Expected<int> max_gen_len = read_max_tokens(body, std::min(options.default_max_tokens, kMaxGenLen));
+  if (!max_gen_len) return std::move(max_gen_len.error());
+  Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, kLabel);
+  if (!temperature) return std::move(temperature.error());
+  Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, kLabel);
+  if (!top_p) return std::move(top_p.error());
+
+  json input = {{"prompt", std::move(*prompt)}, {"max_gen_len", *max_gen_len}};
+  if (*temperature) input["temperature"] = **temperature;
+  if (*top_p) input["top_p"] = **top_p;
+  return input;
+}
+
+}  // namespace
+
+std::string_view llama_finish_reason(std::string_view stop_reason) {
+  if (stop_reason == "length") return "length";
+  return "stop";
+}
+
+RequestTranslation LlamaPrompt::to_bedrock(const json& body, const RequestOptions& options) const {
+  RequestTranslation translation;
+  Expected<json> input = build_input(body, options);
+  if (!input) {
+    translation.error = std::move(input.error());
+    return translation;
+  }
+  translation.model_inputs.push_back(std::move(*input));
+  return translation;
+}
+
+ResponseTranslation LlamaPrompt::to_openai(std::span<const json> outputs, const ResponseContext& context) const {
+  ResponseTranslation translation;
+  constexpr std::string_view kName = "Meta Llama";
+  if (outputs.size() != 1) {
+    translation.error = invalid_output(kName, "expected exactly one record for the request");
+    return translation;
+  }
+  const json& output = outputs[0];
+  const json* generation = output.is_object() ? find_set(output, "generation") : nullptr;
+  if (generation == nullptr || !generation->is_string()) {
+    translation.error = invalid_output(kName, "no generation string");
+    return translation;
+  }
+  Completion completion;
+  completion.content = generation->get<std::string>();
+  const json* stop_reason = find_set(output, "stop_reason");
+  completion.finish_reason =
+      llama_finish_reason(stop_reason && stop_reason->is_string() ? stop_reason->get_ref<const std::string&>() : "");
+  completion.usage.prompt_tokens = read_count(output, "prompt_token_count");
+  completion.usage.completion_tokens = read_count(output, "generation_token_count");
+  translation.body = make_chat_completion(std::move(completion), context);
+  return translation;
+}
+
+}  // namespace batchgate::translators

@@ -1,0 +1,23 @@
+#pragma once
+// /v1/chat/completions ⇄ Meta Llama 3.x on Bedrock: the chat becomes one prompt in the Llama 3 template
+// (spec/bedrock-batch.md §10.4). Llama on Bedrock takes no tools and no stop sequences.
+
+#include <string_view>
+
+#include "translators/translator.hpp"
+
+namespace batchgate::translators {
+
+class LlamaPrompt final : public Translator {
+ public:
+  Endpoint endpoint() const override { return Endpoint::kChatCompletions; }
+  std::string_view family() const override { return "llama_prompt"; }
+  RequestTranslation to_bedrock(const nlohmann::json& body, const RequestOptions& options) const override;
+  ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
+                                const ResponseContext& context) const override;
+};
+
+// Llama stop_reason → OpenAI finish_reason: "length" → "length", anything else → "stop".
+std::string_view llama_finish_reason(std::string_view stop_reason);
+
+}  // namespace batchgate::translators

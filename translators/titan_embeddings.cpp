@@ -1,0 +1,169 @@
+#include "translators/titan_embeddings.hpp"
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "translators/base64.hpp"
+#include "translators/chat_request.hpp"
+#include "translators/chat_response.hpp"
+
+namespace batchgate::translators {
+namespace {
+
+using nlohmann::json;
+using chat::describe;
+using chat::find_set;
+using chat::make_error;
+
+constexpr std::array<std::string_view, 3> kHandledKeys = {"input", "dimensions", "encoding_format"};
+constexpr std::size_t kMaxInputs = 2048;  // OpenAI's limit per request (spec/openai-batch.md §7)
+constexpr int kV1Dimensions = 1536;
+
+std::string_view label(TitanEmbeddings::Version version) {
+  return version == TitanEmbeddings::Version::kV2 ? "Titan Text Embeddings V2" : "Titan Text Embeddings V1";
+}
+
+Expected<std::vector<const std::string*>> read_inputs(const json& body) {
+  const json* input = find_set(body, "input");
+  if (input == nullptr) {
+    return make_error("missing_required_parameter", "body.input is required: a string or an array of strings.",
+                      "body.input");
+  }
+  std::vector<const std::string*> texts;
+  if (input->is_string()) {
+    texts.push_back(&input->get_ref<const std::string&>());
+  } else if (input->is_array() && !input->empty() && input->size() <= kMaxInputs) {
+    texts.reserve(input->size());
+    for (std::size_t k = 0; k < input->size(); ++k) {
+      const json& item = (*input)[k];
+      if (item.is_number() || item.is_array()) {
+        return make_error("unsupported_value",
+                          "body.input holds token ids; Titan Text Embeddings on Bedrock embeds text only. Send the "
+                          "text as a string or an array of strings.",
+                          "body.input");
+      }
+      if (!item.is_string()) {
+        std::string param = "body.input[" + std::to_string(k) + "]";
+        return make_error("invalid_type", param + " must be a string, got " + describe(item) + ".", param);
+      }
+      texts.push_back(&item.get_ref<const std::string&>());
+    }
+  } else {
+    return make_error("invalid_value",
+                      "body.input must be a string or an array of 1 to 2048 strings.", "body.input");
+  }
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    if (!texts[k]->empty()) continue;
+    std::string param = input->is_string() ? "body.input" : "body.input[" + std::to_string(k) + "]";
+    return make_error("invalid_value", param + " must not be empty.", param);
+  }
+  return texts;
+}
+
+// dimensions: V2 takes 256, 512 or 1024; V1 has a fixed size (spec/bedrock-batch.md §10.5).
+Expected<std::optional<int>> read_dimensions(const json& body, TitanEmbeddings::Version version) {
+  const json* value = find_set(body, "dimensions");
+  if (value == nullptr) return std::optional<int>();
+  int dimensions = value->is_number_integer() ? value->get<int>() : 0;
+  if (version == TitanEmbeddings::Version::kV1) {
+    if (dimensions == kV1Dimensions) return std::optional<int>();
+    return make_error("unsupported_value",
+                      "body.dimensions: Titan Text Embeddings V1 always returns 1536 dimensions; remove dimensions, "
+                      "or use amazon.titan-embed-text-v2:0 for 256, 512 or 1024.",
+                      "body.dimensions");
+  }
+  if (dimensions != 256 && dimensions != 512 && dimensions != 1024) {
+    return make_error("invalid_value",
+                      "body.dimensions = " + describe(*value) +
+                          " is not supported by Titan Text Embeddings V2: allowed 256, 512 or 1024.",
+                      "body.dimensions");
+  }
+  return std::optional<int>(dimensions);
+}
+
+Expected<bool> read_base64(const json& body) {
+  const json* format = find_set(body, "encoding_format");
+  if (format == nullptr || *format == "float") return false;
+  if (*format == "base64") return true;
+  return make_error("invalid_value",
+                    "body.encoding_format must be \"float\" or \"base64\", got " + describe(*format) + ".",
+                    "body.encoding_format");
+}
+
+// The vector of one record: `embedding`, or `embeddingsByType.float` (spec/bedrock-batch.md §10.5).
+const json* find_embedding(const json& output) {
+  if (!output.is_object()) return nullptr;
+  const json* embedding = find_set(output, "embedding");
+  if (embedding != nullptr && embedding->is_array()) return embedding;
+  const json* by_type = find_set(output, "embeddingsByType");
+  embedding = by_type != nullptr && by_type->is_object() ? find_set(*by_type, "float") : nullptr;
+  return embedding != nullptr && embedding->is_array() ? embedding : nullptr;
+}
+
+}  // namespace
+
+std::string encode_embedding_base64(const json& values) {
+  std::vector<unsigned char> bytes;
+  bytes.reserve(values.size() * 4);
+  for (const json& value : values) {
+    auto bits = std::bit_cast<std::uint32_t>(value.is_number() ? value.get<float>() : 0.0F);
+    for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<unsigned char>(bits >> shift));
+  }
+  return base64_encode(bytes);
+}
+
+RequestTranslation TitanEmbeddings::to_bedrock(const json& body, const RequestOptions& options) const {
+  RequestTranslation translation;
+  auto fail = [&translation](LineError error) {
+    translation.error = std::move(error);
+    return std::move(translation);
+  };
+  if (!body.is_object()) return fail(make_error("invalid_type", "body must be a JSON object.", "body"));
+  if (auto error = chat::check_body_keys(body, kHandledKeys, label(version_), options)) return fail(*error);
+  Expected<std::vector<const std::string*>> texts = read_inputs(body);
+  if (!texts) return fail(texts.error());
+  Expected<std::optional<int>> dimensions = read_dimensions(body, version_);
+  if (!dimensions) return fail(dimensions.error());
+  Expected<bool> base64 = read_base64(body);
+  if (!base64) return fail(base64.error());
+
+  translation.hints.base64_embeddings = *base64;
+  translation.model_inputs.reserve(texts->size());
+  for (const std::string* text : *texts) {
+    json input = {{"inputText", *text}};
+    if (*dimensions) input["dimensions"] = **dimensions;
+    translation.model_inputs.push_back(std::move(input));
+  }
+  return translation;
+}
+
+ResponseTranslation TitanEmbeddings::to_openai(std::span<const json> outputs, const ResponseContext& context) const {
+  ResponseTranslation translation;
+  if (outputs.empty()) {
+    translation.error = chat::invalid_output(label(version_), "no records for the request");
+    return translation;
+  }
+  json data = json::array();
+  std::int64_t tokens = 0;
+  for (std::size_t index = 0; index < outputs.size(); ++index) {
+    const json* embedding = find_embedding(outputs[index]);
+    if (embedding == nullptr) {
+      translation.error = chat::invalid_output(label(version_), "record " + std::to_string(index) + " has no embedding");
+      return translation;
+    }
+    json item = {{"object", "embedding"}, {"index", index}};
+    item["embedding"] = context.hints.base64_embeddings ? json(encode_embedding_base64(*embedding)) : *embedding;
+    data.push_back(std::move(item));
+    tokens += chat::read_count(outputs[index], "inputTextTokenCount");
+  }
+  translation.body = {{"object", "list"},
+                      {"data", std::move(data)},
+                      {"model", context.model},
+                      {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
+  return translation;
+}
+
+}  // namespace batchgate::translators
