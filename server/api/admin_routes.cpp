@@ -1,0 +1,257 @@
+// Health, auth, virtual keys and models: the admin-facing routes.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/api/context.hpp"
+#include "server/api/keys.hpp"
+#include "server/common/secrets.hpp"
+#include "server/http/blocking.hpp"
+
+namespace batchgate::api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+namespace bh = boost::beast::http;
+
+constexpr std::uint64_t kNoBody = 0;
+constexpr std::uint64_t kSmallJson = 64 << 10;
+
+Response storage_failure(const storage::Error& e, const std::string& request_id) {
+  spdlog::error("request {}: store failed: {}", request_id, e.message);
+  return Response::error({ErrorKind::kUnavailable, "The database is unavailable; try again shortly.", {}, {}});
+}
+
+template <class T>
+bool holds_error(const T& v) {
+  return std::holds_alternative<ApiError>(v);
+}
+
+nlohmann::json models_list_json(const AppContext& app, const Principal& who) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& m : app.settings.models) {
+    if (!who.may_use_model(m.model_name)) continue;
+    data.push_back({{"id", m.model_name}, {"object", "model"}, {"created", app.started_at}, {"owned_by", "batchgate"}});
+  }
+  return {{"object", "list"}, {"data", std::move(data)}};
+}
+
+nlohmann::json model_group_json(const config::Model& m) {
+  return {{"model_group", m.model_name},
+          {"providers", {"bedrock"}},
+          {"mode", m.mode.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.mode)},
+          {"input_cost_per_token", m.pricing.input_cost_per_token},
+          {"output_cost_per_token", m.pricing.output_cost_per_token},
+          {"input_cost_per_token_batches", m.pricing.input_cost_per_token_batches},
+          {"output_cost_per_token_batches", m.pricing.output_cost_per_token_batches},
+          {"max_output_tokens", m.max_tokens},
+          {"supported_openai_params", nlohmann::json::array()}};
+}
+
+// Resolves "key" (sk-… or hash) in the body, applies `update` and answers with the key's info.
+awaitable<Response> apply_key_update(AppContext& app, const Request& req, storage::KeyUpdate update,
+                                     const std::string& key) {
+  const std::string hash = key_hash_of(key);
+  const auto now = app.clock.now_seconds();
+  auto updated = co_await http::run_blocking(app.blocking, [&] { return app.store.update_key(hash, update, now); });
+  if (updated.has_error()) {
+    if (updated.error().code == storage::ErrorCode::kNotFound)
+      co_return Response::error(ApiError::not_found("No key matches '" + mask_secret(key) + "'.", "key"));
+    co_return storage_failure(updated.error(), req.request_id);
+  }
+  nlohmann::json out = key_info_json(*updated);
+  out["key"] = updated->token_hash;
+  co_return Response::json(out.dump());
+}
+
+awaitable<Response> generate_key(AppContext& app, Request& req, const Principal&) {
+  auto body = parse_json_object(req.body);
+  if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
+  const auto now = app.clock.now_seconds();
+  auto changes = parse_key_changes(std::get<nlohmann::json>(body), app.settings, now);
+  if (holds_error(changes)) co_return Response::error(std::get<ApiError>(changes));
+  const auto& u = std::get<KeyChanges>(changes).update;
+
+  const std::string key = app.ids.virtual_key();
+  storage::KeyRecord rec;
+  rec.token_hash = sha256_hex(key);
+  rec.key_name = mask_secret(key);
+  rec.models = u.models.value_or(std::vector<std::string>{});
+  rec.max_budget = u.max_budget.value_or(std::nullopt);
+  rec.key_alias = u.key_alias.value_or("");
+  rec.user_id = u.user_id.value_or("");
+  rec.team_id = u.team_id.value_or("");
+  rec.metadata_json = u.metadata_json.value_or("{}");
+  rec.expires_at = u.expires_at.value_or(std::nullopt);
+  rec.blocked = u.blocked.value_or(false);
+  rec.created_at = rec.updated_at = now;
+  auto id = co_await http::run_blocking(app.blocking, [&] { return app.store.insert_key(rec); });
+  if (id.has_error()) co_return storage_failure(id.error(), req.request_id);
+  rec.id = *id;
+  nlohmann::json out = key_info_json(rec);
+  out["key"] = key;  // the only time the key itself is ever shown
+  co_return Response::json(out.dump());
+}
+
+awaitable<Response> key_info(AppContext& app, Request& req, const Principal&) {
+  auto it = req.query.find("key");
+  if (it == req.query.end() || it->second.empty())
+    co_return Response::error(ApiError::invalid("Pass the key to look up as ?key=sk-… (or its hash).", "key"));
+  const std::string hash = key_hash_of(it->second);
+  auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
+  if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
+  if (!*found) co_return Response::error(ApiError::not_found("No key matches '" + mask_secret(it->second) + "'.", "key"));
+  co_return Response::json(nlohmann::json{{"key", hash}, {"info", key_info_json(**found)}}.dump());
+}
+
+awaitable<Response> list_keys(AppContext& app, Request& req, const Principal&) {
+  auto number = [&](const char* name, std::int64_t def, std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
+    auto it = req.query.find(name);
+    if (it == req.query.end()) return def;
+    try {
+      auto v = std::stoll(it->second);
+      if (v < lo || v > hi) return std::nullopt;
+      return v;
+    } catch (...) {
+      return std::nullopt;
+    }
+  };
+  auto page = number("page", 1, 1, 1000000);
+  auto size = number("size", 10, 1, 100);
+  if (!page || !size) co_return Response::error(ApiError::invalid("page must be ≥ 1 and size 1–100.", "size"));
+  const bool full = req.query.contains("return_full_object") && req.query["return_full_object"] == "true";
+  auto keys = co_await http::run_blocking(app.blocking, [&] { return app.store.list_keys(1000000, 0); });
+  if (keys.has_error()) co_return storage_failure(keys.error(), req.request_id);
+  const auto total = std::int64_t(keys->size());
+  nlohmann::json list = nlohmann::json::array();
+  for (std::int64_t i = (*page - 1) * *size; i < std::min(total, *page * *size); ++i) {
+    const auto& k = (*keys)[size_t(i)];
+    list.push_back(full ? key_info_json(k) : nlohmann::json(k.token_hash));
+  }
+  co_return Response::json(nlohmann::json{{"keys", std::move(list)},
+                                          {"total_count", total},
+                                          {"current_page", *page},
+                                          {"total_pages", (total + *size - 1) / *size}}
+                               .dump());
+}
+
+awaitable<Response> update_key(AppContext& app, Request& req, const Principal&) {
+  auto body = parse_json_object(req.body);
+  if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
+  const auto& json = std::get<nlohmann::json>(body);
+  auto key = key_param(json);
+  if (holds_error(key)) co_return Response::error(std::get<ApiError>(key));
+  auto changes = parse_key_changes(json, app.settings, app.clock.now_seconds());
+  if (holds_error(changes)) co_return Response::error(std::get<ApiError>(changes));
+  co_return co_await apply_key_update(app, req, std::get<KeyChanges>(changes).update, std::get<std::string>(key));
+}
+
+awaitable<Response> set_blocked(AppContext& app, Request& req, bool blocked) {
+  auto body = parse_json_object(req.body);
+  if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
+  auto key = key_param(std::get<nlohmann::json>(body));
+  if (holds_error(key)) co_return Response::error(std::get<ApiError>(key));
+  storage::KeyUpdate u;
+  u.blocked = blocked;
+  co_return co_await apply_key_update(app, req, u, std::get<std::string>(key));
+}
+
+awaitable<Response> delete_keys(AppContext& app, Request& req, const Principal&) {
+  auto body = parse_json_object(req.body);
+  if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
+  auto keys = key_list_param(std::get<nlohmann::json>(body));
+  if (holds_error(keys)) co_return Response::error(std::get<ApiError>(keys));
+  std::vector<std::string> hashes;
+  for (const auto& k : std::get<std::vector<std::string>>(keys)) hashes.push_back(key_hash_of(k));
+  auto deleted = co_await http::run_blocking(app.blocking, [&] { return app.store.delete_keys(hashes); });
+  if (deleted.has_error()) co_return storage_failure(deleted.error(), req.request_id);
+  if (*deleted != std::int64_t(hashes.size()))
+    co_return Response::error(ApiError::not_found(
+        std::to_string(hashes.size() - size_t(*deleted)) + " of the given keys do not exist; the others were deleted.",
+        "keys"));
+  co_return Response::json(nlohmann::json{{"deleted_keys", std::get<std::vector<std::string>>(keys)}}.dump());
+}
+
+}  // namespace
+
+http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
+  return [&app, access, handler = std::move(handler)](Request& req) -> awaitable<Response> {
+    auto token = bearer_token(req.header(bh::field::authorization));
+    if (!token) co_return Response::error(missing_key_error());
+    Principal who;
+    if (constant_time_equal(*token, app.settings.general.master_key)) {
+      who.is_master = true;
+      co_return co_await handler(req, who);
+    }
+    const std::string hash = sha256_hex(*token);
+    auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
+    if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
+    // The row was found by its hash; compare again in constant time so no early exit depends on the secret.
+    if (!*found || !constant_time_equal((*found)->token_hash, hash))
+      co_return Response::error(invalid_key_error(*token));
+    if (auto err = check_key_usable(**found, app.clock.now_seconds())) co_return Response::error(*err);
+    if (access == Access::kMasterOnly)
+      co_return Response::error({ErrorKind::kPermission,
+                                 "This route needs the master key; virtual keys cannot manage keys.", {},
+                                 "insufficient_permissions"});
+    who.key = std::move(**found);
+    co_return co_await handler(req, who);
+  };
+}
+
+void add_health_routes(http::Router& router, AppContext& app) {
+  router.add(bh::verb::get, "/health", kNoBody, [](Request&) -> awaitable<Response> {
+    co_return Response::json(R"({"status":"healthy"})");
+  });
+  router.add(bh::verb::get, "/health/liveliness", kNoBody, [](Request&) -> awaitable<Response> {
+    co_return Response::json(R"({"status":"healthy"})");
+  });
+  router.add(bh::verb::get, "/health/readiness", kNoBody, [&app](Request& req) -> awaitable<Response> {
+    auto ping = co_await http::run_blocking(app.blocking, [&] { return app.store.ping(); });
+    if (ping.has_error()) {
+      spdlog::error("request {}: readiness: store failed: {}", req.request_id, ping.error().message);
+      co_return Response::json(nlohmann::json{{"status", "unhealthy"}, {"db", "unreachable"}}.dump(),
+                               bh::status::service_unavailable);
+    }
+    co_return Response::json(nlohmann::json{{"status", "healthy"},
+                                            {"db", "connected"},
+                                            {"config", "loaded"},
+                                            {"models", app.settings.models.size()}}
+                                 .dump());
+  });
+}
+
+void add_key_routes(http::Router& router, AppContext& app) {
+  auto admin = [&app](AuthedHandler h) { return with_auth(app, Access::kMasterOnly, std::move(h)); };
+  auto bound = [&app](auto fn) {
+    return [&app, fn](Request& req, const Principal& who) { return fn(app, req, who); };
+  };
+  router.add(bh::verb::post, "/key/generate", kSmallJson, admin(bound(generate_key)));
+  router.add(bh::verb::get, "/key/info", kNoBody, admin(bound(key_info)));
+  router.add(bh::verb::get, "/key/list", kNoBody, admin(bound(list_keys)));
+  router.add(bh::verb::post, "/key/update", kSmallJson, admin(bound(update_key)));
+  router.add(bh::verb::post, "/key/delete", kSmallJson, admin(bound(delete_keys)));
+  router.add(bh::verb::post, "/key/block", kSmallJson,
+             admin([&app](Request& req, const Principal&) { return set_blocked(app, req, true); }));
+  router.add(bh::verb::post, "/key/unblock", kSmallJson,
+             admin([&app](Request& req, const Principal&) { return set_blocked(app, req, false); }));
+}
+
+void add_model_routes(http::Router& router, AppContext& app) {
+  auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
+  router.add(bh::verb::get, "/v1/models", kNoBody,
+             any_key([&app](Request&, const Principal& who) -> awaitable<Response> {
+               co_return Response::json(models_list_json(app, who).dump());
+             }));
+  router.add(bh::verb::get, "/model_group/info", kNoBody,
+             any_key([&app](Request&, const Principal& who) -> awaitable<Response> {
+               nlohmann::json data = nlohmann::json::array();
+               for (const auto& m : app.settings.models)
+                 if (who.may_use_model(m.model_name)) data.push_back(model_group_json(m));
+               co_return Response::json(nlohmann::json{{"data", std::move(data)}}.dump());
+             }));
+}
+
+}  // namespace batchgate::api

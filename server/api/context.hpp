@@ -1,0 +1,40 @@
+#pragma once
+// What every handler may use, wired once in main (the composition root).
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstdint>
+#include <functional>
+
+#include "config/settings.hpp"
+#include "server/api/auth.hpp"
+#include "server/common/clock.hpp"
+#include "server/common/ids.hpp"
+#include "server/http/router.hpp"
+#include "storage/store.hpp"
+
+namespace batchgate::api {
+
+struct AppContext {
+  const config::Settings& settings;
+  storage::Store& store;
+  boost::asio::thread_pool& blocking;  // SQLite and file work
+  const Clock& clock;
+  IdGenerator& ids;
+  std::int64_t started_at = 0;
+};
+
+enum class Access { kAnyKey, kMasterOnly };
+
+using AuthedHandler = std::function<boost::asio::awaitable<http::Response>(http::Request&, const Principal&)>;
+
+// Authenticates the caller (401 for missing/unknown/blocked/expired keys, 403 for non-admin keys on admin
+// routes), then runs the handler.
+http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler);
+
+// Route groups; each adds its routes with explicit body limits.
+void add_health_routes(http::Router& router, AppContext& app);
+void add_key_routes(http::Router& router, AppContext& app);
+void add_model_routes(http::Router& router, AppContext& app);
+
+}  // namespace batchgate::api

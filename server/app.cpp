@@ -1,0 +1,123 @@
+#include "server/app.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "server/api/context.hpp"
+#include "server/common/clock.hpp"
+#include "server/common/ids.hpp"
+#include "server/http/server.hpp"
+#include "storage/sqlite_store.hpp"
+
+namespace batchgate {
+
+struct App::Impl {
+  Impl(config::Settings s, std::unique_ptr<storage::Store> st)
+      : settings(std::move(s)),
+        store(std::move(st)),
+        blocking(std::size_t(settings.server.blocking_threads)),
+        context{settings, *store, blocking, clock, ids, clock.now_seconds()} {}
+
+  config::Settings settings;
+  std::unique_ptr<storage::Store> store;
+  boost::asio::io_context ioc;
+  boost::asio::thread_pool blocking;
+  SystemClock clock;
+  RandomIdGenerator ids;
+  api::AppContext context;
+  http::Router router;
+  std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<boost::asio::signal_set> signals;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stop_requested{false};
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool stopped = false;
+  bool joined = false;
+};
+
+App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+App::~App() {
+  if (!impl_) return;
+  request_stop();
+  wait();
+}
+
+boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Settings settings) {
+  auto store = storage::SqliteStore::open_blocking(settings.general.database_path);
+  if (store.has_error())
+    return "cannot open the database at general_settings.database_path='" + settings.general.database_path +
+           "': " + store.error().message;
+  auto impl = std::make_unique<Impl>(std::move(settings), std::move(*store));
+  api::add_health_routes(impl->router, impl->context);
+  api::add_key_routes(impl->router, impl->context);
+  api::add_model_routes(impl->router, impl->context);
+  return std::unique_ptr<App>(new App(std::move(impl)));
+}
+
+boost::system::result<std::uint16_t, std::string> App::start() {
+  auto& s = impl_->settings.server;
+  impl_->server = std::make_unique<http::HttpServer>(
+      impl_->ioc, impl_->router, http::ServerLimits{s.max_header_bytes, s.read_timeout, s.idle_timeout});
+  auto port = impl_->server->listen(s.host, s.port);
+  if (port.has_error())
+    return "cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + port.error().message();
+  for (int i = 0; i < s.worker_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port, impl_->settings.models.size(),
+               impl_->settings.general.database_path);
+  return *port;
+}
+
+void App::handle_signals() {
+  impl_->signals = std::make_unique<boost::asio::signal_set>(impl_->ioc, SIGINT, SIGTERM);
+  impl_->signals->async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {} received: shutting down", signo);
+    request_stop();
+  });
+}
+
+void App::request_stop() {
+  if (impl_->stop_requested.exchange(true)) return;
+  auto finish = [this] {
+    if (impl_->signals) {
+      boost::system::error_code ec;
+      impl_->signals->cancel(ec);
+    }
+    impl_->ioc.stop();
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopped = true;
+    impl_->cv.notify_all();
+  };
+  if (!impl_->server || impl_->threads.empty()) {
+    finish();
+    return;
+  }
+  impl_->server->shutdown(impl_->settings.server.shutdown_grace, finish);
+}
+
+void App::wait() {
+  if (impl_->joined) return;
+  {
+    std::unique_lock lock(impl_->mutex);
+    impl_->cv.wait(lock, [this] { return impl_->stopped; });
+  }
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+  impl_->blocking.join();
+  impl_->joined = true;
+  spdlog::info("batchgate stopped");
+}
+
+}  // namespace batchgate

@@ -1,0 +1,341 @@
+#include "server/aws/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <exception>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "server/aws/aws_error.hpp"
+
+namespace batchgate::aws {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kChunkBytes = 64 * 1024;
+
+class HttpErrorCategory : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "batchgate.http"; }
+  std::string message(int value) const override {
+    switch (static_cast<HttpErrc>(value)) {
+      case HttpErrc::kInvalidUrl: return "invalid endpoint URL";
+      case HttpErrc::kInvalidMethod: return "invalid HTTP method";
+      case HttpErrc::kBodyTooLarge: return "response body exceeds the client's limit";
+      case HttpErrc::kSinkAborted: return "response body consumer stopped the transfer";
+      case HttpErrc::kCredentials: return "could not obtain AWS credentials";
+      case HttpErrc::kInternal: return "internal error in the HTTP client";
+    }
+    return "unknown HTTP client error";
+  }
+};
+
+struct Connection {
+  std::string key;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+struct Exchange {
+  Result<HttpResponse> result{HttpErrc::kInternal};
+  bool got_header = false;
+  bool keep_alive = false;
+};
+
+std::string pool_key(const Url& url) { return url.scheme + "://" + url.host + ":" + std::to_string(url.port); }
+
+bool is_success(int status) { return status >= 200 && status < 300; }
+
+// Reads the response after the request was written. `sink` (may be null) receives 2xx bodies.
+template <typename Stream>
+asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection, http::request<http::string_body>& req,
+                                      const HttpClientOptions& options, const BodySink* sink) {
+  Exchange out;
+  connection.lowest().expires_after(options.io_timeout);
+  auto [write_ec, written] = co_await http::async_write(stream, req, kTuple);
+  if (write_ec) {
+    out.result = write_ec;
+    co_return out;
+  }
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (req.method() == http::verb::head) parser.skip(true);
+  connection.lowest().expires_after(options.io_timeout);
+  auto [header_ec, header_bytes] = co_await http::async_read_header(stream, connection.buffer, parser, kTuple);
+  if (header_ec) {
+    out.result = header_ec;
+    co_return out;
+  }
+  out.got_header = true;
+  HttpResponse response;
+  response.status = static_cast<int>(parser.get().result_int());
+  for (const auto& field : parser.get()) {
+    response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  }
+  const bool to_sink = sink != nullptr && *sink && is_success(response.status);
+  std::vector<char> chunk(kChunkBytes);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    connection.lowest().expires_after(options.io_timeout);
+    auto [read_ec, read_bytes] = co_await http::async_read(stream, connection.buffer, parser, kTuple);
+    if (read_ec == http::error::need_buffer) read_ec = {};
+    if (read_ec) {
+      out.result = read_ec;
+      co_return out;
+    }
+    std::size_t got = chunk.size() - parser.get().body().size;
+    if (got == 0) continue;
+    std::string_view piece(chunk.data(), got);
+    if (to_sink) {
+      if (!co_await (*sink)(piece)) {
+        out.result = HttpErrc::kSinkAborted;
+        co_return out;
+      }
+      continue;
+    }
+    if (response.body.size() + got > options.max_body_bytes) {
+      out.result = HttpErrc::kBodyTooLarge;
+      co_return out;
+    }
+    response.body.append(piece);
+  }
+  out.keep_alive = parser.get().keep_alive();
+  out.result = std::move(response);
+  co_return out;
+}
+
+}  // namespace
+
+const boost::system::error_category& http_error_category() {
+  static const HttpErrorCategory category;
+  return category;
+}
+
+boost::system::error_code make_error_code(HttpErrc e) {
+  return {static_cast<int>(e), http_error_category()};
+}
+
+struct HttpClient::Impl {
+  asio::any_io_executor executor;
+  HttpClientOptions options;
+  asio::ssl::context tls_context{asio::ssl::context::tls_client};
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+
+  Impl(asio::any_io_executor ex, HttpClientOptions opts) : executor(std::move(ex)), options(std::move(opts)) {
+    error_code ignored;
+    tls_context.set_default_verify_paths(ignored);
+    if (!options.ca_file.empty()) tls_context.load_verify_file(options.ca_file, ignored);
+    tls_context.set_verify_mode(asio::ssl::verify_peer);
+  }
+
+  std::unique_ptr<Connection> take_idle(const std::string& key) {
+    std::lock_guard lock(mutex);
+    auto it = idle.find(key);
+    if (it == idle.end() || it->second.empty()) return nullptr;
+    std::unique_ptr<Connection> connection = std::move(it->second.back());
+    it->second.pop_back();
+    return connection;
+  }
+
+  void put_idle(std::unique_ptr<Connection> connection) {
+    std::lock_guard lock(mutex);
+    auto& list = idle[connection->key];
+    if (list.size() < options.max_idle_per_host) list.push_back(std::move(connection));
+  }
+
+  asio::awaitable<Result<tcp::resolver::results_type>> resolve(const Url& url) {
+    // The resolver has no deadline of its own: a timer cancels it. Shared ownership because the timer
+    // handler may run after this coroutine has returned.
+    auto resolver = std::make_shared<tcp::resolver>(executor);
+    asio::steady_timer timer(executor, options.connect_timeout);
+    timer.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](error_code ec) {
+      if (auto r = weak.lock(); r && !ec) r->cancel();
+    });
+    auto [ec, results] = co_await resolver->async_resolve(url.host, std::to_string(url.port), kTuple);
+    timer.cancel();
+    if (ec == asio::error::operation_aborted) co_return error_code(asio::error::timed_out);
+    if (ec) co_return ec;
+    co_return results;
+  }
+
+  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const Url& url) {
+    auto endpoints = co_await resolve(url);
+    if (!endpoints) co_return endpoints.error();
+    auto connection = std::make_unique<Connection>();
+    connection->key = pool_key(url);
+    if (url.is_tls()) {
+      connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
+    } else {
+      connection->plain = std::make_unique<beast::tcp_stream>(executor);
+    }
+    connection->lowest().expires_after(options.connect_timeout);
+    auto [ec, endpoint] = co_await connection->lowest().async_connect(*endpoints, kTuple);
+    if (ec) co_return ec;
+    if (!url.is_tls()) co_return connection;
+
+    // SNI and host name verification (RFC 6125) on top of the chain verification.
+    if (!SSL_set_tlsext_host_name(connection->tls->native_handle(), url.host.c_str())) {
+      co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+    }
+    connection->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+    connection->lowest().expires_after(options.connect_timeout);
+    auto [handshake_ec] = co_await connection->tls->async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (handshake_ec) co_return handshake_ec;
+    co_return connection;
+  }
+
+  asio::awaitable<Exchange> exchange(Connection& connection, http::request<http::string_body>& req,
+                                     const BodySink* sink) {
+    if (connection.tls) co_return co_await exchange_on(*connection.tls, connection, req, options, sink);
+    co_return co_await exchange_on(*connection.plain, connection, req, options, sink);
+  }
+
+  asio::awaitable<Result<HttpResponse>> send(const Url& url, HttpRequest request, const BodySink* sink) {
+    http::verb verb = http::string_to_verb(request.method);
+    if (verb == http::verb::unknown) co_return HttpErrc::kInvalidMethod;
+    http::request<http::string_body> req{verb, request.target(), 11};
+    for (const Header& header : request.headers) req.insert(header.name, header.value);
+    if (!find_header(request.headers, "Host")) req.set(http::field::host, url.host_header());
+    req.keep_alive(true);
+    const bool has_body = !request.body.empty() || verb == http::verb::put || verb == http::verb::post;
+    req.body() = std::move(request.body);
+    if (has_body) req.content_length(req.body().size());
+
+    const std::string key = pool_key(url);
+    // A pooled connection may have been closed by the server while idle; such a failure before any
+    // response byte is retried once on a fresh connection.
+    for (int round = 0; round < 2; ++round) {
+      std::unique_ptr<Connection> connection = take_idle(key);
+      const bool reused = connection != nullptr;
+      if (!connection) {
+        auto fresh = co_await connect(url);
+        if (!fresh) co_return fresh.error();
+        connection = std::move(*fresh);
+      }
+      Exchange out = co_await exchange(*connection, req, sink);
+      if (out.result && out.keep_alive) put_idle(std::move(connection));
+      if (out.result || !reused || out.got_header) co_return std::move(out.result);
+    }
+    co_return HttpErrc::kInternal;
+  }
+};
+
+HttpClient::HttpClient(asio::any_io_executor executor, HttpClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(executor), std::move(options))) {}
+
+HttpClient::~HttpClient() = default;
+
+const HttpClientOptions& HttpClient::options() const { return impl_->options; }
+
+asio::any_io_executor HttpClient::executor() const { return impl_->executor; }
+
+asio::awaitable<Result<HttpResponse>> HttpClient::send(const Url& endpoint, HttpRequest request) {
+  try {
+    co_return co_await impl_->send(endpoint, std::move(request), nullptr);
+  } catch (const std::exception&) {
+    co_return HttpErrc::kInternal;
+  }
+}
+
+asio::awaitable<Result<HttpResponse>> HttpClient::send_streaming(const Url& endpoint, HttpRequest request,
+                                                                 BodySink sink) {
+  try {
+    co_return co_await impl_->send(endpoint, std::move(request), &sink);
+  } catch (const std::exception&) {
+    co_return HttpErrc::kInternal;
+  }
+}
+
+namespace {
+
+bool is_final_client_error(const error_code& ec) {
+  return ec.category() == http_error_category();
+}
+
+}  // namespace
+
+asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url endpoint, RequestFactory make_request,
+                                                      RetryPolicy policy, BodySink sink) {
+  for (int attempt = 1;; ++attempt) {
+    Result<HttpRequest> request = co_await make_request();
+    if (!request) co_return request.error();
+    bool delivered = false;
+    Result<HttpResponse> result{HttpErrc::kInternal};
+    if (sink) {
+      BodySink counting = [&delivered, &sink](std::string_view chunk) -> asio::awaitable<bool> {
+        delivered = true;
+        co_return co_await sink(chunk);
+      };
+      result = co_await client.send_streaming(endpoint, std::move(*request), counting);
+    } else {
+      result = co_await client.send(endpoint, std::move(*request));
+    }
+    RetryReason reason = RetryReason::kNone;
+    if (!result) {
+      if (is_final_client_error(result.error()) || delivered) co_return result;
+      reason = classify_connection_error();
+    } else {
+      reason = classify_response(result->status, parse_aws_error(*result).code);
+    }
+    if (reason == RetryReason::kNone || attempt >= policy.max_attempts) co_return result;
+    asio::steady_timer timer(client.executor(), backoff_delay(policy, attempt));
+    co_await timer.async_wait(kTuple);
+  }
+}
+
+CredentialsProvider static_credentials(Credentials credentials) {
+  return [credentials = std::move(credentials)]() -> asio::awaitable<Result<Credentials>> { co_return credentials; };
+}
+
+CredentialsProvider credentials_from(std::function<Credentials()> fetch) {
+  return [fetch = std::move(fetch)]() -> asio::awaitable<Result<Credentials>> { co_return fetch(); };
+}
+
+asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoint, HttpRequest request,
+                                                  AwsSigning signing, RetryPolicy policy, BodySink sink) {
+  if (!signing.credentials) co_return HttpErrc::kCredentials;
+  const bool s3 = uri_rules_for(signing.service) == UriRules::kS3;
+  std::string payload_hash;
+  if (auto given = find_header(request.headers, "x-amz-content-sha256"); s3 && given) {
+    payload_hash = std::string(*given);
+  } else {
+    payload_hash = sha256_hex(request.body);
+  }
+  std::erase_if(request.headers, [](const Header& h) { return iequals(h.name, "x-amz-content-sha256"); });
+  if (!find_header(request.headers, "Host")) request.headers.push_back({"Host", endpoint.host_header()});
+
+  RequestFactory factory = [&request, &signing, &payload_hash]() -> asio::awaitable<Result<HttpRequest>> {
+    Result<Credentials> credentials = co_await signing.credentials();
+    if (!credentials) co_return credentials.error();
+    SigningRequest to_sign{request.method, std::string(*find_header(request.headers, "Host")), request.path,
+                           parse_query_string(request.query), request.headers, payload_hash};
+    auto now = signing.clock ? signing.clock() : std::chrono::system_clock::now();
+    HttpRequest signed_request = request;
+    Headers added = sign(to_sign, *credentials, signing.region, signing.service, now);
+    signed_request.headers.insert(signed_request.headers.end(), added.begin(), added.end());
+    co_return signed_request;
+  };
+  co_return co_await send_with_retry(client, std::move(endpoint), std::move(factory), std::move(policy),
+                                     std::move(sink));
+}
+
+}  // namespace batchgate::aws

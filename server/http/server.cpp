@@ -1,0 +1,432 @@
+#include "server/http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+#include <set>
+
+#include "server/common/ids.hpp"
+
+namespace batchgate::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+constexpr std::size_t kStreamChunk = 64 << 10;
+
+// Query parameters whose values are secrets: never written to the access log.
+bool is_secret_param(std::string_view name) {
+  return name == "key" || name == "api_key" || name == "token" || name == "master_key";
+}
+
+std::string redacted_query(const std::map<std::string, std::string>& query) {
+  std::string out;
+  for (const auto& [k, v] : query) {
+    if (!out.empty()) out += '&';
+    out += k + "=" + (is_secret_param(k) ? std::string("[redacted]") : v);
+  }
+  return out;
+}
+
+ApiError read_error(const beast::error_code& ec, bool reading_body) {
+  if (ec == beast::http::error::body_limit)
+    return {ErrorKind::kPayloadTooLarge, "Request body is larger than this route accepts.", {}, "payload_too_large"};
+  if (ec == beast::http::error::header_limit)
+    return {ErrorKind::kHeaderTooLarge, "Request headers are too large.", {}, "header_too_large"};
+  if (ec == beast::error::timeout)
+    return {ErrorKind::kRequestTimeout, "The request was not received in time.", {}, "request_timeout"};
+  return {ErrorKind::kInvalidRequest,
+          std::string(reading_body ? "Could not read the request body: " : "Malformed HTTP request: ") + ec.message(),
+          {},
+          "bad_request"};
+}
+
+}  // namespace
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  State(asio::io_context& ioc, const Router& router, ServerLimits limits)
+      : ioc(ioc), router(router), limits(limits), acceptor(asio::make_strand(ioc)) {}
+
+  asio::io_context& ioc;
+  const Router& router;
+  ServerLimits limits;
+  tcp::acceptor acceptor;
+  RandomIdGenerator ids;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+
+  // Connections waiting for their next request; closed at shutdown.
+  struct Conn {
+    beast::tcp_stream* stream;
+    std::atomic<bool> idle{true};
+  };
+  std::mutex conns_mutex;
+  std::set<std::shared_ptr<Conn>> conns;
+
+  awaitable<void> accept_loop();
+  awaitable<void> session(tcp::socket socket);
+  awaitable<bool> handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer, Conn& conn);
+  awaitable<void> write_response(beast::tcp_stream& stream, Response& resp, const std::string& request_id,
+                                 bool keep_alive, beast::error_code& ec, std::uint64_t& bytes_out);
+  void log_access(const Request& req, int status, std::uint64_t bytes_out,
+                  std::chrono::steady_clock::time_point started) const;
+};
+
+namespace {
+
+class BeastBodyReader final : public BodyReader {
+ public:
+  BeastBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                  beast::http::request_parser<beast::http::buffer_body>& parser, std::chrono::seconds timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout), chunk_(kStreamChunk) {}
+
+  awaitable<Chunk> next() override {
+    while (!parser_.is_done()) {
+      auto& body = parser_.get().body();
+      body.data = chunk_.data();
+      body.size = chunk_.size();
+      beast::error_code ec;
+      stream_.expires_after(timeout_);
+      co_await beast::http::async_read(stream_, buffer_, parser_, asio::redirect_error(use_awaitable, ec));
+      if (ec == beast::http::error::need_buffer) ec = {};
+      if (ec) {
+        failed_ = true;
+        co_return Chunk{std::nullopt, read_error(ec, true)};
+      }
+      const std::size_t n = chunk_.size() - parser_.get().body().size;
+      if (n > 0) co_return Chunk{std::string_view(chunk_.data(), n), std::nullopt};
+    }
+    co_return Chunk{};
+  }
+
+  bool complete() const { return !failed_ && parser_.is_done(); }
+
+ private:
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  beast::http::request_parser<beast::http::buffer_body>& parser_;
+  std::chrono::seconds timeout_;
+  std::vector<char> chunk_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+awaitable<void> HttpServer::State::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
+    if (stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, self->session(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> HttpServer::State::session(tcp::socket socket) {
+  auto self = shared_from_this();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  auto conn = std::make_shared<Conn>();
+  conn->stream = &stream;
+  {
+    std::lock_guard lock(conns_mutex);
+    conns.insert(conn);
+  }
+  try {
+    while (!stopping) {
+      bool keep_alive = co_await handle_one(stream, buffer, *conn);
+      if (!keep_alive) break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("connection ended: {}", e.what());
+  }
+  {
+    std::lock_guard lock(conns_mutex);
+    conns.erase(conn);
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+// Serves one request; returns whether the connection may carry another.
+awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer, Conn& conn) {
+  namespace http = beast::http;
+  http::request_parser<http::empty_body> header_parser;
+  header_parser.header_limit(std::uint32_t(limits.header_limit));
+  header_parser.body_limit(boost::none);
+
+  // Idle: waiting for the first byte of the next request. Then the whole header within read_timeout.
+  beast::error_code ec;
+  stream.expires_after(buffer.size() > 0 ? limits.read_timeout : limits.idle_timeout);
+  conn.idle = true;
+  co_await http::async_read_header(stream, buffer, header_parser, asio::redirect_error(use_awaitable, ec));
+  conn.idle = false;
+  if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof ||
+      ec == asio::error::connection_reset)
+    co_return false;
+  if (ec == beast::error::timeout && buffer.size() == 0) co_return false;  // idle keep-alive expired
+
+  const auto started = std::chrono::steady_clock::now();
+  ++in_flight;
+  struct InFlight {
+    std::atomic<std::size_t>& n;
+    ~InFlight() { --n; }
+  } guard{in_flight};
+
+  Request req;
+  req.request_id = ids.request_id();
+  {
+    beast::error_code rec;
+    auto ep = stream.socket().remote_endpoint(rec);
+    if (!rec) req.remote = ep.address().to_string();
+  }
+  Response resp;
+  bool keep_alive = false;
+  std::uint64_t bytes_out = 0;
+
+  if (ec) {
+    resp = Response::error(read_error(ec, false));
+    co_await write_response(stream, resp, req.request_id, false, ec, bytes_out);
+    log_access(req, int(resp.status), bytes_out, started);
+    co_return false;
+  }
+
+  auto& header = header_parser.get();
+  req.method = header.method();
+  req.target = std::string(header.target());
+  const auto qpos = req.target.find('?');
+  req.path = req.target.substr(0, qpos);
+  if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
+  req.headers = header.base();
+  keep_alive = header.keep_alive();
+
+  auto match = router.match(req.method, req.path);
+  const bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
+  if (!match.route) {
+    resp = Response::error(match.path_known
+                               ? ApiError{ErrorKind::kMethodNotAllowed,
+                                          "Method " + std::string(header.method_string()) + " is not allowed on " +
+                                              req.path + ".",
+                                          {},
+                                          "method_not_allowed"}
+                               : ApiError{ErrorKind::kNotFound, "Unknown route: " + std::string(header.method_string()) +
+                                                                    " " + req.path + ".",
+                                          {}, "unknown_route"});
+    keep_alive = keep_alive && !has_body;  // an unread body would be parsed as the next request
+  } else {
+    req.params = std::move(match.params);
+    const Route& route = *match.route;
+    if (auto cl = header_parser.content_length(); cl && *cl > route.body_limit) {
+      resp = Response::error({ErrorKind::kPayloadTooLarge,
+                              "Request body of " + std::to_string(*cl) + " bytes exceeds this route's limit of " +
+                                  std::to_string(route.body_limit) + " bytes.",
+                              {},
+                              "payload_too_large"});
+      keep_alive = false;
+    } else {
+      if (beast::iequals(header[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+      }
+      if (route.streaming) {
+        http::request_parser<http::buffer_body> parser(std::move(header_parser));
+        parser.body_limit(route.body_limit);
+        BeastBodyReader reader(stream, buffer, parser, limits.read_timeout);
+        req.body_reader = &reader;
+        resp = co_await route.handler(req);
+        keep_alive = keep_alive && reader.complete();
+      } else {
+        http::request_parser<http::string_body> parser(std::move(header_parser));
+        parser.body_limit(route.body_limit);
+        stream.expires_after(limits.read_timeout);
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+          resp = Response::error(read_error(ec, true));
+          keep_alive = false;
+        } else {
+          req.body = std::move(parser.get().body());
+          try {
+            resp = co_await route.handler(req);
+          } catch (const std::exception& e) {
+            spdlog::error("request {} failed: {}", req.request_id, e.what());
+            resp = Response::error(ApiError::internal("Internal error; request id " + req.request_id + "."));
+          }
+        }
+      }
+    }
+  }
+  if (stopping) keep_alive = false;
+  co_await write_response(stream, resp, req.request_id, keep_alive, ec, bytes_out);
+  log_access(req, int(resp.status), bytes_out, started);
+  co_return keep_alive && !ec;
+}
+
+awaitable<void> HttpServer::State::write_response(beast::tcp_stream& stream, Response& resp,
+                                                  const std::string& request_id, bool keep_alive,
+                                                  beast::error_code& ec, std::uint64_t& bytes_out) {
+  namespace http = beast::http;
+  stream.expires_after(limits.read_timeout);
+  if (!resp.stream) {
+    http::response<http::string_body> out{resp.status, 11};
+    out.set(http::field::content_type, resp.content_type);
+    out.set("x-request-id", request_id);
+    for (const auto& [k, v] : resp.headers) out.set(k, v);
+    out.keep_alive(keep_alive);
+    bytes_out = resp.body.size();
+    out.body() = std::move(resp.body);
+    out.prepare_payload();
+    co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
+    co_return;
+  }
+  http::response<http::buffer_body> out{resp.status, 11};
+  out.set(http::field::content_type, resp.content_type);
+  out.set("x-request-id", request_id);
+  for (const auto& [k, v] : resp.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  if (resp.stream_length)
+    out.content_length(*resp.stream_length);
+  else
+    out.chunked(true);
+  out.body().data = nullptr;
+  out.body().more = true;
+  http::response_serializer<http::buffer_body> sr{out};
+  co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return;
+  for (;;) {
+    std::optional<std::string> chunk;
+    try {
+      chunk = co_await resp.stream();
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
+    }
+    if (!chunk) {
+      // The source failed mid-body: the only honest signal left is to cut the connection.
+      ec = asio::error::connection_aborted;
+      co_return;
+    }
+    if (chunk->empty()) break;
+    out.body().data = chunk->data();
+    out.body().size = chunk->size();
+    out.body().more = true;
+    stream.expires_after(limits.read_timeout);
+    co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return;
+    bytes_out += chunk->size();
+  }
+  out.body().data = nullptr;
+  out.body().size = 0;
+  out.body().more = false;
+  co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
+}
+
+void HttpServer::State::log_access(const Request& req, int status, std::uint64_t bytes_out,
+                                   std::chrono::steady_clock::time_point started) const {
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  nlohmann::json line = {{"type", "access"},
+                         {"request_id", req.request_id},
+                         {"method", std::string(beast::http::to_string(req.method))},
+                         {"path", req.path},
+                         {"status", status},
+                         {"bytes_out", bytes_out},
+                         {"duration_ms", std::round(ms * 1000) / 1000},
+                         {"remote", req.remote}};
+  if (!req.query.empty()) line["query"] = redacted_query(req.query);
+  if (auto ua = req.header(beast::http::field::user_agent); !ua.empty()) line["user_agent"] = std::string(ua);
+  line["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  static const auto logger = [] {
+    auto l = spdlog::get("access");
+    return l ? l : spdlog::default_logger();
+  }();
+  logger->info("{}", line.dump());
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, const Router& router, ServerLimits limits)
+    : state_(std::make_shared<State>(ioc, router, limits)) {}
+
+HttpServer::~HttpServer() {
+  state_->stopping = true;
+  beast::error_code ec;
+  state_->acceptor.close(ec);
+}
+
+boost::system::result<std::uint16_t> HttpServer::listen(const std::string& host, std::uint16_t port) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return ec;
+  tcp::endpoint ep(address, port);
+  auto& acc = state_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (ec) return ec;
+  acc.set_option(asio::socket_base::reuse_address(true), ec);
+  acc.bind(ep, ec);
+  if (ec) return ec;
+  acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  const auto bound = acc.local_endpoint(ec).port();
+  asio::co_spawn(acc.get_executor(), state_->accept_loop(), asio::detached);
+  return bound;
+}
+
+std::size_t HttpServer::in_flight() const { return state_->in_flight; }
+
+void HttpServer::shutdown(std::chrono::seconds grace, std::function<void()> drained) {
+  auto state = state_;
+  state->stopping = true;
+  asio::post(state->acceptor.get_executor(), [state] {
+    beast::error_code ec;
+    state->acceptor.close(ec);
+  });
+  {
+    std::lock_guard lock(state->conns_mutex);
+    for (const auto& conn : state->conns) {
+      if (!conn->idle) continue;
+      asio::post(conn->stream->get_executor(), [state, conn] {
+        std::lock_guard inner(state->conns_mutex);
+        if (state->conns.contains(conn) && conn->idle) conn->stream->cancel();
+      });
+    }
+  }
+  // Wait until nothing is in flight or the grace period ends.
+  asio::co_spawn(
+      state->ioc,
+      [state, grace, drained = std::move(drained)]() -> awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        const auto deadline = std::chrono::steady_clock::now() + grace;
+        while (state->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+          timer.expires_after(std::chrono::milliseconds(20));
+          beast::error_code ec;
+          co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+        drained();
+      },
+      asio::detached);
+}
+
+}  // namespace batchgate::http

@@ -1,0 +1,91 @@
+// batchgate: an OpenAI-compatible batch gateway for Amazon Bedrock.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "config/loader.hpp"
+#include "server/app.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: batchgate --config <config.yaml> [--host HOST] [--port PORT] [--check-config]\n"
+    "  --config PATH    LiteLLM-compatible config (default: $BATCHGATE_CONFIG)\n"
+    "  --host, --port   override batchgate_settings.host/port\n"
+    "  --check-config   validate the configuration and exit\n";
+
+void setup_logging() {
+  // Operational messages to stderr; one JSON line per request to stdout.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("batchgate"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  auto access = spdlog::stdout_logger_mt("access");
+  access->set_pattern("%v");
+  access->flush_on(spdlog::level::info);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path = std::getenv("BATCHGATE_CONFIG") ? std::getenv("BATCHGATE_CONFIG") : "";
+  std::string host;
+  int port = -1;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "missing value for " << arg << "\n" << kUsage;
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--config") config_path = value();
+    else if (arg == "--host") host = value();
+    else if (arg == "--port") port = std::atoi(value().c_str());
+    else if (arg == "--check-config") check_only = true;
+    else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "unknown argument " << arg << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (config_path.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  setup_logging();
+
+  auto loaded = batchgate::config::load_from_file_blocking(config_path, batchgate::config::process_env());
+  for (const auto& w : loaded.warnings) spdlog::warn("config: {}", w.to_string());
+  if (!loaded.errors.empty()) {
+    std::cerr << "batchgate: " << loaded.errors.size() << " error(s) in " << config_path << ":\n";
+    for (const auto& e : loaded.errors) std::cerr << "  " << e.to_string() << "\n";
+    return 1;
+  }
+  auto settings = std::move(*loaded.settings);
+  if (!host.empty()) settings.server.host = host;
+  if (port >= 0 && port <= 65535) settings.server.port = std::uint16_t(port);
+  if (check_only) {
+    std::cout << "config ok: " << settings.models.size() << " model(s)\n";
+    return 0;
+  }
+
+  auto app = batchgate::App::create(std::move(settings));
+  if (app.has_error()) {
+    spdlog::critical("{}", app.error());
+    return 1;
+  }
+  (*app)->handle_signals();
+  auto bound = (*app)->start();
+  if (bound.has_error()) {
+    spdlog::critical("{}", bound.error());
+    return 1;
+  }
+  (*app)->wait();
+  return 0;
+}
