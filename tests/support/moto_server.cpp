@@ -1,0 +1,41 @@
+#include "tests/support/moto_server.hpp"
+
+#include <sstream>
+
+namespace batchgate::test {
+namespace {
+
+std::string admin_script() { return std::string(BATCHGATE_SUPPORT_DIR) + "/moto_admin.py"; }
+
+}  // namespace
+
+MotoServer::MotoServer() {
+  port_ = free_port();
+  std::string log = "/tmp/batchgate-moto-" + std::to_string(port_) + ".log";
+  // Three unauthenticated calls for the IAM set-up in moto_admin.py; everything after is SigV4-checked.
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)},
+      std::vector<std::string>{"INITIAL_NO_AUTH_ACTION_COUNT=3"}, log);
+  if (!process_->started()) {
+    error_ = "could not start moto_server (is it on PATH?)";
+    return;
+  }
+  if (!wait_for_port(port_, std::chrono::seconds(20))) {
+    error_ = "moto_server did not listen on port " + std::to_string(port_) + "; see " + log;
+    return;
+  }
+  auto [status, output] = run_command("python3 " + admin_script() + " setup " + std::to_string(port_));
+  std::istringstream words(output);
+  words >> access_key_id_ >> secret_access_key_;
+  if (status != 0 || secret_access_key_.empty()) error_ = "IAM set-up against moto failed: " + output;
+}
+
+MotoServer::~MotoServer() = default;
+
+bool MotoServer::create_bucket(const std::string& name) const {
+  auto [status, output] = run_command("python3 " + admin_script() + " create-bucket " + std::to_string(port_) +
+                                      " '" + access_key_id_ + "' '" + secret_access_key_ + "' '" + name + "'");
+  return status == 0;
+}
+
+}  // namespace batchgate::test

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Scripted HTTP/1.1 server for http_client_test.cpp (keep-alive, failures on demand).
+
+Usage: scripted_http_server.py PORT [CERTFILE KEYFILE]   (TLS when a certificate is given)
+
+  /flaky/ID?fail=N&status=S&code=C  first N requests answer S (JSON error with __type C, or S3-style XML
+                                    when xml=1), later ones 200 "ok ID"
+  /count/ID                         number of requests /flaky/ID has received
+  /big?bytes=N                      N bytes (i % 251), with Content-Length
+  /peer                             the client's source port (same port = connection reused)
+  /slow?ms=N                        waits N ms before answering
+  /echo                             JSON of method, path, headers and body length
+"""
+import json
+import ssl
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+counts = {}
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, content_type="text/plain", extra=None):
+        data = body if isinstance(body, bytes) else body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        parts = url.path.strip("/").split("/")
+        if parts[0] == "flaky":
+            with lock:
+                counts[parts[1]] = counts.get(parts[1], 0) + 1
+                n = counts[parts[1]]
+            if n <= int(q.get("fail", "0")):
+                status, code = int(q.get("status", "503")), q.get("code", "")
+                if q.get("xml") == "1":
+                    return self.reply(status, f"<Error><Code>{code}</Code><Message>m</Message></Error>",
+                                      "application/xml")
+                return self.reply(status, json.dumps({"__type": code, "message": "scripted failure"}),
+                                  "application/json")
+            return self.reply(200, f"ok {parts[1]}")
+        if parts[0] == "count":
+            with lock:
+                return self.reply(200, str(counts.get(parts[1], 0)))
+        if parts[0] == "big":
+            n = int(q["bytes"])
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            block = bytes(i % 251 for i in range(251 * 1000))
+            sent = 0
+            try:
+                while sent < n:
+                    piece = block[: min(len(block), n - sent)]
+                    self.wfile.write(piece)
+                    sent += len(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client stopped reading on purpose
+            return
+        if parts[0] == "peer":
+            return self.reply(200, str(self.client_address[1]))
+        if parts[0] == "slow":
+            time.sleep(int(q["ms"]) / 1000)
+            return self.reply(200, "slow")
+        if parts[0] == "echo":
+            return self.reply(200, json.dumps({"method": self.command, "path": self.path,
+                                               "headers": {k.lower(): v for k, v in self.headers.items()},
+                                               "body_length": len(body)}), "application/json")
+        return self.reply(404, "no route")
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    server.daemon_threads = True
+    if len(sys.argv) > 3:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
