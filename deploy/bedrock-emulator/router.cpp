@@ -1,0 +1,219 @@
+#include "router.hpp"
+
+#include <cstdio>
+
+#include "fake_models.hpp"
+#include "server/aws/sigv4.hpp"
+
+namespace batchgate::bedrock_emulator {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kJobPrefix = "/model-invocation-job/";
+
+ApiError auth_error(std::string type, std::string message, int status = 403) {
+  return {status, std::move(type), std::move(message)};
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view text) {
+  // "20240115T120000Z" → ISO-8601 for the shared parser.
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  const std::string iso = std::string(text.substr(0, 4)) + "-" + std::string(text.substr(4, 2)) + "-" +
+                          std::string(text.substr(6, 2)) + "T" + std::string(text.substr(9, 2)) + ":" +
+                          std::string(text.substr(11, 2)) + ":" + std::string(text.substr(13, 2)) + "Z";
+  return parse_iso8601(iso);
+}
+
+}  // namespace
+
+Router::Router(JobStore& store, Knobs& knobs, AuthSettings auth, Random random, JobStarted on_created)
+    : store_(store), knobs_(knobs), auth_(std::move(auth)), random_(std::move(random)),
+      on_created_(std::move(on_created)) {}
+
+EmulatorResponse Router::handle(const EmulatorRequest& request) {
+  const std::string_view target = request.target;
+  const auto qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+  if (path.starts_with("/_emulator/")) return admin(request, path);
+  if (auth_.verify) {
+    if (auto error = verify_signature(request, path, query)) return error_response(*error);
+  }
+  // Faults are injected after authentication, as AWS throttles authenticated callers (spec §11.10).
+  if (knobs_.throttle_rate > 0.0 && random_() < knobs_.throttle_rate) return error_response(throttling_error());
+  if (knobs_.server_error_rate > 0.0 && random_() < knobs_.server_error_rate) return error_response(internal_error());
+  return route(request, path, query);
+}
+
+std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request, std::string_view path,
+                                                 std::string_view query) const {
+  const auto header = aws::find_header(request.headers, "authorization");
+  if (!header) return auth_error("MissingAuthenticationTokenException", "Missing Authentication Token");
+  const auto parsed = aws::parse_authorization(*header);
+  if (!parsed) {
+    return auth_error("IncompleteSignatureException",
+                      "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.", 400);
+  }
+  const auto secret = auth_.secrets.find(parsed->access_key_id);
+  if (secret == auth_.secrets.end()) {
+    return auth_error("UnrecognizedClientException", "The security token included in the request is invalid.");
+  }
+  if (parsed->service != "bedrock" || parsed->region != auth_.region) {
+    return auth_error("InvalidSignatureException", "Credential should be scoped to a valid region ('" + auth_.region +
+                                                       "') and service ('bedrock').");
+  }
+  const auto amz_date = aws::find_header(request.headers, "x-amz-date");
+  if (!amz_date) return auth_error("IncompleteSignatureException", "Missing X-Amz-Date header.", 400);
+  const auto time = parse_amz_date(*amz_date);
+  if (!time || !amz_date->starts_with(parsed->date)) {
+    return auth_error("IncompleteSignatureException", "Malformed X-Amz-Date: " + std::string(*amz_date), 400);
+  }
+  const auto skew = store_.now() - *time;
+  if (skew > auth_.max_skew || -skew > auth_.max_skew) {
+    return auth_error("InvalidSignatureException", "Signature expired: " + std::string(*amz_date) +
+                                                       " is now earlier or later than the allowed 15 minutes.");
+  }
+  aws::SigningRequest signing;
+  signing.method = request.method;
+  signing.host = std::string(aws::find_header(request.headers, "host").value_or(""));
+  signing.path = std::string(path);
+  signing.query = aws::parse_query_string(query);
+  signing.headers = request.headers;
+  signing.payload_hash = aws::sha256_hex(request.body);
+  const std::string expected = aws::signature_for_received(signing, *parsed, *amz_date, secret->second);
+  if (!aws::signatures_equal(expected, parsed->signature)) {
+    return auth_error("InvalidSignatureException",
+                      "The request signature we calculated does not match the signature you provided. Check your "
+                      "AWS Secret Access Key and signing method. Consult the service documentation for details.");
+  }
+  return std::nullopt;
+}
+
+EmulatorResponse Router::route(const EmulatorRequest& request, std::string_view path, std::string_view query) {
+  if (path == "/model-invocation-job" && request.method == "POST") return create_job(request);
+  if (path == "/model-invocation-jobs" && request.method == "GET") return list_jobs(query);
+  if (path.starts_with(kJobPrefix)) {
+    std::string_view rest = path.substr(kJobPrefix.size());
+    // The identifier is one percent-encoded label: an ARN arrives as arn%3Aaws...%2Fid (spec §1).
+    const auto slash = rest.find('/');
+    const std::string_view label = rest.substr(0, slash);
+    const std::string_view tail = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+    if (tail.empty() && request.method == "GET") return get_job(label);
+    if (tail == "/stop" && request.method == "POST") return stop_job(label);
+  }
+  return error_response({404, "UnknownOperationException", "No operation matches " + request.method + " " + std::string(path)});
+}
+
+EmulatorResponse Router::create_job(const EmulatorRequest& request) {
+  ++create_calls_;
+  auto validated = validate_create_request(request.body);
+  if (auto* error = std::get_if<ApiError>(&validated)) return error_response(*error);
+  auto& create = std::get<CreateRequest>(validated);
+  const auto family = family_for_model(create.model_id);
+  if (!family) {
+    return error_response(validation_error("The provided model identifier is invalid or does not support batch "
+                                           "inference: " + create.model_id));
+  }
+  if (*family == ModelFamily::kTitanEmbeddingsV2 && create.invocation_type == "Converse") {
+    return error_response(validation_error("Embedding models support only the InvokeModel invocation type."));
+  }
+  auto created = store_.create(std::move(create), knobs_.force_quota_exceeded);
+  if (auto* error = std::get_if<ApiError>(&created)) return error_response(*error);
+  const auto& outcome = std::get<JobStore::Created>(created);
+  if (outcome.is_new && on_created_) on_created_(*outcome.job);
+  return json_response(200, json{{"jobArn", outcome.job->arn}});
+}
+
+EmulatorResponse Router::get_job(std::string_view label) {
+  const std::string identifier = aws::uri_decode(label);
+  if (!parse_job_identifier(identifier)) {
+    return error_response(validation_error("1 validation error detected: Value '" + identifier +
+                                           "' at 'jobIdentifier' failed to satisfy constraint: Member must satisfy "
+                                           "regular expression pattern: ((arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/)?[a-z0-9]{12})"));
+  }
+  const Job* job = store_.find(identifier);
+  if (job == nullptr) return error_response(not_found_error("The specified job " + identifier + " was not found."));
+  return json_response(200, job_to_json(*job));
+}
+
+EmulatorResponse Router::stop_job(std::string_view label) {
+  const std::string identifier = aws::uri_decode(label);
+  if (!parse_job_identifier(identifier)) {
+    return error_response(validation_error("1 validation error detected: Value '" + identifier +
+                                           "' at 'jobIdentifier' failed to satisfy constraint: Member must satisfy "
+                                           "regular expression pattern"));
+  }
+  Job* job = store_.find(identifier);
+  if (job == nullptr) return error_response(not_found_error("The specified job " + identifier + " was not found."));
+  if (auto error = store_.request_stop(*job)) return error_response(*error);
+  return json_response(200, json::object());
+}
+
+EmulatorResponse Router::list_jobs(std::string_view query) {
+  auto validated = validate_list_query(aws::parse_query_string(query));
+  if (auto* error = std::get_if<ApiError>(&validated)) return error_response(*error);
+  auto page = store_.list(std::get<ListQuery>(validated));
+  if (auto* error = std::get_if<ApiError>(&page)) return error_response(*error);
+  const auto& result = std::get<ListPage>(page);
+  json summaries = json::array();
+  for (const Job* job : result.jobs) summaries.push_back(job_to_json(*job));
+  json body{{"invocationJobSummaries", std::move(summaries)}};
+  if (result.next_token) body["nextToken"] = *result.next_token;
+  return json_response(200, body);
+}
+
+EmulatorResponse Router::admin(const EmulatorRequest& request, std::string_view path) {
+  if (path == "/_emulator/stats" && request.method == "GET") {
+    json by_status = json::object();
+    for (const auto* status : {"Submitted", "Validating", "Scheduled", "InProgress", "Completed",
+                               "PartiallyCompleted", "Failed", "Stopping", "Stopped", "Expired"}) {
+      ListQuery query;
+      query.status_equals = parse_job_status(status);
+      query.max_results = 1000000;
+      const auto page = store_.list(query);
+      by_status[status] = std::get<ListPage>(page).jobs.size();
+    }
+    return json_response(200, json{{"jobsCreated", store_.created_count()},
+                                   {"activeJobs", store_.active_count()},
+                                   {"createCalls", create_calls_},
+                                   {"jobsByStatus", by_status}});
+  }
+  if (path == "/_emulator/config" && request.method == "GET") {
+    return json_response(200, knobs_to_json(knobs_, store_.settings()));
+  }
+  if (path == "/_emulator/config" && request.method == "POST") {
+    const json update = json::parse(request.body, nullptr, false);
+    if (auto error = apply_knobs(update.is_discarded() ? json() : update, knobs_, store_)) {
+      return error_response(validation_error(*error));
+    }
+    return json_response(200, knobs_to_json(knobs_, store_.settings()));
+  }
+  return error_response({404, "UnknownOperationException", "No admin endpoint " + std::string(path)});
+}
+
+EmulatorResponse Router::json_response(int status, const json& body) {
+  EmulatorResponse response;
+  response.status = status;
+  char request_id[40];
+  const std::uint64_t n = ++request_counter_;
+  const std::uint64_t h = fnv1a64(std::to_string(n) + "request");
+  std::snprintf(request_id, sizeof request_id, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
+                static_cast<unsigned long long>(h >> 32), static_cast<unsigned long long>((h >> 16) & 0xFFFF),
+                static_cast<unsigned long long>(h & 0xFFF), static_cast<unsigned long long>((h >> 20) & 0xFFF),
+                static_cast<unsigned long long>(n));
+  response.headers.push_back({"Content-Type", "application/json"});
+  response.headers.push_back({"x-amzn-RequestId", request_id});
+  response.body = body.dump();
+  return response;
+}
+
+EmulatorResponse Router::error_response(const ApiError& error) {
+  // Both the header and __type, so every restJson1 parser finds the code (spec §7).
+  EmulatorResponse response = json_response(error.status, json{{"__type", error.type}, {"message", error.message}});
+  response.headers.push_back({"x-amzn-ErrorType", error.type});
+  return response;
+}
+
+}  // namespace batchgate::bedrock_emulator

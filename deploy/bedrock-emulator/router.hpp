@@ -1,0 +1,71 @@
+#pragma once
+
+// Request handling of the emulator without any transport: SigV4 verification, fault injection, the four
+// operations of spec/bedrock-batch.md §3–§6 and the unsigned admin endpoints. The Beast server only
+// moves bytes in and out of Router::handle.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "knobs.hpp"
+#include "job_store.hpp"
+#include "server/aws/http_types.hpp"
+
+namespace batchgate::bedrock_emulator {
+
+struct EmulatorRequest {
+  std::string method;
+  std::string target;  // wire path and query, still percent-encoded
+  aws::Headers headers;
+  std::string body;
+};
+
+struct EmulatorResponse {
+  int status = 200;
+  aws::Headers headers;
+  std::string body;
+};
+
+struct AuthSettings {
+  bool verify = true;                          // false: accept any (or no) signature
+  std::map<std::string, std::string> secrets;  // access key id → secret access key
+  std::string region = "us-east-1";
+  std::chrono::seconds max_skew{900};          // spec aws-sigv4-s3.md §1.2 step 1
+};
+
+class Router {
+ public:
+  using Random = std::function<double()>;  // uniform in [0, 1), for fault injection
+  using JobStarted = std::function<void(Job&)>;
+
+  Router(JobStore& store, Knobs& knobs, AuthSettings auth, Random random, JobStarted on_created);
+
+  EmulatorResponse handle(const EmulatorRequest& request);
+
+  std::size_t create_calls() const { return create_calls_; }
+
+ private:
+  std::optional<ApiError> verify_signature(const EmulatorRequest& request, std::string_view path,
+                                           std::string_view query) const;
+  EmulatorResponse route(const EmulatorRequest& request, std::string_view path, std::string_view query);
+  EmulatorResponse admin(const EmulatorRequest& request, std::string_view path);
+  EmulatorResponse create_job(const EmulatorRequest& request);
+  EmulatorResponse get_job(std::string_view label);
+  EmulatorResponse stop_job(std::string_view label);
+  EmulatorResponse list_jobs(std::string_view query);
+  EmulatorResponse json_response(int status, const nlohmann::json& body);
+  EmulatorResponse error_response(const ApiError& error);
+
+  JobStore& store_;
+  Knobs& knobs_;
+  AuthSettings auth_;
+  Random random_;
+  JobStarted on_created_;
+  std::size_t create_calls_ = 0;
+  std::uint64_t request_counter_ = 0;
+};
+
+}  // namespace batchgate::bedrock_emulator
