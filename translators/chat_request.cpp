@@ -150,11 +150,12 @@ Expected<std::optional<double>> read_bounded_number(const json& body, std::strin
   }
   double number = value->get<double>();
   if (number < 0.0 || number > max) {
-    std::string range = max == 1.0 ? "0 to 1" : "0 to " + describe(json(max));
-    return make_error("invalid_value",
-                      param + " = " + describe(*value) + " is out of range for " + std::string(model_label) +
-                          ": allowed " + range + " (OpenAI's temperature goes up to 2; values are not rescaled).",
-                      param);
+    std::string message = param + " = " + describe(*value) + " is out of range for " + std::string(model_label) +
+                          ": allowed 0 to " +
+                          (std::trunc(max) == max ? std::to_string(static_cast<long long>(max)) : describe(json(max)));
+    // OpenAI accepts temperature up to 2, so say why a valid OpenAI value fails here.
+    message += key == "temperature" ? " (OpenAI's 0-2 scale is not rescaled; send a value of at most 1)." : ".";
+    return make_error("invalid_value", std::move(message), param);
   }
   return std::optional<double>(number);
 }
@@ -196,8 +197,8 @@ Expected<std::string> read_text_content(const json& content, const std::string& 
     const json* value = kind == "text" || kind == "refusal" ? find_set(part, kind) : nullptr;
     if (value == nullptr || !value->is_string()) {
       return make_error("invalid_value",
-                        part_param + " must be a text part {\"type\":\"text\",\"text\":\"...\"}; only text is "
-                                     "allowed in this message, got " + describe(part) + ".",
+                        part_param + " has type " + (type ? describe(*type) : "null") +
+                            "; this message takes text parts only ({\"type\":\"text\",\"text\":\"...\"}).",
                         part_param);
     }
     if (j > 0) text += '\n';

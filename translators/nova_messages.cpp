@@ -1,5 +1,6 @@
 #include "translators/nova_messages.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -30,6 +31,16 @@ void append_turn(json& messages, std::string_view role, json blocks) {
     return;
   }
   messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+}
+
+// Tool results answer the previous assistant turn, so they lead the user turn (as Claude requires), even
+// when the OpenAI conversation put user text between the tool call and its result.
+void put_tool_results_first(json& messages) {
+  for (json& turn : messages) {
+    if (turn["role"] != "user") continue;
+    auto& blocks = turn["content"].get_ref<json::array_t&>();
+    std::stable_partition(blocks.begin(), blocks.end(), [](const json& block) { return block.contains("toolResult"); });
+  }
 }
 
 Expected<json> user_blocks(const json& content, const std::string& param) {
@@ -139,6 +150,7 @@ Expected<Conversation> read_conversation(const json& body) {
                       "not a conversation.",
                       "body.messages");
   }
+  put_tool_results_first(conversation.messages);
   return conversation;
 }
 

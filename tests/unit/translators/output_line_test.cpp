@@ -1,0 +1,80 @@
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "translators/output_line.hpp"
+
+namespace batchgate::translators {
+namespace {
+
+using nlohmann::json;
+
+const LineIds kIds{"batch_req_abc", "req_123"};
+
+struct ErrorStatusRow {
+  json error_code;
+  int status;
+};
+
+class BedrockErrorStatusTest : public testing::TestWithParam<ErrorStatusRow> {};
+
+TEST_P(BedrockErrorStatusTest, MapsErrorCodeToHttpStatus) {
+  EXPECT_EQ(bedrock_error_status(GetParam().error_code), GetParam().status) << GetParam().error_code.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, BedrockErrorStatusTest,
+                         testing::Values(ErrorStatusRow{400, 400}, ErrorStatusRow{404, 404}, ErrorStatusRow{429, 429},
+                                         ErrorStatusRow{500, 500}, ErrorStatusRow{503, 503},
+                                         ErrorStatusRow{"400", 400}, ErrorStatusRow{"424", 424},
+                                         ErrorStatusRow{"ValidationException", 400},
+                                         ErrorStatusRow{"AccessDeniedException", 403},
+                                         ErrorStatusRow{"ResourceNotFoundException", 404},
+                                         ErrorStatusRow{"ModelTimeoutException", 408},
+                                         ErrorStatusRow{"ModelErrorException", 424},
+                                         ErrorStatusRow{"ThrottlingException", 429},
+                                         ErrorStatusRow{"ServiceUnavailableException", 503},
+                                         // Not an HTTP error status: treated as a server failure.
+                                         ErrorStatusRow{200, 500}, ErrorStatusRow{"302", 500},
+                                         ErrorStatusRow{600, 500}, ErrorStatusRow{-1, 500},
+                                         ErrorStatusRow{"", 500}, ErrorStatusRow{json(nullptr), 500},
+                                         ErrorStatusRow{4.5, 500},
+                                         // Default row: an unknown name.
+                                         ErrorStatusRow{"SomethingNewException", 500}));
+
+TEST(OutputLineTest, SuccessLineHasTheBatchOutputShape) {
+  json line = success_line("request-1", kIds, json{{"object", "chat.completion"}});
+  EXPECT_EQ(line, json::parse(R"({"id":"batch_req_abc","custom_id":"request-1",
+      "response":{"status_code":200,"request_id":"req_123","body":{"object":"chat.completion"}},"error":null})"));
+}
+
+TEST(OutputLineTest, ProxyRefusalIsA400WithTheParam) {
+  json line = line_error_line("request-2", kIds, LineError{"invalid_value", "body.temperature is out of range", "body.temperature"});
+  EXPECT_EQ(line["response"]["status_code"], 400);
+  EXPECT_EQ(line["response"]["body"]["error"],
+            json::parse(R"({"message":"body.temperature is out of range","type":"invalid_request_error",
+                "param":"body.temperature","code":"invalid_value"})"));
+  EXPECT_TRUE(line["error"].is_null());
+}
+
+TEST(OutputLineTest, ServerErrorsHaveServerErrorType) {
+  json line = http_error_line("r", kIds, 503, "down", std::nullopt, std::nullopt);
+  EXPECT_EQ(line["response"]["body"]["error"]["type"], "server_error");
+  EXPECT_TRUE(line["response"]["body"]["error"]["param"].is_null());
+  EXPECT_TRUE(line["response"]["body"]["error"]["code"].is_null());
+}
+
+TEST(OutputLineTest, MissingReasonsHaveOpenAiCodes) {
+  EXPECT_EQ(missing_reason_code(MissingReason::kBatchExpired), "batch_expired");
+  EXPECT_EQ(missing_reason_code(MissingReason::kBatchCancelled), "batch_cancelled");
+  EXPECT_EQ(missing_reason_code(MissingReason::kMissingOutput), "missing_output");
+  json line = missing_line("request-3", "batch_req_x", MissingReason::kBatchExpired);
+  EXPECT_TRUE(line["response"].is_null());
+  EXPECT_EQ(line["error"]["code"], "batch_expired");
+  EXPECT_EQ(line["id"], "batch_req_x");
+  EXPECT_EQ(line["custom_id"], "request-3");
+  EXPECT_FALSE(line["error"]["message"].get<std::string>().empty());
+}
+
+}  // namespace
+}  // namespace batchgate::translators
