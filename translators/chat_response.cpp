@@ -43,8 +43,8 @@ json make_chat_completion(Completion completion, const ResponseContext& context)
 
 LineError invalid_output(std::string_view family, std::string_view detail) {
   return LineError{"invalid_model_output",
-                   "The Bedrock modelOutput could not be read as a " + std::string(family) +
-                       " response: " + std::string(detail) + ".",
+                   "The Bedrock modelOutput is not a readable " + std::string(family) + " response: " +
+                       std::string(detail) + ".",
                    ""};
 }
 

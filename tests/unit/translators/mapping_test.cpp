@@ -1,4 +1,5 @@
 // Table-driven tests of the finish_reason maps (STYLE.md rule 17) and base64.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct FinishRow {
   std::string stop_reason;
   std::string finish_reason;
 };
+
+// Readable test labels in gtest and ctest output.
+void PrintTo(const FinishRow& row, std::ostream* out) { *out << '"' << row.stop_reason << '"'; }
+
 
 class AnthropicFinishTest : public testing::TestWithParam<FinishRow> {};
 TEST_P(AnthropicFinishTest, Maps) {

@@ -1,3 +1,4 @@
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -16,6 +17,10 @@ struct ErrorStatusRow {
   json error_code;
   int status;
 };
+
+// Readable test labels in gtest and ctest output.
+void PrintTo(const ErrorStatusRow& row, std::ostream* out) { *out << '"' << row.error_code.dump() << '"'; }
+
 
 class BedrockErrorStatusTest : public testing::TestWithParam<ErrorStatusRow> {};
 

@@ -1,3 +1,4 @@
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -12,6 +13,10 @@ struct RegistryRow {
   Endpoint endpoint;
   std::string family;  // empty: no translator
 };
+
+// Readable test labels in gtest and ctest output.
+void PrintTo(const RegistryRow& row, std::ostream* out) { *out << '"' << row.model_id << '"'; }
+
 
 class RegistryTest : public testing::TestWithParam<RegistryRow> {};
 

@@ -1,3 +1,4 @@
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,10 @@ struct StatusRow {
   bool terminal;
   bool known;
 };
+
+// Readable test labels in gtest and ctest output.
+void PrintTo(const StatusRow& row, std::ostream* out) { *out << '"' << row.bedrock << '"'; }
+
 
 class StatusMapTest : public testing::TestWithParam<StatusRow> {};
 
