@@ -10,6 +10,7 @@ Usage: scripted_http_server.py PORT [CERTFILE KEYFILE]   (TLS when a certificate
   /peer                             the client's source port (same port = connection reused)
   /slow?ms=N                        waits N ms before answering
   /echo                             JSON of method, path, headers and body length
+  /complete-error/...               200 whose body is an S3 <Error> document
 """
 import json
 import ssl
@@ -76,6 +77,10 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True  # the client stopped reading on purpose
             return
+        if parts[0] == "complete-error":
+            # S3 may answer CompleteMultipartUpload with 200, whitespace keep-alives, then an <Error>.
+            return self.reply(200, "\n \n<Error><Code>InternalError</Code><Message>We encountered an internal "
+                              "error. Please try again.</Message></Error>", "application/xml")
         if parts[0] == "peer":
             return self.reply(200, str(self.client_address[1]))
         if parts[0] == "slow":

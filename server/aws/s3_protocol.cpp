@@ -1,0 +1,154 @@
+#include "server/aws/s3_protocol.hpp"
+
+#include <charconv>
+#include <pugixml.hpp>
+
+#include "server/aws/aws_error.hpp"
+#include "server/aws/sigv4.hpp"
+
+namespace batchgate::aws {
+namespace {
+
+constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+bool load(pugi::xml_document& document, std::string_view body) {
+  return static_cast<bool>(document.load_buffer(body.data(), body.size()));
+}
+
+std::uint64_t to_u64(std::string_view text) {
+  std::uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+}  // namespace
+
+std::string S3Error::to_string() const {
+  if (http_status == 0) return "S3 request failed: " + transport;
+  std::string out = "S3 error " + std::to_string(http_status);
+  if (!code.empty()) out += " " + code;
+  if (!message.empty()) out += ": " + message;
+  return out;
+}
+
+std::optional<S3Target> s3_target(const S3Addressing& addressing, std::string_view bucket, std::string_view key) {
+  std::string encoded_key = uri_encode(key, true);
+  if (addressing.endpoint_url) {
+    auto url = parse_url(*addressing.endpoint_url);
+    if (!url) return std::nullopt;
+    std::string path = url->base_path + "/" + std::string(bucket);
+    if (!key.empty()) path += "/" + encoded_key;
+    return S3Target{*url, std::move(path)};
+  }
+  const bool path_style = addressing.force_path_style || bucket.find('.') != std::string_view::npos;
+  std::string regional = "s3." + addressing.region + ".amazonaws.com";
+  if (path_style) {
+    auto url = parse_url("https://" + regional);
+    if (!url) return std::nullopt;
+    std::string path = "/" + std::string(bucket);
+    if (!key.empty()) path += "/" + encoded_key;
+    return S3Target{*url, std::move(path)};
+  }
+  auto url = parse_url("https://" + std::string(bucket) + "." + regional);
+  if (!url) return std::nullopt;
+  return S3Target{*url, "/" + encoded_key};
+}
+
+std::string build_query(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += '&';
+    out += uri_encode(name, false);
+    if (value.empty() && (name == "uploads" || name == "delete")) continue;
+    out += '=';
+    out += uri_encode(value, false);
+  }
+  return out;
+}
+
+std::string url_decode_plus(std::string_view value) {
+  std::string spaced(value);
+  for (char& c : spaced) {
+    if (c == '+') c = ' ';
+  }
+  return uri_decode(spaced);
+}
+
+bool is_error_document(std::string_view body) {
+  pugi::xml_document document;
+  if (!load(document, body)) return false;
+  return std::string_view(document.document_element().name()) == "Error";
+}
+
+S3Error s3_error_from_response(const HttpResponse& response) {
+  AwsError parsed = parse_aws_error(response);
+  S3Error error{response.status, parsed.code, parsed.message, {}};
+  if (!error.code.empty()) return error;
+  switch (response.status) {
+    case 404: error.code = "NoSuchKey"; break;
+    case 403: error.code = "AccessDenied"; break;
+    case 412: error.code = "PreconditionFailed"; break;
+    default: error.code = "HTTP " + std::to_string(response.status); break;
+  }
+  return error;
+}
+
+std::optional<std::string> parse_initiate_multipart_upload(std::string_view body) {
+  pugi::xml_document document;
+  if (!load(document, body)) return std::nullopt;
+  // Like botocore, the root element's name is not checked (stand-ins vary).
+  pugi::xml_node root = document.document_element();
+  std::string upload_id = root.child_value("UploadId");
+  if (upload_id.empty()) return std::nullopt;
+  return upload_id;
+}
+
+std::string complete_multipart_upload_body(const std::vector<CompletedPart>& parts) {
+  pugi::xml_document document;
+  pugi::xml_node root = document.append_child("CompleteMultipartUpload");
+  root.append_attribute("xmlns") = std::string(kS3Namespace).c_str();
+  for (const CompletedPart& part : parts) {
+    pugi::xml_node node = root.append_child("Part");
+    node.append_child("PartNumber").text() = part.part_number;
+    node.append_child("ETag").text() = part.etag.c_str();
+  }
+  struct Writer : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
+  } writer;
+  document.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
+  return writer.out;
+}
+
+std::optional<std::string> parse_complete_multipart_upload(std::string_view body) {
+  pugi::xml_document document;
+  if (!load(document, body)) return std::nullopt;
+  // Like botocore, the root element's name is not checked: moto answers <CompleteMultipartUploadResponse>.
+  pugi::xml_node root = document.document_element();
+  if (!root || std::string_view(root.name()) == "Error" || !root.child("ETag")) return std::nullopt;
+  return std::string(root.child_value("ETag"));
+}
+
+std::optional<ListPage> parse_list_objects_v2(std::string_view body) {
+  pugi::xml_document document;
+  if (!load(document, body)) return std::nullopt;
+  pugi::xml_node root = document.child("ListBucketResult");
+  if (!root) return std::nullopt;
+  // With encoding-type=url, Key/Prefix come back URL-encoded (spec §3.2); botocore decodes them.
+  const bool encoded = std::string_view(root.child_value("EncodingType")) == "url";
+  auto decode = [encoded](const char* text) { return encoded ? url_decode_plus(text) : std::string(text); };
+
+  ListPage page;
+  page.is_truncated = std::string_view(root.child_value("IsTruncated")) == "true";
+  if (pugi::xml_node token = root.child("NextContinuationToken")) page.next_continuation_token = token.child_value();
+  for (pugi::xml_node item : root.children("Contents")) {
+    page.objects.push_back(ListedObject{decode(item.child_value("Key")), to_u64(item.child_value("Size")),
+                                        item.child_value("ETag"), item.child_value("LastModified")});
+  }
+  for (pugi::xml_node prefix : root.children("CommonPrefixes")) {
+    page.common_prefixes.push_back(decode(prefix.child_value("Prefix")));
+  }
+  return page;
+}
+
+}  // namespace batchgate::aws

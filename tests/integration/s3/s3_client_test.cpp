@@ -1,0 +1,365 @@
+// S3Client against a real moto_server that verifies SigV4: moto accepting our requests is the check that
+// our signatures agree with botocore's; a wrong secret must be refused.
+#include "server/aws/s3_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "server/aws/sigv4.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/moto_server.hpp"
+#include "tests/support/run_coroutine.hpp"
+
+namespace batchgate::aws {
+namespace {
+
+namespace asio = boost::asio;
+using test::run_coroutine;
+
+constexpr std::size_t kMiB = 1024 * 1024;
+const std::string kBucket = "batchgate-it";
+const std::string kKmsKey = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+std::string pattern(std::size_t size, char seed) {
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + (i * 7 + seed) % 26);
+  return out;
+}
+
+class S3ClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    moto_ = new test::MotoServer();
+    if (moto_->ok()) bucket_ok_ = moto_->create_bucket(kBucket);
+  }
+  static void TearDownTestSuite() { delete moto_; }
+
+  void SetUp() override {
+    ASSERT_TRUE(moto_->ok()) << moto_->error();
+    ASSERT_TRUE(bucket_ok_) << "could not create bucket " << kBucket;
+  }
+
+  S3Config config(std::string secret = {}) const {
+    S3Config c;
+    c.endpoint_url = moto_->endpoint();
+    c.region = moto_->region();
+    c.credentials = static_credentials(
+        Credentials{moto_->access_key_id(), secret.empty() ? moto_->secret_access_key() : secret, std::nullopt});
+    c.retry.random = [] { return 0.0; };
+    return c;
+  }
+
+  template <typename T>
+  T run(asio::awaitable<T> task) {
+    return run_coroutine(io_, std::move(task));
+  }
+
+  static test::MotoServer* moto_;
+  static bool bucket_ok_;
+  asio::io_context io_;
+  HttpClient http_{io_.get_executor()};
+  S3Client s3_{http_, config()};
+};
+
+test::MotoServer* S3ClientTest::moto_ = nullptr;
+bool S3ClientTest::bucket_ok_ = false;
+
+TEST_F(S3ClientTest, PutGetHeadRoundTrip) {
+  auto put = run(s3_.put_object(kBucket, "dir/with space.jsonl", "{\"a\":1}\n", "application/jsonl"));
+  ASSERT_TRUE(put) << put.error().to_string();
+  EXPECT_EQ(put->etag.front(), '"');
+
+  auto body = run(s3_.get_object_string(kBucket, "dir/with space.jsonl"));
+  ASSERT_TRUE(body) << body.error().to_string();
+  EXPECT_EQ(*body, "{\"a\":1}\n");
+
+  auto head = run(s3_.head_object(kBucket, "dir/with space.jsonl"));
+  ASSERT_TRUE(head) << head.error().to_string();
+  EXPECT_EQ(head->content_length, 8u);
+  EXPECT_EQ(head->etag, put->etag);
+  EXPECT_EQ(head->content_type, "application/jsonl");
+  EXPECT_FALSE(head->server_side_encryption);
+}
+
+TEST_F(S3ClientTest, RangeReads) {
+  ASSERT_TRUE(run(s3_.put_object(kBucket, "range.txt", "0123456789abcdef")));
+  auto first = run(s3_.get_object_string(kBucket, "range.txt", "bytes=0-4"));
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(*first, "01234");
+  EXPECT_EQ(run(s3_.get_object_string(kBucket, "range.txt", "bytes=10-")).value(), "abcdef");
+  EXPECT_EQ(run(s3_.get_object_string(kBucket, "range.txt", "bytes=-3")).value(), "def");
+
+  std::string streamed;
+  BodySink sink = [&streamed](std::string_view chunk) -> asio::awaitable<bool> {
+    streamed.append(chunk);
+    co_return true;
+  };
+  auto info = run(s3_.get_object(kBucket, "range.txt", sink, "bytes=2-5"));
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->http_status, 206);
+  EXPECT_EQ(info->content_range.value_or(""), "bytes 2-5/16");
+  EXPECT_EQ(streamed, "2345");
+
+  auto unsatisfiable = run(s3_.get_object_string(kBucket, "range.txt", "bytes=100-200"));
+  ASSERT_FALSE(unsatisfiable);
+  EXPECT_EQ(unsatisfiable.error().http_status, 416);
+  EXPECT_EQ(unsatisfiable.error().code, "InvalidRange");
+}
+
+TEST_F(S3ClientTest, StreamedDownloadArrivesInChunks) {
+  const std::string content = pattern(12 * kMiB + 3, 1);
+  ASSERT_TRUE(run(s3_.put_object(kBucket, "big/streamed.bin", content)));
+  std::size_t chunks = 0;
+  std::size_t largest = 0;
+  std::string received;
+  received.reserve(content.size());
+  BodySink sink = [&](std::string_view chunk) -> asio::awaitable<bool> {
+    ++chunks;
+    largest = std::max(largest, chunk.size());
+    received.append(chunk);
+    co_return true;
+  };
+  auto info = run(s3_.get_object(kBucket, "big/streamed.bin", sink));
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->http_status, 200);
+  EXPECT_EQ(info->content_length, content.size());
+  EXPECT_EQ(received.size(), content.size());
+  EXPECT_TRUE(received == content);
+  EXPECT_GT(chunks, 10u);
+  EXPECT_LE(largest, 64 * 1024u);
+}
+
+TEST_F(S3ClientTest, MissingObjectsAndIdempotentDelete) {
+  auto get = run(s3_.get_object_string(kBucket, "no/such/key"));
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().http_status, 404);
+  EXPECT_EQ(get.error().code, "NoSuchKey");
+  auto head = run(s3_.head_object(kBucket, "no/such/key"));
+  ASSERT_FALSE(head);
+  EXPECT_EQ(head.error().http_status, 404);
+  EXPECT_EQ(head.error().code, "NoSuchKey");
+
+  ASSERT_TRUE(run(s3_.put_object(kBucket, "to-delete.txt", "x")));
+  ASSERT_TRUE(run(s3_.delete_object(kBucket, "to-delete.txt")));
+  EXPECT_FALSE(run(s3_.head_object(kBucket, "to-delete.txt")));
+  EXPECT_TRUE(run(s3_.delete_object(kBucket, "to-delete.txt")));  // already gone: still success
+
+  auto no_bucket = run(s3_.get_object_string("no-such-bucket-here", "k"));
+  ASSERT_FALSE(no_bucket);
+  EXPECT_EQ(no_bucket.error().code, "NoSuchBucket");
+}
+
+TEST_F(S3ClientTest, ListsWithPagingAndDecodesKeys) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 7; ++i) keys.push_back("list/item " + std::to_string(i) + ".jsonl");
+  for (const auto& key : keys) ASSERT_TRUE(run(s3_.put_object(kBucket, key, "x")));
+  ASSERT_TRUE(run(s3_.put_object(kBucket, "listing-outside.txt", "x")));
+
+  ListObjectsRequest request;
+  // moto 5.2.1 recomputes signatures over a decoded query, so a '/' in a query value (prefix=list%2F) is
+  // refused even from botocore; "list" keeps the check meaningful against moto.
+  request.prefix = "list";
+  request.max_keys = 3;
+  int pages = 0;
+  std::vector<std::string> seen;
+  while (true) {
+    auto page = run(s3_.list_objects_v2(kBucket, request));
+    ASSERT_TRUE(page) << page.error().to_string();
+    ++pages;
+    EXPECT_LE(page->objects.size(), 3u);
+    for (const auto& object : page->objects) seen.push_back(object.key);
+    if (!page->is_truncated) break;
+    ASSERT_TRUE(page->next_continuation_token);
+    request.continuation_token = page->next_continuation_token;
+  }
+  EXPECT_EQ(pages, 3);
+  seen.erase(std::remove(seen.begin(), seen.end(), "listing-outside.txt"), seen.end());
+  EXPECT_EQ(seen, keys);
+
+  auto all = run(s3_.list_all_objects(kBucket, "list", 2));
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_EQ(all->size(), 8u);
+  EXPECT_EQ(all->front().key, "list/item 0.jsonl");
+  EXPECT_EQ(all->front().size, 1u);
+
+  ListObjectsRequest folders;
+  folders.delimiter = " ";  // '/' would be sent as %2F, which moto cannot verify (see above)
+  folders.prefix = "lis";
+  auto grouped = run(s3_.list_objects_v2(kBucket, folders));
+  ASSERT_TRUE(grouped) << grouped.error().to_string();
+  EXPECT_EQ(grouped->common_prefixes, std::vector<std::string>{"list/item "});
+  ASSERT_EQ(grouped->objects.size(), 1u);
+  EXPECT_EQ(grouped->objects[0].key, "listing-outside.txt");
+}
+
+TEST_F(S3ClientTest, MultipartUploadOfTwoParts) {
+  const std::string part1 = pattern(5 * kMiB, 2);
+  const std::string part2 = pattern(kMiB + 17, 3);
+  auto upload_id = run(s3_.create_multipart_upload(kBucket, "multi/two-parts.bin"));
+  ASSERT_TRUE(upload_id) << upload_id.error().to_string();
+  auto etag2 = run(s3_.upload_part(kBucket, "multi/two-parts.bin", *upload_id, 2, part2));
+  auto etag1 = run(s3_.upload_part(kBucket, "multi/two-parts.bin", *upload_id, 1, part1));
+  ASSERT_TRUE(etag1 && etag2);
+  // Parts given out of order: the client sorts them (S3 rejects InvalidPartOrder).
+  auto etag = run(s3_.complete_multipart_upload(kBucket, "multi/two-parts.bin", *upload_id,
+                                                {{2, *etag2}, {1, *etag1}}));
+  ASSERT_TRUE(etag) << etag.error().to_string();
+  EXPECT_NE(etag->find("-2"), std::string::npos) << *etag;
+  auto body = run(s3_.get_object_string(kBucket, "multi/two-parts.bin"));
+  ASSERT_TRUE(body);
+  EXPECT_TRUE(*body == part1 + part2);
+}
+
+TEST_F(S3ClientTest, TooSmallPartIsReportedAtComplete) {
+  auto upload_id = run(s3_.create_multipart_upload(kBucket, "multi/small.bin"));
+  ASSERT_TRUE(upload_id);
+  auto etag1 = run(s3_.upload_part(kBucket, "multi/small.bin", *upload_id, 1, "tiny"));
+  auto etag2 = run(s3_.upload_part(kBucket, "multi/small.bin", *upload_id, 2, "tiny"));
+  ASSERT_TRUE(etag1 && etag2);
+  auto complete = run(s3_.complete_multipart_upload(kBucket, "multi/small.bin", *upload_id,
+                                                    {{1, *etag1}, {2, *etag2}}));
+  ASSERT_FALSE(complete);
+  EXPECT_EQ(complete.error().code, "EntityTooSmall");
+  EXPECT_TRUE(run(s3_.abort_multipart_upload(kBucket, "multi/small.bin", *upload_id)));
+}
+
+TEST_F(S3ClientTest, AbortedUploadLeavesNothingAndCannotBeAbortedTwice) {
+  auto upload_id = run(s3_.create_multipart_upload(kBucket, "multi/aborted.bin"));
+  ASSERT_TRUE(upload_id);
+  ASSERT_TRUE(run(s3_.upload_part(kBucket, "multi/aborted.bin", *upload_id, 1, pattern(5 * kMiB, 4))));
+  ASSERT_TRUE(run(s3_.abort_multipart_upload(kBucket, "multi/aborted.bin", *upload_id)));
+  auto again = run(s3_.abort_multipart_upload(kBucket, "multi/aborted.bin", *upload_id));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().http_status, 404);
+  EXPECT_EQ(again.error().code, "NoSuchUpload");
+  EXPECT_FALSE(run(s3_.head_object(kBucket, "multi/aborted.bin")));
+}
+
+TEST_F(S3ClientTest, StreamingUploaderFedLineByLine) {
+  MultipartUploader uploader(s3_, kBucket, "stream/lines.jsonl", MultipartUploader::kMinPartSize,
+                             "application/jsonl");
+  std::string expected;
+  int line_number = 0;
+  while (expected.size() < 11 * kMiB) {
+    std::string line = "{\"line\":" + std::to_string(line_number++) + ",\"pad\":\"" + pattern(900, 5) + "\"}\n";
+    expected += line;
+    auto written = run(uploader.write(line));
+    ASSERT_TRUE(written) << written.error().to_string();
+  }
+  EXPECT_EQ(uploader.parts_uploaded(), 2);  // two full 5 MiB parts so far, the rest still buffered
+  auto etag = run(uploader.finish());
+  ASSERT_TRUE(etag) << etag.error().to_string();
+  EXPECT_EQ(uploader.parts_uploaded(), 3);
+  EXPECT_EQ(uploader.bytes_written(), expected.size());
+  EXPECT_NE(etag->find("-3"), std::string::npos);
+  auto body = run(s3_.get_object_string(kBucket, "stream/lines.jsonl"));
+  ASSERT_TRUE(body);
+  EXPECT_TRUE(*body == expected);
+  auto head = run(s3_.head_object(kBucket, "stream/lines.jsonl"));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->content_type, "application/jsonl");
+}
+
+TEST_F(S3ClientTest, StreamingUploaderUsesSinglePutForSmallAndEmptyObjects) {
+  MultipartUploader small(s3_, kBucket, "stream/small.jsonl");
+  ASSERT_TRUE(run(small.write("{\"a\":1}\n")));
+  ASSERT_TRUE(run(small.write("{\"a\":2}\n")));
+  auto etag = run(small.finish());
+  ASSERT_TRUE(etag) << etag.error().to_string();
+  EXPECT_FALSE(small.upload_id());
+  EXPECT_EQ(run(s3_.get_object_string(kBucket, "stream/small.jsonl")).value(), "{\"a\":1}\n{\"a\":2}\n");
+
+  MultipartUploader empty(s3_, kBucket, "stream/empty.jsonl");
+  ASSERT_TRUE(run(empty.finish()));
+  EXPECT_EQ(run(s3_.head_object(kBucket, "stream/empty.jsonl"))->content_length, 0u);
+  EXPECT_FALSE(run(empty.write("late")));  // closed after finish
+}
+
+TEST_F(S3ClientTest, StreamingUploaderAbortLeavesNoObject) {
+  MultipartUploader uploader(s3_, kBucket, "stream/abandoned.jsonl");
+  ASSERT_TRUE(run(uploader.write(pattern(9 * kMiB, 6))));
+  ASSERT_EQ(uploader.parts_uploaded(), 1);
+  std::string upload_id = uploader.upload_id().value();
+  ASSERT_TRUE(run(uploader.abort()));
+  EXPECT_FALSE(run(s3_.head_object(kBucket, "stream/abandoned.jsonl")));
+  // The multipart upload itself is gone too.
+  auto again = run(s3_.abort_multipart_upload(kBucket, "stream/abandoned.jsonl", upload_id));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "NoSuchUpload");
+  EXPECT_TRUE(run(uploader.abort()));  // idempotent
+}
+
+TEST_F(S3ClientTest, SseKmsHeadersAreSentAndEchoed) {
+  S3Config kms_config = config();
+  kms_config.kms_key_id = kKmsKey;
+  S3Client kms(http_, kms_config);
+  auto put = run(kms.put_object(kBucket, "kms/object.jsonl", "secret\n"));
+  ASSERT_TRUE(put) << put.error().to_string();
+  EXPECT_EQ(put->server_side_encryption.value_or(""), "aws:kms");
+  EXPECT_EQ(put->kms_key_id.value_or(""), kKmsKey);
+  auto head = run(s3_.head_object(kBucket, "kms/object.jsonl"));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->server_side_encryption.value_or(""), "aws:kms");
+  EXPECT_EQ(head->kms_key_id.value_or(""), kKmsKey);
+
+  MultipartUploader uploader(kms, kBucket, "kms/multipart.bin");
+  ASSERT_TRUE(run(uploader.write(pattern(9 * kMiB, 7))));
+  ASSERT_TRUE(run(uploader.finish()));
+  auto multipart_head = run(s3_.head_object(kBucket, "kms/multipart.bin"));
+  ASSERT_TRUE(multipart_head);
+  EXPECT_EQ(multipart_head->server_side_encryption.value_or(""), "aws:kms");
+  EXPECT_EQ(multipart_head->kms_key_id.value_or(""), kKmsKey);
+}
+
+TEST_F(S3ClientTest, WrongSecretIsRefused) {
+  S3Client wrong(http_, config("not-the-secret"));
+  auto get = run(wrong.put_object(kBucket, "refused.txt", "x"));
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().http_status, 403);
+  EXPECT_EQ(get.error().code, "SignatureDoesNotMatch");
+  auto head = run(s3_.head_object(kBucket, "refused.txt"));
+  EXPECT_FALSE(head) << "a refused PUT must not have stored the object";
+
+  S3Config unknown = config();
+  unknown.credentials = static_credentials(Credentials{"AKIAUNKNOWNKEY000000", "whatever", std::nullopt});
+  S3Client stranger(http_, unknown);
+  auto list = run(stranger.list_objects_v2(kBucket, {}));
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().code, "InvalidAccessKeyId");
+}
+
+TEST_F(S3ClientTest, CredentialsProviderIsAskedOnEveryRequest) {
+  int calls = 0;
+  S3Config counting = config();
+  counting.credentials = credentials_from([&calls] {
+    ++calls;
+    return Credentials{moto_->access_key_id(), moto_->secret_access_key(), std::nullopt};
+  });
+  S3Client client(http_, counting);
+  ASSERT_TRUE(run(client.put_object(kBucket, "creds.txt", "x")));
+  ASSERT_TRUE(run(client.get_object_string(kBucket, "creds.txt")));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(S3ClientScripted, TwoHundredWithErrorBodyFailsComplete) {
+  std::uint16_t port = test::free_port();
+  test::ChildProcess server({"python3", std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py",
+                             std::to_string(port)});
+  ASSERT_TRUE(test::wait_for_port(port, std::chrono::seconds(10)));
+  asio::io_context io;
+  HttpClient http(io.get_executor());
+  S3Config config;
+  config.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
+  config.credentials = static_credentials(Credentials{"AKID", "SECRET", std::nullopt});
+  config.retry.max_attempts = 1;
+  S3Client s3(http, config);
+  auto complete = run_coroutine(io, s3.complete_multipart_upload("complete-error", "k", "upload-1", {{1, "\"e\""}}));
+  ASSERT_FALSE(complete);
+  EXPECT_EQ(complete.error().http_status, 200);
+  EXPECT_EQ(complete.error().code, "InternalError");
+  EXPECT_EQ(complete.error().message, "We encountered an internal error. Please try again.");
+}
+
+}  // namespace
+}  // namespace batchgate::aws
