@@ -45,8 +45,28 @@ void put_tool_results_first(json& messages) {
   }
 }
 
+// Anthropic rejects a final assistant turn (a prefill) that ends in whitespace; the whitespace carries no
+// meaning for the continuation, so it is trimmed.
+void trim_prefill(json& messages) {
+  if (messages.empty() || messages.back()["role"] != "assistant") return;
+  json& block = messages.back()["content"].back();
+  if (block["type"] != "text") return;
+  auto& text = block["text"].get_ref<std::string&>();
+  text.erase(text.find_last_not_of(" \t\r\n") + 1);
+  if (!text.empty()) return;
+  json& content = messages.back()["content"];
+  content.erase(content.size() - 1);
+  if (content.empty()) messages.erase(messages.size() - 1);
+}
+
 Expected<json> user_blocks(const json& content, const std::string& param) {
-  if (content.is_string()) return json::array({{{"type", "text"}, {"text", content}}});
+  if (content.is_string() && !content.get_ref<const std::string&>().empty()) {
+    return json::array({{{"type", "text"}, {"text", content}}});
+  }
+  if (content.is_string()) {
+    return make_error("invalid_value", param + " is empty; Claude needs text or an image in every user message.",
+                      param);
+  }
   if (!content.is_array()) {
     return make_error("invalid_type", param + " must be a string or an array of content parts.", param);
   }
@@ -57,7 +77,8 @@ Expected<json> user_blocks(const json& content, const std::string& param) {
     const json* type = part.is_object() ? find_set(part, "type") : nullptr;
     const json* text = part.is_object() ? find_set(part, "text") : nullptr;
     if (type != nullptr && *type == "text" && text != nullptr && text->is_string()) {
-      blocks.push_back({{"type", "text"}, {"text", *text}});
+      // Claude rejects empty text blocks; an empty part adds nothing, so it is left out.
+      if (!text->get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", *text}});
       continue;
     }
     if (type == nullptr || *type != "image_url") {
@@ -73,6 +94,10 @@ Expected<json> user_blocks(const json& content, const std::string& param) {
                        {{"type", "base64"},
                         {"media_type", "image/" + std::string(image->format)},
                         {"data", image->base64}}}});
+  }
+  if (blocks.empty()) {
+    return make_error("invalid_value", param + " is empty; Claude needs text or an image in every user message.",
+                      param);
   }
   return blocks;
 }
@@ -157,6 +182,7 @@ Expected<Conversation> read_conversation(const json& body) {
                       "body.messages");
   }
   put_tool_results_first(conversation.messages);
+  trim_prefill(conversation.messages);
   return conversation;
 }
 

@@ -204,7 +204,7 @@ std::string case_name(const testing::TestParamInfo<GoldenCase>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, GoldenTest, testing::ValuesIn(find_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Translators, GoldenTest, testing::ValuesIn(find_cases()), case_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GoldenTest);
 
 }  // namespace

@@ -29,7 +29,7 @@ TEST_P(AnthropicFinishTest, Maps) {
   EXPECT_EQ(anthropic_finish_reason(GetParam().stop_reason), GetParam().finish_reason);
 }
 // spec/bedrock-batch.md §10.2.
-INSTANTIATE_TEST_SUITE_P(Table, AnthropicFinishTest,
+INSTANTIATE_TEST_SUITE_P(Translators, AnthropicFinishTest,
                          testing::Values(FinishRow{"end_turn", "stop"}, FinishRow{"stop_sequence", "stop"},
                                          FinishRow{"pause_turn", "stop"}, FinishRow{"max_tokens", "length"},
                                          FinishRow{"model_context_window_exceeded", "length"},
@@ -39,7 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Table, AnthropicFinishTest,
 class NovaFinishTest : public testing::TestWithParam<FinishRow> {};
 TEST_P(NovaFinishTest, Maps) { EXPECT_EQ(nova_finish_reason(GetParam().stop_reason), GetParam().finish_reason); }
 // spec/bedrock-batch.md §10.3 and §10.6.
-INSTANTIATE_TEST_SUITE_P(Table, NovaFinishTest,
+INSTANTIATE_TEST_SUITE_P(Translators, NovaFinishTest,
                          testing::Values(FinishRow{"end_turn", "stop"}, FinishRow{"stop_sequence", "stop"},
                                          FinishRow{"max_tokens", "length"},
                                          FinishRow{"model_context_window_exceeded", "length"},
@@ -53,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(Table, NovaFinishTest,
 class LlamaFinishTest : public testing::TestWithParam<FinishRow> {};
 TEST_P(LlamaFinishTest, Maps) { EXPECT_EQ(llama_finish_reason(GetParam().stop_reason), GetParam().finish_reason); }
 // spec/bedrock-batch.md §10.4.
-INSTANTIATE_TEST_SUITE_P(Table, LlamaFinishTest,
+INSTANTIATE_TEST_SUITE_P(Translators, LlamaFinishTest,
                          testing::Values(FinishRow{"stop", "stop"}, FinishRow{"length", "length"},
                                          FinishRow{"", "stop"}, FinishRow{"something_new", "stop"}));
 
@@ -61,7 +61,7 @@ std::string encode(std::string_view text) {
   return base64_encode({reinterpret_cast<const unsigned char*>(text.data()), text.size()});
 }
 
-TEST(Base64Test, Rfc4648Vectors) {
+TEST(TranslatorsBase64Test, Rfc4648Vectors) {
   EXPECT_EQ(encode(""), "");
   EXPECT_EQ(encode("f"), "Zg==");
   EXPECT_EQ(encode("fo"), "Zm8=");
@@ -73,7 +73,7 @@ TEST(Base64Test, Rfc4648Vectors) {
   EXPECT_EQ(base64_encode(high), "//79");
 }
 
-TEST(Base64Test, EmbeddingIsFloat32LittleEndian) {
+TEST(TranslatorsBase64Test, EmbeddingIsFloat32LittleEndian) {
   // Python: base64.b64encode(struct.pack('<3f', 1.0, -2.0, 0.5))
   EXPECT_EQ(encode_embedding_base64(nlohmann::json::array({1.0, -2.0, 0.5})), "AACAPwAAAMAAAAA/");
   EXPECT_EQ(encode_embedding_base64(nlohmann::json::array()), "");

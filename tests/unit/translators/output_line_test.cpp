@@ -28,7 +28,7 @@ TEST_P(BedrockErrorStatusTest, MapsErrorCodeToHttpStatus) {
   EXPECT_EQ(bedrock_error_status(GetParam().error_code), GetParam().status) << GetParam().error_code.dump();
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, BedrockErrorStatusTest,
+INSTANTIATE_TEST_SUITE_P(Translators, BedrockErrorStatusTest,
                          testing::Values(ErrorStatusRow{400, 400}, ErrorStatusRow{404, 404}, ErrorStatusRow{429, 429},
                                          ErrorStatusRow{500, 500}, ErrorStatusRow{503, 503},
                                          ErrorStatusRow{"400", 400}, ErrorStatusRow{"424", 424},
@@ -47,13 +47,13 @@ INSTANTIATE_TEST_SUITE_P(Table, BedrockErrorStatusTest,
                                          // Default row: an unknown name.
                                          ErrorStatusRow{"SomethingNewException", 500}));
 
-TEST(OutputLineTest, SuccessLineHasTheBatchOutputShape) {
+TEST(TranslatorsOutputLineTest, SuccessLineHasTheBatchOutputShape) {
   json line = success_line("request-1", kIds, json{{"object", "chat.completion"}});
   EXPECT_EQ(line, json::parse(R"({"id":"batch_req_abc","custom_id":"request-1",
       "response":{"status_code":200,"request_id":"req_123","body":{"object":"chat.completion"}},"error":null})"));
 }
 
-TEST(OutputLineTest, ProxyRefusalIsA400WithTheParam) {
+TEST(TranslatorsOutputLineTest, ProxyRefusalIsA400WithTheParam) {
   json line = line_error_line("request-2", kIds, LineError{"invalid_value", "body.temperature is out of range", "body.temperature"});
   EXPECT_EQ(line["response"]["status_code"], 400);
   EXPECT_EQ(line["response"]["body"]["error"],
@@ -62,14 +62,14 @@ TEST(OutputLineTest, ProxyRefusalIsA400WithTheParam) {
   EXPECT_TRUE(line["error"].is_null());
 }
 
-TEST(OutputLineTest, ServerErrorsHaveServerErrorType) {
+TEST(TranslatorsOutputLineTest, ServerErrorsHaveServerErrorType) {
   json line = http_error_line("r", kIds, 503, "down", std::nullopt, std::nullopt);
   EXPECT_EQ(line["response"]["body"]["error"]["type"], "server_error");
   EXPECT_TRUE(line["response"]["body"]["error"]["param"].is_null());
   EXPECT_TRUE(line["response"]["body"]["error"]["code"].is_null());
 }
 
-TEST(OutputLineTest, MissingReasonsHaveOpenAiCodes) {
+TEST(TranslatorsOutputLineTest, MissingReasonsHaveOpenAiCodes) {
   EXPECT_EQ(missing_reason_code(MissingReason::kBatchExpired), "batch_expired");
   EXPECT_EQ(missing_reason_code(MissingReason::kBatchCancelled), "batch_cancelled");
   EXPECT_EQ(missing_reason_code(MissingReason::kMissingOutput), "missing_output");

@@ -36,7 +36,7 @@ constexpr Endpoint kChat = Endpoint::kChatCompletions;
 constexpr Endpoint kEmbed = Endpoint::kEmbeddings;
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, RegistryTest,
+    Translators, RegistryTest,
     testing::Values(
         RegistryRow{"anthropic.claude-3-haiku-20240307-v1:0", kChat, "anthropic_messages"},
         RegistryRow{"us.anthropic.claude-3-5-haiku-20241022-v1:0", kChat, "anthropic_messages"},
@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(
         // Default row: anything unknown has no translator.
         RegistryRow{"something-else", kChat, ""}));
 
-TEST(EndpointTest, ParsesTheTwoSupportedUrls) {
+TEST(TranslatorsEndpointTest, ParsesTheTwoSupportedUrls) {
   EXPECT_EQ(parse_endpoint("/v1/chat/completions"), Endpoint::kChatCompletions);
   EXPECT_EQ(parse_endpoint("/v1/embeddings"), Endpoint::kEmbeddings);
   EXPECT_EQ(parse_endpoint("/v1/completions"), std::nullopt);
@@ -80,7 +80,7 @@ TEST(EndpointTest, ParsesTheTwoSupportedUrls) {
   EXPECT_EQ(endpoint_url(Endpoint::kEmbeddings), "/v1/embeddings");
 }
 
-TEST(ResponseHintsTest, RoundTripThroughBits) {
+TEST(TranslatorsResponseHintsTest, RoundTripThroughBits) {
   ResponseHints base64{.base64_embeddings = true};
   EXPECT_EQ(hints_from_bits(hints_to_bits(base64)), base64);
   EXPECT_EQ(hints_from_bits(hints_to_bits(ResponseHints{})), ResponseHints{});

@@ -29,7 +29,7 @@ TEST_P(StatusMapTest, MapsBedrockJobStatusToOpenAiBatchStatus) {
 }
 
 // spec/openai-batch.md §3.6 and spec/bedrock-batch.md §6.
-INSTANTIATE_TEST_SUITE_P(Table, StatusMapTest,
+INSTANTIATE_TEST_SUITE_P(Translators, StatusMapTest,
                          testing::Values(StatusRow{"Submitted", "validating", false, true},
                                          StatusRow{"Validating", "validating", false, true},
                                          StatusRow{"Scheduled", "in_progress", false, true},
