@@ -82,4 +82,16 @@ class RecordProcessor {
 
 nlohmann::json manifest_json(const RecordCounts& counts);
 
+struct S3Location {
+  std::string bucket;
+  std::string key;  // "" for the bucket root
+};
+
+// "s3://bucket/a/b" → {bucket, "a/b"}; nullopt without the s3:// scheme or a bucket.
+std::optional<S3Location> parse_s3_uri(std::string_view uri);
+
+// Key of an output object: {outputS3Uri}/{jobId}/{name}, the URI taken as a prefix with or without its
+// trailing '/' (spec §8.2).
+std::string output_key(std::string_view output_prefix, std::string_view job_id, std::string_view name);
+
 }  // namespace batchgate::bedrock_emulator
