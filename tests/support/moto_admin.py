@@ -3,6 +3,7 @@
 
   moto_admin.py setup PORT                       -> prints "ACCESS_KEY_ID SECRET_ACCESS_KEY"
   moto_admin.py create-bucket PORT AKID SECRET NAME
+  moto_admin.py assume-role PORT AKID SECRET ROLE  -> prints "ACCESS_KEY_ID SECRET_ACCESS_KEY SESSION_TOKEN"
 
 `setup` spends moto's INITIAL_NO_AUTH_ACTION_COUNT (3) unauthenticated calls on: create an IAM user,
 give it an allow-all inline policy, create its access key. From then on moto verifies SigV4.
@@ -30,6 +31,18 @@ def main():
     elif command == "create-bucket":
         akid, secret, name = sys.argv[3], sys.argv[4], sys.argv[5]
         client("s3", port, akid, secret).create_bucket(Bucket=name)
+    elif command == "assume-role":
+        akid, secret, role_name = sys.argv[3], sys.argv[4], sys.argv[5]
+        allow_all = json.dumps({"Version": "2012-10-17",
+                                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
+        iam = client("iam", port, akid, secret)
+        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]
+        iam.put_role_policy(RoleName=role_name, PolicyName="allow-all", PolicyDocument=allow_all)
+        creds = client("sts", port, akid, secret).assume_role(
+            RoleArn=role["Arn"], RoleSessionName="batchgate-test")["Credentials"]
+        print(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     else:
         sys.exit(f"unknown command {command}")
 

@@ -38,4 +38,14 @@ bool MotoServer::create_bucket(const std::string& name) const {
   return status == 0;
 }
 
+MotoServer::TemporaryCredentials MotoServer::assume_role(const std::string& role_name) const {
+  auto [status, output] = run_command("python3 " + admin_script() + " assume-role " + std::to_string(port_) + " '" +
+                                      access_key_id_ + "' '" + secret_access_key_ + "' '" + role_name + "'");
+  TemporaryCredentials credentials;
+  if (status != 0) return credentials;
+  std::istringstream words(output);
+  words >> credentials.access_key_id >> credentials.secret_access_key >> credentials.session_token;
+  return credentials;
+}
+
 }  // namespace batchgate::test

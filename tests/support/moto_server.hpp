@@ -33,6 +33,14 @@ class MotoServer {
   // Creates a bucket with boto3 (so the fixture does not depend on the client under test).
   bool create_bucket(const std::string& name) const;
 
+  struct TemporaryCredentials {
+    std::string access_key_id;  // "ASIA..."
+    std::string secret_access_key;
+    std::string session_token;  // moto checks it: a wrong token gets InvalidToken
+  };
+  // Creates IAM role `role_name` (allow-all) and assumes it through moto's STS. Empty access key on failure.
+  TemporaryCredentials assume_role(const std::string& role_name) const;
+
  private:
   std::uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> process_;

@@ -329,6 +329,26 @@ TEST_F(S3ClientTest, WrongSecretIsRefused) {
   EXPECT_EQ(list.error().code, "InvalidAccessKeyId");
 }
 
+TEST_F(S3ClientTest, TemporaryCredentialsSignTheSessionToken) {
+  auto temporary = moto_->assume_role("batchgate-s3-role");
+  ASSERT_FALSE(temporary.access_key_id.empty()) << "AssumeRole against moto failed";
+  S3Config with_token = config();
+  with_token.credentials = static_credentials(
+      Credentials{temporary.access_key_id, temporary.secret_access_key, temporary.session_token});
+  S3Client client(http_, with_token);
+  auto put = run(client.put_object(kBucket, "temporary/creds.txt", "via role"));
+  ASSERT_TRUE(put) << put.error().to_string();
+  EXPECT_EQ(run(client.get_object_string(kBucket, "temporary/creds.txt")).value(), "via role");
+
+  with_token.credentials = static_credentials(
+      Credentials{temporary.access_key_id, temporary.secret_access_key, std::string("forged-token")});
+  S3Client forged(http_, with_token);
+  auto refused = run(forged.get_object_string(kBucket, "temporary/creds.txt"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status, 400);  // S3 answers a malformed token with 400 InvalidToken
+  EXPECT_EQ(refused.error().code, "InvalidToken");
+}
+
 TEST_F(S3ClientTest, CredentialsProviderIsAskedOnEveryRequest) {
   int calls = 0;
   S3Config counting = config();
