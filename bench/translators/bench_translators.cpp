@@ -1,0 +1,87 @@
+// Throughput of the upload hot path for a realistic Claude line: parse the OpenAI batch line, translate
+// the body, serialise the Bedrock record. Reports MB/s (of input line bytes) and records/s.
+#include <string>
+
+#include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
+
+#include "translators/translator.hpp"
+
+namespace {
+
+using nlohmann::json;
+using batchgate::translators::Endpoint;
+using batchgate::translators::find_translator;
+using batchgate::translators::RequestOptions;
+
+// ~3 KB: a system prompt, a few turns, one tool round trip, sampling parameters — typical of batch
+// classification / extraction workloads.
+std::string claude_line() {
+  std::string paragraph =
+      "The quarterly report shows revenue growth of 12 percent, driven mainly by the subscription business, "
+      "while hardware sales declined slightly. Operating costs rose because of new hires in support. ";
+  json body = {
+      {"model", "claude-batch"},
+      {"max_completion_tokens", 512},
+      {"temperature", 0.2},
+      {"top_p", 0.9},
+      {"stop", json::array({"</answer>"})},
+      {"user", "analyst-42"},
+      {"tools", json::array({{{"type", "function"},
+                              {"function",
+                               {{"name", "lookup_ticker"},
+                                {"description", "Look up a company's stock ticker"},
+                                {"parameters",
+                                 {{"type", "object"},
+                                  {"properties", {{"company", {{"type", "string"}}}}},
+                                  {"required", json::array({"company"})}}}}}}})},
+      {"messages",
+       json::array({{{"role", "system"}, {"content", "You are a careful financial analyst. " + paragraph}},
+                    {{"role", "user"}, {"content", "Summarise this report:\n" + paragraph + paragraph + paragraph}},
+                    {{"role", "assistant"},
+                     {"content", nullptr},
+                     {"tool_calls", json::array({{{"id", "call_1"},
+                                                  {"type", "function"},
+                                                  {"function",
+                                                   {{"name", "lookup_ticker"},
+                                                    {"arguments", "{\"company\":\"Example Corp\"}"}}}}})}},
+                    {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "EXMP"}},
+                    {{"role", "user"}, {"content", "Now list three risks. " + paragraph + paragraph}}})}};
+  json line = {{"custom_id", "request-000123"}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", body}};
+  return line.dump();
+}
+
+void BM_ClaudeToBedrock(benchmark::State& state) {
+  const auto* translator =
+      find_translator("us.anthropic.claude-3-5-haiku-20241022-v1:0", Endpoint::kChatCompletions);
+  std::string line = claude_line();
+  json parsed = json::parse(line);
+  const json& body = parsed["body"];
+  RequestOptions options;
+  for (auto _ : state) {
+    auto translation = translator->to_bedrock(body, options);
+    benchmark::DoNotOptimize(translation);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * line.size()));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClaudeToBedrock);
+
+void BM_ClaudeLineEndToEnd(benchmark::State& state) {
+  const auto* translator =
+      find_translator("us.anthropic.claude-3-5-haiku-20241022-v1:0", Endpoint::kChatCompletions);
+  std::string line = claude_line();
+  RequestOptions options;
+  for (auto _ : state) {
+    json parsed = json::parse(line);
+    auto translation = translator->to_bedrock(parsed["body"], options);
+    json record = {{"recordId", "r0000000123"}, {"modelInput", std::move(translation.model_inputs[0])}};
+    std::string out = record.dump();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * line.size()));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClaudeLineEndToEnd);
+
+}  // namespace
