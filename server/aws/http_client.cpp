@@ -313,26 +313,14 @@ CredentialsProvider credentials_from(std::function<Credentials()> fetch) {
 asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoint, HttpRequest request,
                                                   AwsSigning signing, RetryPolicy policy, BodySink sink) {
   if (!signing.credentials) co_return HttpErrc::kCredentials;
-  const bool s3 = uri_rules_for(signing.service) == UriRules::kS3;
-  std::string payload_hash;
-  if (auto given = find_header(request.headers, "x-amz-content-sha256"); s3 && given) {
-    payload_hash = std::string(*given);
-  } else {
-    payload_hash = sha256_hex(request.body);
-  }
-  std::erase_if(request.headers, [](const Header& h) { return iequals(h.name, "x-amz-content-sha256"); });
-  if (!find_header(request.headers, "Host")) request.headers.push_back({"Host", endpoint.host_header()});
-
-  RequestFactory factory = [&request, &signing, &payload_hash]() -> asio::awaitable<Result<HttpRequest>> {
+  // Hash the body once; every attempt is re-signed with its own time.
+  std::string body_sha256 = sha256_hex(request.body);
+  std::string host = endpoint.host_header();
+  RequestFactory factory = [&]() -> asio::awaitable<Result<HttpRequest>> {
     Result<Credentials> credentials = co_await signing.credentials();
     if (!credentials) co_return credentials.error();
-    SigningRequest to_sign{request.method, std::string(*find_header(request.headers, "Host")), request.path,
-                           parse_query_string(request.query), request.headers, payload_hash};
     auto now = signing.clock ? signing.clock() : std::chrono::system_clock::now();
-    HttpRequest signed_request = request;
-    Headers added = sign(to_sign, *credentials, signing.region, signing.service, now);
-    signed_request.headers.insert(signed_request.headers.end(), added.begin(), added.end());
-    co_return signed_request;
+    co_return sign_request(request, host, *credentials, signing.region, signing.service, now, body_sha256);
   };
   co_return co_await send_with_retry(client, std::move(endpoint), std::move(factory), std::move(policy),
                                      std::move(sink));

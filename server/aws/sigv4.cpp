@@ -316,6 +316,44 @@ Headers sign(const SigningRequest& request, const Credentials& credentials, std:
   return added;
 }
 
+HttpRequest sign_request(HttpRequest request, std::string_view host, const Credentials& credentials,
+                         std::string_view region, std::string_view service,
+                         std::chrono::system_clock::time_point time, std::optional<std::string> body_sha256) {
+  const bool s3 = uri_rules_for(service) == UriRules::kS3;
+  std::string payload_hash;
+  if (auto given = find_header(request.headers, "x-amz-content-sha256"); s3 && given) {
+    payload_hash = std::string(*given);
+  } else {
+    payload_hash = body_sha256 ? std::move(*body_sha256) : sha256_hex(request.body);
+  }
+  std::erase_if(request.headers, [](const Header& h) {
+    return iequals(h.name, "x-amz-content-sha256") || iequals(h.name, "Authorization") ||
+           iequals(h.name, "X-Amz-Date") || iequals(h.name, "X-Amz-Security-Token");
+  });
+  if (!find_header(request.headers, "Host")) request.headers.push_back({"Host", std::string(host)});
+  SigningRequest to_sign{request.method, std::string(*find_header(request.headers, "Host")), request.path,
+                         parse_query_string(request.query), request.headers, std::move(payload_hash)};
+  Headers added = sign(to_sign, credentials, region, service, time);
+  request.headers.insert(request.headers.end(), added.begin(), added.end());
+  return request;
+}
+
+SigningRequest received_signing_request(std::string_view method, std::string_view target, Headers headers,
+                                        std::string_view body) {
+  std::size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  std::string payload_hash;
+  if (auto given = find_header(headers, "x-amz-content-sha256")) {
+    payload_hash = std::string(*given);
+  } else {
+    payload_hash = sha256_hex(body);
+  }
+  std::string host(find_header(headers, "Host").value_or(""));
+  return SigningRequest{std::string(method), std::move(host), std::string(path), parse_query_string(query),
+                        std::move(headers), std::move(payload_hash)};
+}
+
 std::optional<ParsedAuthorization> parse_authorization(std::string_view header) {
   header = trim(header);
   if (header.substr(0, kAlgorithm.size()) != kAlgorithm) return std::nullopt;

@@ -98,7 +98,20 @@ std::string authorization_header(std::string_view access_key_id, const SigningSc
 Headers sign(const SigningRequest& request, const Credentials& credentials, std::string_view region,
              std::string_view service, std::chrono::system_clock::time_point time);
 
+// Signs a whole HttpRequest for sending to `host` (the Host header value; a Host header is added when the
+// request has none). For S3 an x-amz-content-sha256 already on the request (e.g. UNSIGNED-PAYLOAD) is kept
+// as the payload hash; otherwise the body's SHA-256 is used (`body_sha256` when the caller has it already).
+HttpRequest sign_request(HttpRequest request, std::string_view host, const Credentials& credentials,
+                         std::string_view region, std::string_view service,
+                         std::chrono::system_clock::time_point time, std::optional<std::string> body_sha256 = {});
+
 // Server side ------------------------------------------------------------------------------------------
+
+// The SigningRequest for a request as received: `target` is the raw request target ("/path?query"),
+// `headers` every received header (Host included). The payload hash is the received x-amz-content-sha256
+// when present (S3), else the SHA-256 of `body` (Bedrock/STS sign the body without sending the header).
+SigningRequest received_signing_request(std::string_view method, std::string_view target, Headers headers,
+                                        std::string_view body);
 
 struct ParsedAuthorization {
   std::string access_key_id;

@@ -1,5 +1,6 @@
 #include "tests/support/moto_server.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace batchgate::test {
@@ -11,7 +12,8 @@ std::string admin_script() { return std::string(BATCHGATE_SUPPORT_DIR) + "/moto_
 
 MotoServer::MotoServer() {
   port_ = free_port();
-  std::string log = "/tmp/batchgate-moto-" + std::to_string(port_) + ".log";
+  log_path_ = "/tmp/batchgate-moto-" + std::to_string(port_) + ".log";
+  const std::string& log = log_path_;
   // Three unauthenticated calls for the IAM set-up in moto_admin.py; everything after is SigV4-checked.
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)},
@@ -30,7 +32,11 @@ MotoServer::MotoServer() {
   if (status != 0 || secret_access_key_.empty()) error_ = "IAM set-up against moto failed: " + output;
 }
 
-MotoServer::~MotoServer() = default;
+MotoServer::~MotoServer() {
+  process_.reset();
+  // The log is kept when set-up failed: it is what explains the failure.
+  if (ok()) std::remove(log_path_.c_str());
+}
 
 bool MotoServer::create_bucket(const std::string& name) const {
   auto [status, output] = run_command("python3 " + admin_script() + " create-bucket " + std::to_string(port_) +

@@ -46,6 +46,7 @@ class MotoServer {
   std::unique_ptr<ChildProcess> process_;
   std::string access_key_id_;
   std::string secret_access_key_;
+  std::string log_path_;
   std::string error_;
 };
 

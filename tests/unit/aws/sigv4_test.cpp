@@ -276,6 +276,61 @@ TEST(SigV4, VerifiesBotocoreCreateJobRequestAsReceived) {
   EXPECT_EQ(signature_for_received(received, *parsed, "20240115T120000Z", kSuiteSecret), parsed->signature);
 }
 
+TEST(SigV4, SignRequestSignsAWholeHttpRequest) {
+  HttpRequest stop{"POST", "/model-invocation-job/abcdefghij12/stop", "", {{"User-Agent", "batchgate"}}, ""};
+  HttpRequest signed_stop = sign_request(stop, "bedrock.us-east-1.amazonaws.com",
+                                         Credentials{std::string(kSuiteKey), std::string(kSuiteSecret), {}},
+                                         "us-east-1", "bedrock", parse_amz_date("20240115T120000Z"));
+  EXPECT_EQ(find_header(signed_stop.headers, "Host").value_or(""), "bedrock.us-east-1.amazonaws.com");
+  EXPECT_FALSE(find_header(signed_stop.headers, "x-amz-content-sha256"));  // Bedrock does not send it
+  EXPECT_NE(find_header(signed_stop.headers, "Authorization").value_or("").find(
+                "SignedHeaders=host;x-amz-date, Signature=ee7c8d96782d717f9722ec6077b1fef075da6f6a8604ae991bcfac91f8f50cc8"),
+            std::string::npos);
+
+  // S3 with UNSIGNED-PAYLOAD chosen by the caller (spec §2.4 a).
+  HttpRequest put{"PUT", "/batch-bucket/inputs/job1.jsonl", "",
+                  {{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}}, "body bytes not hashed"};
+  HttpRequest signed_put = sign_request(put, "localhost:4568", Credentials{"S3RVER", "S3RVER", {}}, "us-east-1", "s3",
+                                        parse_amz_date("20240115T120000Z"));
+  EXPECT_EQ(find_header(signed_put.headers, "x-amz-content-sha256").value_or(""), "UNSIGNED-PAYLOAD");
+  EXPECT_NE(find_header(signed_put.headers, "Authorization").value_or("").find(
+                "Signature=305cf9fef7ca630d3340ac44fc5f92acb6abafe0dbfdb165c5b7685bf313f34f"),
+            std::string::npos);
+  // Re-signing replaces the previous signature headers instead of duplicating them.
+  HttpRequest resigned = sign_request(signed_put, "localhost:4568", Credentials{"S3RVER", "S3RVER", {}}, "us-east-1",
+                                      "s3", parse_amz_date("20240115T120000Z"));
+  EXPECT_EQ(resigned.headers.size(), signed_put.headers.size());
+}
+
+TEST(SigV4, ReceivedRequestsVerifyAsTheEmulatorSeesThem) {
+  // S3 ListObjectsV2 with temporary credentials (spec §2.4 c), as a server receives it.
+  Headers headers{{"Host", "127.0.0.1:9000"},
+                  {"X-Amz-Date", "20261121T235243Z"},
+                  {"x-amz-content-sha256", std::string(kEmptyPayloadHash)},
+                  {"X-Amz-Security-Token", "SESSIONTOKEN"},
+                  {"User-Agent", "Boto3/1.43.11"}};
+  SigningRequest received = received_signing_request(
+      "GET", "/my-bucket?list-type=2&prefix=out%2Fabc%2F&continuation-token=tok%3D%3D&max-keys=1000&encoding-type=url",
+      headers, "");
+  EXPECT_EQ(received.path, "/my-bucket");
+  EXPECT_EQ(received.host, "127.0.0.1:9000");
+  ParsedAuthorization auth{"AKIDEXAMPLE", "20261121", "us-east-1", "s3",
+                           {"host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"}, ""};
+  EXPECT_EQ(signature_for_received(received, auth, "20261121T235243Z", kSuiteSecret),
+            "840ec485003e4debf804237dd0676613c1db5efa4bee199f2fb6d587e9a824a1");
+
+  // Bedrock create: no x-amz-content-sha256, the body is hashed.
+  SigningRequest create = received_signing_request(
+      "POST", "/model-invocation-job",
+      {{"Host", "bedrock.us-east-1.amazonaws.com"}, {"Content-Type", "application/json"},
+       {"X-Amz-Date", "20240115T120000Z"}},
+      kCreateJobBody);
+  ParsedAuthorization create_auth{"AKIDEXAMPLE", "20240115", "us-east-1", "bedrock",
+                                  {"content-type", "host", "x-amz-date"}, ""};
+  EXPECT_EQ(signature_for_received(create, create_auth, "20240115T120000Z", kSuiteSecret),
+            "f77d9d32fdb151da8f1d00f6673933d82d34e029259a8a5e0f318f163f8139cc");
+}
+
 TEST(SigV4, ParseAuthorizationAcceptsCommaWithoutSpaceAndRejectsGarbage) {
   auto parsed = parse_authorization(
       "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
