@@ -20,7 +20,8 @@ struct AwsError {
 // Message: JSON `message`/`Message` or XML <Message>. Bodiless errors (HEAD) get an empty code.
 AwsError parse_aws_error(const HttpResponse& response);
 
-// Applies the botocore trimming rules to a raw code ("a#ValidationException:http://..." → "ValidationException").
+// Applies the botocore trimming rules to a raw code ("a#ValidationException:http://..." →
+// "ValidationException").
 std::string normalize_error_code(std::string_view raw);
 
 }  // namespace batchgate::aws

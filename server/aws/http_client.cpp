@@ -33,12 +33,18 @@ class HttpErrorCategory : public boost::system::error_category {
   const char* name() const noexcept override { return "batchgate.http"; }
   std::string message(int value) const override {
     switch (static_cast<HttpErrc>(value)) {
-      case HttpErrc::kInvalidUrl: return "invalid endpoint URL";
-      case HttpErrc::kInvalidMethod: return "invalid HTTP method";
-      case HttpErrc::kBodyTooLarge: return "response body exceeds the client's limit";
-      case HttpErrc::kSinkAborted: return "response body consumer stopped the transfer";
-      case HttpErrc::kCredentials: return "could not obtain AWS credentials";
-      case HttpErrc::kInternal: return "internal error in the HTTP client";
+      case HttpErrc::kInvalidUrl:
+        return "invalid endpoint URL";
+      case HttpErrc::kInvalidMethod:
+        return "invalid HTTP method";
+      case HttpErrc::kBodyTooLarge:
+        return "response body exceeds the client's limit";
+      case HttpErrc::kSinkAborted:
+        return "response body consumer stopped the transfer";
+      case HttpErrc::kCredentials:
+        return "could not obtain AWS credentials";
+      case HttpErrc::kInternal:
+        return "internal error in the HTTP client";
     }
     return "unknown HTTP client error";
   }
@@ -59,14 +65,19 @@ struct Exchange {
   bool keep_alive = false;
 };
 
-std::string pool_key(const Url& url) { return url.scheme + "://" + url.host + ":" + std::to_string(url.port); }
+std::string pool_key(const Url& url) {
+  return url.scheme + "://" + url.host + ":" + std::to_string(url.port);
+}
 
-bool is_success(int status) { return status >= 200 && status < 300; }
+bool is_success(int status) {
+  return status >= 200 && status < 300;
+}
 
 // Reads the response after the request was written. `sink` (may be null) receives 2xx bodies.
 template <typename Stream>
-asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection, http::request<http::string_body>& req,
-                                      const HttpClientOptions& options, const BodySink* sink) {
+asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection,
+                                      http::request<http::string_body>& req, const HttpClientOptions& options,
+                                      const BodySink* sink) {
   Exchange out;
   connection.lowest().expires_after(options.io_timeout);
   auto [write_ec, written] = co_await http::async_write(stream, req, kTuple);
@@ -78,7 +89,8 @@ asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection, ht
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (req.method() == http::verb::head) parser.skip(true);
   connection.lowest().expires_after(options.io_timeout);
-  auto [header_ec, header_bytes] = co_await http::async_read_header(stream, connection.buffer, parser, kTuple);
+  auto [header_ec, header_bytes] =
+      co_await http::async_read_header(stream, connection.buffer, parser, kTuple);
   if (header_ec) {
     out.result = header_ec;
     co_return out;
@@ -244,9 +256,13 @@ HttpClient::HttpClient(asio::any_io_executor executor, HttpClientOptions options
 
 HttpClient::~HttpClient() = default;
 
-const HttpClientOptions& HttpClient::options() const { return impl_->options; }
+const HttpClientOptions& HttpClient::options() const {
+  return impl_->options;
+}
 
-asio::any_io_executor HttpClient::executor() const { return impl_->executor; }
+asio::any_io_executor HttpClient::executor() const {
+  return impl_->executor;
+}
 
 asio::awaitable<Result<HttpResponse>> HttpClient::send(const Url& endpoint, HttpRequest request) {
   try {
@@ -273,8 +289,9 @@ bool is_final_client_error(const error_code& ec) {
 
 }  // namespace
 
-asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url endpoint, RequestFactory make_request,
-                                                      RetryPolicy policy, BodySink sink) {
+asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url endpoint,
+                                                      RequestFactory make_request, RetryPolicy policy,
+                                                      BodySink sink) {
   for (int attempt = 1;; ++attempt) {
     Result<HttpRequest> request = co_await make_request();
     if (!request) co_return request.error();
@@ -303,7 +320,9 @@ asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url en
 }
 
 CredentialsProvider static_credentials(Credentials credentials) {
-  return [credentials = std::move(credentials)]() -> asio::awaitable<Result<Credentials>> { co_return credentials; };
+  return [credentials = std::move(credentials)]() -> asio::awaitable<Result<Credentials>> {
+    co_return credentials;
+  };
 }
 
 CredentialsProvider credentials_from(std::function<Credentials()> fetch) {

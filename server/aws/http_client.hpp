@@ -26,22 +26,22 @@ using Result = boost::system::result<T>;
 
 // Our own failure reasons; transport failures arrive as Asio/Beast/SSL error codes.
 enum class HttpErrc {
-  kInvalidUrl = 1,    // endpoint URL could not be parsed
-  kInvalidMethod,     // request.method is not an HTTP verb
-  kBodyTooLarge,      // a whole-body response exceeded HttpClientOptions::max_body_bytes
-  kSinkAborted,       // the streaming sink returned false
-  kCredentials,       // the credentials provider failed
-  kInternal,          // an unexpected exception was caught
+  kInvalidUrl = 1,  // endpoint URL could not be parsed
+  kInvalidMethod,   // request.method is not an HTTP verb
+  kBodyTooLarge,    // a whole-body response exceeded HttpClientOptions::max_body_bytes
+  kSinkAborted,     // the streaming sink returned false
+  kCredentials,     // the credentials provider failed
+  kInternal,        // an unexpected exception was caught
 };
 const boost::system::error_category& http_error_category();
 boost::system::error_code make_error_code(HttpErrc e);
 
 struct HttpClientOptions {
-  std::chrono::milliseconds connect_timeout{5'000};   // DNS + TCP connect + TLS handshake
-  std::chrono::milliseconds io_timeout{60'000};       // each write of the request / each read of the response
-  std::size_t max_idle_per_host = 4;                  // keep-alive connections kept per scheme://host:port
-  std::size_t max_body_bytes = 64 * 1024 * 1024;      // limit for responses read into a string
-  std::string ca_file;                                // extra trusted CA bundle (tests); system paths always
+  std::chrono::milliseconds connect_timeout{5'000};  // DNS + TCP connect + TLS handshake
+  std::chrono::milliseconds io_timeout{60'000};      // each write of the request / each read of the response
+  std::size_t max_idle_per_host = 4;                 // keep-alive connections kept per scheme://host:port
+  std::size_t max_body_bytes = 64 * 1024 * 1024;     // limit for responses read into a string
+  std::string ca_file;                               // extra trusted CA bundle (tests); system paths always
 };
 
 // Receives response body bytes as they arrive (only for 2xx responses). Return false to stop; the
@@ -97,15 +97,15 @@ struct AwsSigning {
   std::string region;   // signing region, "us-east-1"
   std::string service;  // signing name: "s3", "bedrock", "sts"
   CredentialsProvider credentials;
-  Clock clock;          // empty → system_clock::now
+  Clock clock;  // empty → system_clock::now
 };
 
 // Signs `request` (adds X-Amz-Date, X-Amz-Security-Token, x-amz-content-sha256 for S3, Authorization) on
 // every attempt and sends it with send_with_retry. For S3, a request that already carries
 // x-amz-content-sha256 (e.g. UNSIGNED-PAYLOAD) keeps it; otherwise the body's SHA-256 is used.
-boost::asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoint, HttpRequest request,
-                                                         AwsSigning signing, RetryPolicy policy,
-                                                         BodySink sink = {});
+boost::asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoint,
+                                                         HttpRequest request, AwsSigning signing,
+                                                         RetryPolicy policy, BodySink sink = {});
 
 }  // namespace batchgate::aws
 

@@ -25,10 +25,10 @@ bool iequals(std::string_view a, std::string_view b);
 
 // A parsed absolute URL: scheme://host[:port]/base_path. Only http and https are accepted.
 struct Url {
-  std::string scheme;     // "http" or "https"
-  std::string host;       // without port, without brackets
-  std::uint16_t port = 0; // always set (80/443 when the URL had none)
-  std::string base_path;  // path prefix without a trailing '/', usually empty
+  std::string scheme;      // "http" or "https"
+  std::string host;        // without port, without brackets
+  std::uint16_t port = 0;  // always set (80/443 when the URL had none)
+  std::string base_path;   // path prefix without a trailing '/', usually empty
 
   bool is_tls() const { return scheme == "https"; }
   // The value of the Host header: the host plus ":port" when the port is not the scheme default

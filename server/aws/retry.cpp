@@ -8,14 +8,21 @@ namespace batchgate::aws {
 namespace {
 
 // botocore retries/standard.py and _retry.json (throttling and transient error codes).
-constexpr std::array<std::string_view, 11> kThrottlingCodes = {
-    "Throttling",          "ThrottlingException",   "ThrottledException",           "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",       "SlowDown"};
+constexpr std::array<std::string_view, 11> kThrottlingCodes = {"Throttling",
+                                                               "ThrottlingException",
+                                                               "ThrottledException",
+                                                               "RequestThrottledException",
+                                                               "TooManyRequestsException",
+                                                               "ProvisionedThroughputExceededException",
+                                                               "TransactionInProgressException",
+                                                               "RequestLimitExceeded",
+                                                               "BandwidthLimitExceeded",
+                                                               "LimitExceededException",
+                                                               "SlowDown"};
 
 constexpr std::array<std::string_view, 7> kTransientCodes = {
-    "RequestTimeout",     "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerException",
-    "InternalError",      "ServiceUnavailable",      "IDPCommunicationError"};
+    "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalServerException",
+    "InternalError",  "ServiceUnavailable",      "IDPCommunicationError"};
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view code) {
@@ -29,9 +36,13 @@ double internal_random() {
 
 }  // namespace
 
-bool is_throttling_error_code(std::string_view code) { return contains(kThrottlingCodes, code); }
+bool is_throttling_error_code(std::string_view code) {
+  return contains(kThrottlingCodes, code);
+}
 
-bool is_transient_error_code(std::string_view code) { return contains(kTransientCodes, code); }
+bool is_transient_error_code(std::string_view code) {
+  return contains(kTransientCodes, code);
+}
 
 RetryReason classify_response(int http_status, std::string_view error_code) {
   if (http_status >= 200 && http_status < 400) return RetryReason::kNone;

@@ -10,7 +10,7 @@
 namespace batchgate::aws {
 
 struct RetryPolicy {
-  int max_attempts = 3;                           // total attempts, first one included
+  int max_attempts = 3;  // total attempts, first one included
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{20'000};
   // Uniform random number in [0, 1) for the jitter; empty → an internal PRNG. Injected by tests.
@@ -19,7 +19,8 @@ struct RetryPolicy {
 
 enum class RetryReason { kNone, kThrottling, kTransient };
 
-// Throttling codes: ThrottlingException, Throttling, SlowDown, RequestLimitExceeded, TooManyRequestsException,
+// Throttling codes: ThrottlingException, Throttling, SlowDown, RequestLimitExceeded,
+// TooManyRequestsException,
 // ... Transient codes: InternalServerException, InternalError, ServiceUnavailable, RequestTimeout, ...
 bool is_throttling_error_code(std::string_view code);
 bool is_transient_error_code(std::string_view code);
@@ -29,7 +30,9 @@ bool is_transient_error_code(std::string_view code);
 RetryReason classify_response(int http_status, std::string_view error_code);
 
 // Connection-level failures (refused, reset, timeout, TLS handshake interrupted) are always transient.
-inline RetryReason classify_connection_error() { return RetryReason::kTransient; }
+inline RetryReason classify_connection_error() {
+  return RetryReason::kTransient;
+}
 
 // Full-jitter exponential backoff before retry number `retry` (1 for the wait after the first attempt):
 // random(0, min(max_delay, base_delay * 2^(retry-1))).

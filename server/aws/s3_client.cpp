@@ -30,7 +30,9 @@ ObjectInfo object_info(const HttpResponse& response) {
   return info;
 }
 
-S3Error transport_error(std::string text) { return S3Error{0, {}, {}, std::move(text)}; }
+S3Error transport_error(std::string text) {
+  return S3Error{0, {}, {}, std::move(text)};
+}
 
 S3Error invalid_response(const HttpResponse& response, std::string what) {
   return S3Error{response.status, "InvalidResponse", std::move(what), {}};
@@ -44,22 +46,23 @@ void throw_exception_from_error(const S3Error& error, const boost::source_locati
 
 S3Client::S3Client(HttpClient& http, S3Config config) : http_(http), config_(std::move(config)) {}
 
-asio::awaitable<S3Result<HttpResponse>> S3Client::call(std::string bucket, std::string key, HttpRequest request,
-                                                       BodySink sink) {
-  auto target = s3_target(S3Addressing{config_.endpoint_url, config_.region, config_.force_path_style}, bucket, key);
-  if (!target) co_return transport_error("invalid S3 endpoint_url '" + config_.endpoint_url.value_or("") + "'");
+asio::awaitable<S3Result<HttpResponse>> S3Client::call(std::string bucket, std::string key,
+                                                       HttpRequest request, BodySink sink) {
+  auto target =
+      s3_target(S3Addressing{config_.endpoint_url, config_.region, config_.force_path_style}, bucket, key);
+  if (!target)
+    co_return transport_error("invalid S3 endpoint_url '" + config_.endpoint_url.value_or("") + "'");
   request.path = target->path;
   AwsSigning signing{config_.region, "s3", config_.credentials, config_.clock};
-  Result<HttpResponse> response =
-      co_await send_signed(http_, target->endpoint, std::move(request), std::move(signing), config_.retry,
-                           std::move(sink));
+  Result<HttpResponse> response = co_await send_signed(http_, target->endpoint, std::move(request),
+                                                       std::move(signing), config_.retry, std::move(sink));
   if (!response) co_return transport_error(response.error().message());
   if (response->status < 200 || response->status >= 300) co_return s3_error_from_response(*response);
   co_return std::move(*response);
 }
 
 asio::awaitable<S3Result<PutObjectResult>> S3Client::put_object(std::string bucket, std::string key,
-                                                                 std::string body, std::string content_type) {
+                                                                std::string body, std::string content_type) {
   HttpRequest request;
   request.method = "PUT";
   request.body = std::move(body);
@@ -70,7 +73,8 @@ asio::awaitable<S3Result<PutObjectResult>> S3Client::put_object(std::string buck
   }
   auto response = co_await call(std::move(bucket), std::move(key), std::move(request));
   if (!response) co_return response.error();
-  co_return PutObjectResult{header_copy(*response, "ETag").value_or(""), header_copy(*response, "x-amz-version-id"),
+  co_return PutObjectResult{header_copy(*response, "ETag").value_or(""),
+                            header_copy(*response, "x-amz-version-id"),
                             header_copy(*response, "x-amz-server-side-encryption"),
                             header_copy(*response, "x-amz-server-side-encryption-aws-kms-key-id")};
 }
@@ -127,7 +131,8 @@ asio::awaitable<S3Result<ListPage>> S3Client::list_objects_v2(std::string bucket
 }
 
 asio::awaitable<S3Result<std::vector<ListedObject>>> S3Client::list_all_objects(std::string bucket,
-                                                                               std::string prefix, int page_size) {
+                                                                                std::string prefix,
+                                                                                int page_size) {
   std::vector<ListedObject> all;
   ListObjectsRequest list;
   list.prefix = std::move(prefix);
@@ -173,7 +178,8 @@ asio::awaitable<S3Result<std::string>> S3Client::upload_part(std::string bucket,
   co_return std::string(*etag);
 }
 
-asio::awaitable<S3Result<std::string>> S3Client::complete_multipart_upload(std::string bucket, std::string key,
+asio::awaitable<S3Result<std::string>> S3Client::complete_multipart_upload(std::string bucket,
+                                                                           std::string key,
                                                                            std::string upload_id,
                                                                            std::vector<CompletedPart> parts) {
   std::sort(parts.begin(), parts.end(),
@@ -188,7 +194,8 @@ asio::awaitable<S3Result<std::string>> S3Client::complete_multipart_upload(std::
   // S3 may answer 200 and report the failure in the body (spec §3.2).
   if (is_error_document(response->body)) co_return s3_error_from_response(*response);
   auto etag = parse_complete_multipart_upload(response->body);
-  if (!etag) co_return invalid_response(*response, "CompleteMultipartUpload response is not a result document");
+  if (!etag)
+    co_return invalid_response(*response, "CompleteMultipartUpload response is not a result document");
   co_return std::move(*etag);
 }
 
@@ -202,8 +209,8 @@ asio::awaitable<S3Result<void>> S3Client::abort_multipart_upload(std::string buc
   co_return S3Result<void>{};
 }
 
-MultipartUploader::MultipartUploader(S3Client& client, std::string bucket, std::string key, std::size_t part_size,
-                                     std::string content_type)
+MultipartUploader::MultipartUploader(S3Client& client, std::string bucket, std::string key,
+                                     std::size_t part_size, std::string content_type)
     : client_(client),
       bucket_(std::move(bucket)),
       key_(std::move(key)),

@@ -45,7 +45,7 @@ struct ObjectInfo {
   std::uint64_t content_length = 0;  // of this response (the range length for 206)
   std::string etag;
   std::string content_type;
-  std::string last_modified;             // RFC 1123 as sent
+  std::string last_modified;                 // RFC 1123 as sent
   std::optional<std::string> content_range;  // "bytes 0-9/1234" for 206
   std::optional<std::string> server_side_encryption;
   std::optional<std::string> kms_key_id;
@@ -65,14 +65,16 @@ class S3Client {
 
   const S3Config& config() const { return config_; }
 
-  boost::asio::awaitable<S3Result<PutObjectResult>> put_object(std::string bucket, std::string key, std::string body,
+  boost::asio::awaitable<S3Result<PutObjectResult>> put_object(std::string bucket, std::string key,
+                                                               std::string body,
                                                                std::string content_type = {});
 
   // Streams the object (or `range`, e.g. "bytes=0-9", "bytes=100-", "bytes=-500") to `sink` as it
   // arrives; memory stays flat whatever the size. Unsatisfiable range → 416 InvalidRange.
   boost::asio::awaitable<S3Result<ObjectInfo>> get_object(std::string bucket, std::string key, BodySink sink,
                                                           std::optional<std::string> range = {});
-  // The whole object (or range) as a string; for small objects (bounded by HttpClientOptions::max_body_bytes).
+  // The whole object (or range) as a string; for small objects (bounded by
+  // HttpClientOptions::max_body_bytes).
   boost::asio::awaitable<S3Result<std::string>> get_object_string(std::string bucket, std::string key,
                                                                   std::optional<std::string> range = {});
 
@@ -83,15 +85,17 @@ class S3Client {
 
   boost::asio::awaitable<S3Result<ListPage>> list_objects_v2(std::string bucket, ListObjectsRequest request);
   // Follows continuation tokens until the listing is complete.
-  boost::asio::awaitable<S3Result<std::vector<ListedObject>>> list_all_objects(std::string bucket, std::string prefix,
-                                                                              int page_size = 1000);
+  boost::asio::awaitable<S3Result<std::vector<ListedObject>>> list_all_objects(std::string bucket,
+                                                                               std::string prefix,
+                                                                               int page_size = 1000);
 
   // Multipart (spec §3.3): parts 1..10000, each ≥ 5 MiB except the last.
   boost::asio::awaitable<S3Result<std::string>> create_multipart_upload(std::string bucket, std::string key,
                                                                         std::string content_type = {});
   // → the part's ETag (quotes included).
   boost::asio::awaitable<S3Result<std::string>> upload_part(std::string bucket, std::string key,
-                                                            std::string upload_id, int part_number, std::string body);
+                                                            std::string upload_id, int part_number,
+                                                            std::string body);
   // → the object's ETag. A 200 carrying an <Error> document is reported as that error.
   boost::asio::awaitable<S3Result<std::string>> complete_multipart_upload(std::string bucket, std::string key,
                                                                           std::string upload_id,
@@ -101,8 +105,8 @@ class S3Client {
                                                                 std::string upload_id);
 
  private:
-  boost::asio::awaitable<S3Result<HttpResponse>> call(std::string bucket, std::string key, HttpRequest request,
-                                                      BodySink sink = {});
+  boost::asio::awaitable<S3Result<HttpResponse>> call(std::string bucket, std::string key,
+                                                      HttpRequest request, BodySink sink = {});
 
   HttpClient& http_;
   S3Config config_;
@@ -117,8 +121,8 @@ class MultipartUploader {
   static constexpr std::size_t kMinPartSize = 5 * 1024 * 1024;
   static constexpr std::size_t kDefaultPartSize = 8 * 1024 * 1024;
 
-  MultipartUploader(S3Client& client, std::string bucket, std::string key, std::size_t part_size = kDefaultPartSize,
-                    std::string content_type = {});
+  MultipartUploader(S3Client& client, std::string bucket, std::string key,
+                    std::size_t part_size = kDefaultPartSize, std::string content_type = {});
 
   boost::asio::awaitable<S3Result<void>> write(std::string_view bytes);
   // → the object's ETag.

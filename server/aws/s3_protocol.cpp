@@ -31,7 +31,8 @@ std::string S3Error::to_string() const {
   return out;
 }
 
-std::optional<S3Target> s3_target(const S3Addressing& addressing, std::string_view bucket, std::string_view key) {
+std::optional<S3Target> s3_target(const S3Addressing& addressing, std::string_view bucket,
+                                  std::string_view key) {
   std::string encoded_key = uri_encode(key, true);
   if (addressing.endpoint_url) {
     auto url = parse_url(*addressing.endpoint_url);
@@ -85,10 +86,18 @@ S3Error s3_error_from_response(const HttpResponse& response) {
   S3Error error{response.status, parsed.code, parsed.message, {}};
   if (!error.code.empty()) return error;
   switch (response.status) {
-    case 404: error.code = "NoSuchKey"; break;
-    case 403: error.code = "AccessDenied"; break;
-    case 412: error.code = "PreconditionFailed"; break;
-    default: error.code = "HTTP " + std::to_string(response.status); break;
+    case 404:
+      error.code = "NoSuchKey";
+      break;
+    case 403:
+      error.code = "AccessDenied";
+      break;
+    case 412:
+      error.code = "PreconditionFailed";
+      break;
+    default:
+      error.code = "HTTP " + std::to_string(response.status);
+      break;
   }
   return error;
 }
@@ -140,7 +149,8 @@ std::optional<ListPage> parse_list_objects_v2(std::string_view body) {
 
   ListPage page;
   page.is_truncated = std::string_view(root.child_value("IsTruncated")) == "true";
-  if (pugi::xml_node token = root.child("NextContinuationToken")) page.next_continuation_token = token.child_value();
+  if (pugi::xml_node token = root.child("NextContinuationToken"))
+    page.next_continuation_token = token.child_value();
   for (pugi::xml_node item : root.children("Contents")) {
     page.objects.push_back(ListedObject{decode(item.child_value("Key")), to_u64(item.child_value("Size")),
                                         item.child_value("ETag"), item.child_value("LastModified")});

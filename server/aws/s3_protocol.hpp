@@ -18,7 +18,7 @@ namespace batchgate::aws {
 // bodiless HEAD errors), the HTTP status, or a transport failure (http_status 0).
 struct S3Error {
   int http_status = 0;
-  std::string code;     // "NoSuchKey", "SignatureDoesNotMatch", "EntityTooSmall", ...
+  std::string code;  // "NoSuchKey", "SignatureDoesNotMatch", "EntityTooSmall", ...
   std::string message;
   std::string transport;  // transport error text when no HTTP response arrived
 
@@ -38,7 +38,8 @@ struct S3Target {
   Url endpoint;
   std::string path;  // wire path, key UriEncoded once with '/' kept
 };
-std::optional<S3Target> s3_target(const S3Addressing& addressing, std::string_view bucket, std::string_view key);
+std::optional<S3Target> s3_target(const S3Addressing& addressing, std::string_view bucket,
+                                  std::string_view key);
 
 // "name=value&..." with names and values UriEncoded, in the given order; the value-less sub-resources
 // `uploads` and `delete` render as a bare name ("?uploads", as botocore sends it).

@@ -15,9 +15,18 @@ namespace {
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 // botocore auth.py SIGNED_HEADERS_BLACKLIST plus headers an HTTP stack may rewrite (spec §1.5).
-constexpr std::array<std::string_view, 12> kUnsignedHeaders = {
-    "authorization", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
-    "te",            "trailer",    "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id"};
+constexpr std::array<std::string_view, 12> kUnsignedHeaders = {"authorization",
+                                                               "connection",
+                                                               "expect",
+                                                               "keep-alive",
+                                                               "proxy-authenticate",
+                                                               "proxy-authorization",
+                                                               "te",
+                                                               "trailer",
+                                                               "transfer-encoding",
+                                                               "upgrade",
+                                                               "user-agent",
+                                                               "x-amzn-trace-id"};
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -201,7 +210,8 @@ std::string canonical_uri(std::string_view wire_path, UriRules rules) {
 std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(query.size());
-  for (const auto& [name, value] : query) encoded.emplace_back(uri_encode(name, false), uri_encode(value, false));
+  for (const auto& [name, value] : query)
+    encoded.emplace_back(uri_encode(name, false), uri_encode(value, false));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {
@@ -331,8 +341,9 @@ HttpRequest sign_request(HttpRequest request, std::string_view host, const Crede
            iequals(h.name, "X-Amz-Date") || iequals(h.name, "X-Amz-Security-Token");
   });
   if (!find_header(request.headers, "Host")) request.headers.push_back({"Host", std::string(host)});
-  SigningRequest to_sign{request.method, std::string(*find_header(request.headers, "Host")), request.path,
-                         parse_query_string(request.query), request.headers, std::move(payload_hash)};
+  SigningRequest to_sign{request.method,  std::string(*find_header(request.headers, "Host")),
+                         request.path,    parse_query_string(request.query),
+                         request.headers, std::move(payload_hash)};
   Headers added = sign(to_sign, credentials, region, service, time);
   request.headers.insert(request.headers.end(), added.begin(), added.end());
   return request;
@@ -342,7 +353,8 @@ SigningRequest received_signing_request(std::string_view method, std::string_vie
                                         std::string_view body) {
   std::size_t question = target.find('?');
   std::string_view path = target.substr(0, question);
-  std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   std::string payload_hash;
   if (auto given = find_header(headers, "x-amz-content-sha256")) {
     payload_hash = std::string(*given);
@@ -350,8 +362,8 @@ SigningRequest received_signing_request(std::string_view method, std::string_vie
     payload_hash = sha256_hex(body);
   }
   std::string host(find_header(headers, "Host").value_or(""));
-  return SigningRequest{std::string(method), std::move(host), std::string(path), parse_query_string(query),
-                        std::move(headers), std::move(payload_hash)};
+  return SigningRequest{std::string(method),       std::move(host),    std::string(path),
+                        parse_query_string(query), std::move(headers), std::move(payload_hash)};
 }
 
 std::optional<ParsedAuthorization> parse_authorization(std::string_view header) {

@@ -53,9 +53,9 @@ inline UriRules uri_rules_for(std::string_view service) {
 // What is signed. `headers` are the headers that will be sent (or were received); a Host header is taken
 // from `host` when `headers` has none.
 struct SigningRequest {
-  std::string method;    // "GET", "PUT", ...
-  std::string host;      // as sent, with ":port" when non-default ("127.0.0.1:9000")
-  std::string path;      // raw wire path, already percent-encoded ("/my-bucket/in%20put%2B1.jsonl")
+  std::string method;  // "GET", "PUT", ...
+  std::string host;    // as sent, with ":port" when non-default ("127.0.0.1:9000")
+  std::string path;    // raw wire path, already percent-encoded ("/my-bucket/in%20put%2B1.jsonl")
   std::vector<std::pair<std::string, std::string>> query;  // decoded name/value pairs, any order
   Headers headers;
   std::string payload_hash;  // hex SHA-256 of the body, or kUnsignedPayload (S3)
@@ -103,7 +103,8 @@ Headers sign(const SigningRequest& request, const Credentials& credentials, std:
 // as the payload hash; otherwise the body's SHA-256 is used (`body_sha256` when the caller has it already).
 HttpRequest sign_request(HttpRequest request, std::string_view host, const Credentials& credentials,
                          std::string_view region, std::string_view service,
-                         std::chrono::system_clock::time_point time, std::optional<std::string> body_sha256 = {});
+                         std::chrono::system_clock::time_point time,
+                         std::optional<std::string> body_sha256 = {});
 
 // Server side ------------------------------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ SigningRequest received_signing_request(std::string_view method, std::string_vie
 
 struct ParsedAuthorization {
   std::string access_key_id;
-  std::string date;     // "20240115"
+  std::string date;  // "20240115"
   std::string region;
   std::string service;
   std::vector<std::string> signed_headers;  // lowercase, as listed

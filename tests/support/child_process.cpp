@@ -16,7 +16,8 @@ extern char** environ;
 
 namespace batchgate::test {
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env, std::string log_path) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env,
+                           std::string log_path) {
   std::vector<std::string> environment;
   for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
   environment.insert(environment.end(), env.begin(), env.end());
@@ -30,7 +31,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!log_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   }
   pid_t pid = -1;
@@ -38,7 +40,9 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
   posix_spawn_file_actions_destroy(&actions);
 }
 
-ChildProcess::~ChildProcess() { stop(); }
+ChildProcess::~ChildProcess() {
+  stop();
+}
 
 bool ChildProcess::running() const {
   if (pid_ <= 0) return false;

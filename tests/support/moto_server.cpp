@@ -6,7 +6,9 @@
 namespace batchgate::test {
 namespace {
 
-std::string admin_script() { return std::string(BATCHGATE_SUPPORT_DIR) + "/moto_admin.py"; }
+std::string admin_script() {
+  return std::string(BATCHGATE_SUPPORT_DIR) + "/moto_admin.py";
+}
 
 }  // namespace
 
@@ -39,14 +41,16 @@ MotoServer::~MotoServer() {
 }
 
 bool MotoServer::create_bucket(const std::string& name) const {
-  auto [status, output] = run_command("python3 " + admin_script() + " create-bucket " + std::to_string(port_) +
-                                      " '" + access_key_id_ + "' '" + secret_access_key_ + "' '" + name + "'");
+  auto [status, output] =
+      run_command("python3 " + admin_script() + " create-bucket " + std::to_string(port_) + " '" +
+                  access_key_id_ + "' '" + secret_access_key_ + "' '" + name + "'");
   return status == 0;
 }
 
 MotoServer::TemporaryCredentials MotoServer::assume_role(const std::string& role_name) const {
-  auto [status, output] = run_command("python3 " + admin_script() + " assume-role " + std::to_string(port_) + " '" +
-                                      access_key_id_ + "' '" + secret_access_key_ + "' '" + role_name + "'");
+  auto [status, output] =
+      run_command("python3 " + admin_script() + " assume-role " + std::to_string(port_) + " '" +
+                  access_key_id_ + "' '" + secret_access_key_ + "' '" + role_name + "'");
   TemporaryCredentials credentials;
   if (status != 0) return credentials;
   std::istringstream words(output);

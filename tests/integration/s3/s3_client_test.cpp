@@ -44,8 +44,8 @@ class S3ClientTest : public ::testing::Test {
     S3Config c;
     c.endpoint_url = moto_->endpoint();
     c.region = moto_->region();
-    c.credentials = static_credentials(
-        Credentials{moto_->access_key_id(), secret.empty() ? moto_->secret_access_key() : secret, std::nullopt});
+    c.credentials = static_credentials(Credentials{
+        moto_->access_key_id(), secret.empty() ? moto_->secret_access_key() : secret, std::nullopt});
     c.retry.random = [] { return 0.0; };
     return c;
   }
@@ -202,8 +202,8 @@ TEST_F(S3ClientTest, MultipartUploadOfTwoParts) {
   auto etag1 = run(s3_.upload_part(kBucket, "multi/two-parts.bin", *upload_id, 1, part1));
   ASSERT_TRUE(etag1 && etag2);
   // Parts given out of order: the client sorts them (S3 rejects InvalidPartOrder).
-  auto etag = run(s3_.complete_multipart_upload(kBucket, "multi/two-parts.bin", *upload_id,
-                                                {{2, *etag2}, {1, *etag1}}));
+  auto etag = run(
+      s3_.complete_multipart_upload(kBucket, "multi/two-parts.bin", *upload_id, {{2, *etag2}, {1, *etag1}}));
   ASSERT_TRUE(etag) << etag.error().to_string();
   EXPECT_NE(etag->find("-2"), std::string::npos) << *etag;
   auto body = run(s3_.get_object_string(kBucket, "multi/two-parts.bin"));
@@ -217,8 +217,8 @@ TEST_F(S3ClientTest, TooSmallPartIsReportedAtComplete) {
   auto etag1 = run(s3_.upload_part(kBucket, "multi/small.bin", *upload_id, 1, "tiny"));
   auto etag2 = run(s3_.upload_part(kBucket, "multi/small.bin", *upload_id, 2, "tiny"));
   ASSERT_TRUE(etag1 && etag2);
-  auto complete = run(s3_.complete_multipart_upload(kBucket, "multi/small.bin", *upload_id,
-                                                    {{1, *etag1}, {2, *etag2}}));
+  auto complete =
+      run(s3_.complete_multipart_upload(kBucket, "multi/small.bin", *upload_id, {{1, *etag1}, {2, *etag2}}));
   ASSERT_FALSE(complete);
   EXPECT_EQ(complete.error().code, "EntityTooSmall");
   EXPECT_TRUE(run(s3_.abort_multipart_upload(kBucket, "multi/small.bin", *upload_id)));
@@ -242,7 +242,8 @@ TEST_F(S3ClientTest, StreamingUploaderFedLineByLine) {
   std::string expected;
   int line_number = 0;
   while (expected.size() < 11 * kMiB) {
-    std::string line = "{\"line\":" + std::to_string(line_number++) + ",\"pad\":\"" + pattern(900, 5) + "\"}\n";
+    std::string line =
+        "{\"line\":" + std::to_string(line_number++) + ",\"pad\":\"" + pattern(900, 5) + "\"}\n";
     expected += line;
     auto written = run(uploader.write(line));
     ASSERT_TRUE(written) << written.error().to_string();
@@ -364,7 +365,8 @@ TEST_F(S3ClientTest, CredentialsProviderIsAskedOnEveryRequest) {
 
 TEST(S3ClientScripted, TwoHundredWithErrorBodyFailsComplete) {
   std::uint16_t port = test::free_port();
-  test::ChildProcess server({"python3", std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py",
+  test::ChildProcess server({"python3",
+                             std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py",
                              std::to_string(port)});
   ASSERT_TRUE(test::wait_for_port(port, std::chrono::seconds(10)));
   asio::io_context io;
@@ -374,7 +376,8 @@ TEST(S3ClientScripted, TwoHundredWithErrorBodyFailsComplete) {
   config.credentials = static_credentials(Credentials{"AKID", "SECRET", std::nullopt});
   config.retry.max_attempts = 1;
   S3Client s3(http, config);
-  auto complete = run_coroutine(io, s3.complete_multipart_upload("complete-error", "k", "upload-1", {{1, "\"e\""}}));
+  auto complete =
+      run_coroutine(io, s3.complete_multipart_upload("complete-error", "k", "upload-1", {{1, "\"e\""}}));
   ASSERT_FALSE(complete);
   EXPECT_EQ(complete.error().http_status, 200);
   EXPECT_EQ(complete.error().code, "InternalError");

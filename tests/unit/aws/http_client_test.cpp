@@ -18,7 +18,8 @@ namespace {
 
 namespace asio = boost::asio;
 
-const std::string kServerScript = std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py";
+const std::string kServerScript =
+    std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py";
 
 template <typename T>
 T run(asio::io_context& io, asio::awaitable<T> task) {
@@ -123,7 +124,8 @@ TEST_F(HttpClientTest, RetriesServiceUnavailableUntilSuccess) {
 }
 
 TEST_F(HttpClientTest, GivesUpAfterMaxAttemptsOnThrottling) {
-  auto response = send_retry(get("/flaky/r429", "fail=10&status=429&code=ThrottlingException"), fast_policy());
+  auto response =
+      send_retry(get("/flaky/r429", "fail=10&status=429&code=ThrottlingException"), fast_policy());
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 429);
   EXPECT_EQ(count("r429"), 3);
@@ -148,7 +150,8 @@ TEST_F(HttpClientTest, NeverRetriesValidationErrors) {
 }
 
 TEST_F(HttpClientTest, AttemptCountIsConfigurable) {
-  auto response = send_retry(get("/flaky/five", "fail=4&status=500&code=InternalServerException"), fast_policy(5));
+  auto response =
+      send_retry(get("/flaky/five", "fail=4&status=500&code=InternalServerException"), fast_policy(5));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(count("five"), 5);
@@ -182,7 +185,8 @@ TEST_F(HttpClientTest, StreamsLargeBodiesInChunks) {
     largest = std::max(largest, chunk.size());
     co_return true;
   };
-  auto response = run(io_, client_.send_streaming(url(), get("/big", "bytes=" + std::to_string(kBytes)), sink));
+  auto response =
+      run(io_, client_.send_streaming(url(), get("/big", "bytes=" + std::to_string(kBytes)), sink));
   ASSERT_TRUE(response) << response.error().message();
   EXPECT_EQ(response->status, 200);
   EXPECT_TRUE(response->body.empty());
@@ -246,8 +250,8 @@ class HttpsTest : public ::testing::Test {
     std::filesystem::create_directories(*dir_);
     std::string d = dir_->string();
     auto [status, output] = test::run_command(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + d + "/key.pem -out " + d +
-        "/cert.pem -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>&1");
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + d +
+        "/key.pem -out " + d + "/cert.pem -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>&1");
     ASSERT_EQ(status, 0) << output;
     server_ = new ScriptedServer({d + "/cert.pem", d + "/key.pem"});
     auto [other_status, other_output] = test::run_command(
@@ -268,8 +272,8 @@ class HttpsTest : public ::testing::Test {
     options.ca_file = ca_file;
     HttpClient client(io_.get_executor(), options);
     if (port == 0) port = server_->port();
-    return run(io_, client.send(*parse_url("https://" + host + ":" + std::to_string(port)),
-                                get("/flaky/tls")));
+    return run(io_,
+               client.send(*parse_url("https://" + host + ":" + std::to_string(port)), get("/flaky/tls")));
   }
 
   static std::filesystem::path* dir_;

@@ -1,11 +1,12 @@
 // Pure parts of the retry policy and of AWS error parsing (table-driven, with explicit default rows).
+#include "server/aws/retry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "server/aws/aws_error.hpp"
-#include "server/aws/retry.hpp"
 
 namespace batchgate::aws {
 namespace {
@@ -86,12 +87,15 @@ TEST(AwsError, ParsesEveryProtocolsErrorShape) {
        "NoSuchKey",
        "gone"},
       {"sts xml",
-       {403, {}, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error>"
-                 "</ErrorResponse>"},
+       {403,
+        {},
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error>"
+        "</ErrorResponse>"},
        "AccessDenied",
        "no"},
       {"rest-json header wins",
-       {400, {{"x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/"}},
+       {400,
+        {{"x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/"}},
         R"({"__type":"Other","message":"bad name"})"},
        "ValidationException",
        "bad name"},

@@ -17,14 +17,35 @@ struct AddressRow {
 
 TEST(S3Protocol, AddressingRules) {
   const std::vector<AddressRow> rows = {
-      {"virtual hosted", {{}, "eu-west-1", false}, "my-bucket", "in put+1.jsonl",
-       "my-bucket.s3.eu-west-1.amazonaws.com", "/in%20put%2B1.jsonl"},
-      {"forced path style", {{}, "us-east-1", true}, "my-bucket", "a/b.jsonl", "s3.us-east-1.amazonaws.com",
+      {"virtual hosted",
+       {{}, "eu-west-1", false},
+       "my-bucket",
+       "in put+1.jsonl",
+       "my-bucket.s3.eu-west-1.amazonaws.com",
+       "/in%20put%2B1.jsonl"},
+      {"forced path style",
+       {{}, "us-east-1", true},
+       "my-bucket",
+       "a/b.jsonl",
+       "s3.us-east-1.amazonaws.com",
        "/my-bucket/a/b.jsonl"},
-      {"dotted bucket", {{}, "us-west-2", false}, "my.bucket", "k", "s3.us-west-2.amazonaws.com", "/my.bucket/k"},
-      {"endpoint override", {std::string("http://127.0.0.1:5000"), "us-east-1", false}, "b", "x/test$file.text",
-       "127.0.0.1:5000", "/b/x/test%24file.text"},
-      {"bucket level", {std::string("http://localhost:4568/base/"), "us-east-1", false}, "b", "", "localhost:4568",
+      {"dotted bucket",
+       {{}, "us-west-2", false},
+       "my.bucket",
+       "k",
+       "s3.us-west-2.amazonaws.com",
+       "/my.bucket/k"},
+      {"endpoint override",
+       {std::string("http://127.0.0.1:5000"), "us-east-1", false},
+       "b",
+       "x/test$file.text",
+       "127.0.0.1:5000",
+       "/b/x/test%24file.text"},
+      {"bucket level",
+       {std::string("http://localhost:4568/base/"), "us-east-1", false},
+       "b",
+       "",
+       "localhost:4568",
        "/base/b"},
       {"bucket level virtual hosted", {{}, "us-east-1", false}, "b", "", "b.s3.us-east-1.amazonaws.com", "/"},
   };
@@ -40,7 +61,8 @@ TEST(S3Protocol, AddressingRules) {
 
 TEST(S3Protocol, BuildQuery) {
   EXPECT_EQ(build_query({{"uploads", ""}}), "uploads");
-  EXPECT_EQ(build_query({{"partNumber", "3"}, {"uploadId", "a/b+c=="}}), "partNumber=3&uploadId=a%2Fb%2Bc%3D%3D");
+  EXPECT_EQ(build_query({{"partNumber", "3"}, {"uploadId", "a/b+c=="}}),
+            "partNumber=3&uploadId=a%2Fb%2Bc%3D%3D");
   EXPECT_EQ(build_query({{"list-type", "2"}, {"prefix", "out/abc/"}, {"start-after", ""}}),
             "list-type=2&prefix=out%2Fabc%2F&start-after=");
 }
@@ -69,8 +91,9 @@ TEST(S3Protocol, ParsesListObjectsV2WithUrlEncoding) {
   ASSERT_EQ(page->common_prefixes.size(), 1u);
   EXPECT_EQ(page->common_prefixes[0], "out/abc/sub dir/");
 
-  auto last = parse_list_objects_v2("<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a+b</Key>"
-                                    "</Contents></ListBucketResult>");
+  auto last = parse_list_objects_v2(
+      "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a+b</Key>"
+      "</Contents></ListBucketResult>");
   ASSERT_TRUE(last);
   EXPECT_FALSE(last->is_truncated);
   EXPECT_FALSE(last->next_continuation_token);
@@ -79,18 +102,21 @@ TEST(S3Protocol, ParsesListObjectsV2WithUrlEncoding) {
 }
 
 TEST(S3Protocol, MultipartDocuments) {
-  EXPECT_EQ(parse_initiate_multipart_upload(
-                R"(<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket>)"
-                "<Key>k</Key><UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>")
-                .value_or(""),
-            "VXBsb2FkIElE");
+  EXPECT_EQ(
+      parse_initiate_multipart_upload(
+          R"(<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket>)"
+          "<Key>k</Key><UploadId>VXBsb2FkIElE</UploadId></InitiateMultipartUploadResult>")
+          .value_or(""),
+      "VXBsb2FkIElE");
   EXPECT_FALSE(parse_initiate_multipart_upload("<InitiateMultipartUploadResult/>"));
-  EXPECT_EQ(complete_multipart_upload_body({{1, "\"e1\""}, {2, "\"e2\""}}),
-            R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>1</PartNumber>)"
-            R"(<ETag>"e1"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"e2"</ETag></Part>)"
-            "</CompleteMultipartUpload>");
-  EXPECT_EQ(parse_complete_multipart_upload("<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket>"
-                                            "<Key>k</Key><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>")
+  EXPECT_EQ(
+      complete_multipart_upload_body({{1, "\"e1\""}, {2, "\"e2\""}}),
+      R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>1</PartNumber>)"
+      R"(<ETag>"e1"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"e2"</ETag></Part>)"
+      "</CompleteMultipartUpload>");
+  EXPECT_EQ(parse_complete_multipart_upload(
+                "<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket>"
+                "<Key>k</Key><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>")
                 .value_or(""),
             "\"abc-2\"");
   // moto names the root CompleteMultipartUploadResponse; botocore does not check the name either.
@@ -103,7 +129,8 @@ TEST(S3Protocol, MultipartDocuments) {
 
 TEST(S3Protocol, ErrorsFromBodiesAndBodilessStatuses) {
   // A 200 whose body is an <Error> document, after S3's whitespace keep-alives (spec §3.2).
-  HttpResponse complete_failed{200, {}, "\n  \n<Error><Code>InternalError</Code><Message>try again</Message></Error>"};
+  HttpResponse complete_failed{
+      200, {}, "\n  \n<Error><Code>InternalError</Code><Message>try again</Message></Error>"};
   EXPECT_TRUE(is_error_document(complete_failed.body));
   S3Error error = s3_error_from_response(complete_failed);
   EXPECT_EQ(error.http_status, 200);
@@ -115,11 +142,12 @@ TEST(S3Protocol, ErrorsFromBodiesAndBodilessStatuses) {
     int status;
     std::string code;
   };
-  for (const Row& row : std::vector<Row>{{404, "NoSuchKey"}, {403, "AccessDenied"}, {412, "PreconditionFailed"},
-                                         {400, "HTTP 400"}}) {
+  for (const Row& row : std::vector<Row>{
+           {404, "NoSuchKey"}, {403, "AccessDenied"}, {412, "PreconditionFailed"}, {400, "HTTP 400"}}) {
     EXPECT_EQ(s3_error_from_response(HttpResponse{row.status, {}, ""}).code, row.code);
   }
-  EXPECT_EQ((S3Error{403, "SignatureDoesNotMatch", "bad", {}}.to_string()), "S3 error 403 SignatureDoesNotMatch: bad");
+  EXPECT_EQ((S3Error{403, "SignatureDoesNotMatch", "bad", {}}.to_string()),
+            "S3 error 403 SignatureDoesNotMatch: bad");
   EXPECT_EQ((S3Error{0, {}, {}, "Connection refused"}.to_string()), "S3 request failed: Connection refused");
 }
 
