@@ -121,11 +121,15 @@ asio::awaitable<Inputs> load_inputs(aws::S3Client& s3, const std::string& uri) {
     }
     prefix += '/';
   }
-  auto listed = co_await s3.list_all_objects(location->bucket, prefix);
+  // moto_server's SigV4 check rejects a ListObjectsV2 whose prefix holds an encoded '/' (botocore's own
+  // requests included), so list by the leading plain segment and filter here.
+  const std::string list_prefix = prefix.substr(0, prefix.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."));
+  auto listed = co_await s3.list_all_objects(location->bucket, list_prefix);
   if (!listed) co_return "Unable to list the input " + uri + ": " + listed.error().to_string();
   std::vector<InputFile> files;
   for (const auto& object : *listed) {
-    if (!object.key.ends_with(".jsonl")) continue;
+    if (!object.key.starts_with(prefix) || !object.key.ends_with(".jsonl")) continue;
     auto body = co_await s3.get_object_string(location->bucket, object.key);
     if (!body) co_return "Unable to read the input s3://" + location->bucket + "/" + object.key;
     auto parsed = parse_input_file(object.key.substr(prefix.size()), *body);
