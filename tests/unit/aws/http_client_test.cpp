@@ -3,15 +3,15 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
 #include <filesystem>
 #include <optional>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/run_coroutine.hpp"
 
 namespace batchgate::aws {
 namespace {
@@ -23,12 +23,7 @@ const std::string kServerScript =
 
 template <typename T>
 T run(asio::io_context& io, asio::awaitable<T> task) {
-  std::optional<T> out;
-  asio::co_spawn(
-      io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(task)); }, asio::detached);
-  io.restart();
-  io.run();
-  return std::move(*out);
+  return test::run_coroutine(io, std::move(task));
 }
 
 HttpRequest get(std::string path, std::string query = "") {
@@ -47,7 +42,8 @@ RetryPolicy fast_policy(int attempts = 3) {
 
 class ScriptedServer {
  public:
-  explicit ScriptedServer(std::vector<std::string> tls_files = {}) : port_(test::free_port()) {
+  explicit ScriptedServer(std::vector<std::string> tls_files = {}, std::uint16_t port = 0)
+      : port_(port != 0 ? port : test::free_port()) {
     std::vector<std::string> argv{"python3", kServerScript, std::to_string(port_)};
     argv.insert(argv.end(), tls_files.begin(), tls_files.end());
     process_ = std::make_unique<test::ChildProcess>(argv);
@@ -231,6 +227,33 @@ TEST_F(HttpClientTest, ReadTimeoutFailsFast) {
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error(), boost::beast::error::timeout);
   EXPECT_LT(elapsed, std::chrono::seconds(2));
+}
+
+TEST_F(HttpClientTest, TruncatedBodyIsAnErrorNotAHang) {
+  auto response = send(get("/truncate", "bytes=100000"));
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error(), boost::beast::http::error::partial_message) << response.error().message();
+  EXPECT_TRUE(send(get("/peer")));
+}
+
+TEST(HttpClientRestart, PooledConnectionToARestartedServerIsReplacedTransparently) {
+  asio::io_context io;
+  HttpClient client(io.get_executor());
+  auto server = std::make_unique<ScriptedServer>();
+  ASSERT_TRUE(server->ready());
+  const std::uint16_t port = server->port();
+  const Url url = *parse_url("http://127.0.0.1:" + std::to_string(port));
+  auto before = test::run_coroutine(io, client.send(url, get("/peer")));
+  ASSERT_TRUE(before);
+
+  // Kill the server: the pooled connection is now dead. A new server takes the same port.
+  server.reset();
+  server = std::make_unique<ScriptedServer>(std::vector<std::string>{}, port);
+  ASSERT_TRUE(server->ready());
+  auto after = test::run_coroutine(io, client.send(url, get("/peer")));  // one attempt, no retry loop
+  ASSERT_TRUE(after) << after.error().message();
+  EXPECT_EQ(after->status, 200);
+  EXPECT_NE(after->body, before->body) << "a fresh connection must have been opened";
 }
 
 TEST_F(HttpClientTest, RejectsUnknownMethod) {

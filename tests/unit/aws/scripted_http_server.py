@@ -11,6 +11,7 @@ Usage: scripted_http_server.py PORT [CERTFILE KEYFILE]   (TLS when a certificate
   /slow?ms=N                        waits N ms before answering
   /echo                             JSON of method, path, headers and body length
   /complete-error/...               200 whose body is an S3 <Error> document
+  /truncate?bytes=N                 announces N bytes, sends N/2, closes
 """
 import json
 import ssl
@@ -81,6 +82,16 @@ class Handler(BaseHTTPRequestHandler):
             # S3 may answer CompleteMultipartUpload with 200, whitespace keep-alives, then an <Error>.
             return self.reply(200, "\n \n<Error><Code>InternalError</Code><Message>We encountered an internal "
                               "error. Please try again.</Message></Error>", "application/xml")
+        if parts[0] == "truncate":
+            # Promises N bytes, sends half, then drops the connection.
+            n = int(q["bytes"])
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            self.wfile.write(b"x" * (n // 2))
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if parts[0] == "peer":
             return self.reply(200, str(self.client_address[1]))
         if parts[0] == "slow":
