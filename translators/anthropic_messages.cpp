@@ -131,7 +131,7 @@ Expected<json> assistant_blocks(const json& message, const std::string& param) {
 std::optional<LineError> add_message(Conversation& conversation, const json& message, std::size_t i) {
   std::string param = message_param(i);
   const json* role = message.is_object() ? find_set(message, "role") : nullptr;
-  std::string_view role_name = role != nullptr && role->is_string() ? role->get_ref<const std::string&>() : "";
+  std::string_view role_name = string_at(message, "role");
   const json* content = message.is_object() ? find_set(message, "content") : nullptr;
   if (role_name == "system" || role_name == "developer") {
     Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
@@ -312,9 +312,7 @@ ResponseTranslation AnthropicMessages::to_openai(std::span<const json> outputs, 
     }
   }
   if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
-  const json* stop_reason = find_set(output, "stop_reason");
-  completion.finish_reason =
-      anthropic_finish_reason(stop_reason && stop_reason->is_string() ? stop_reason->get_ref<const std::string&>() : "");
+  completion.finish_reason = anthropic_finish_reason(string_at(output, "stop_reason"));
   if (json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
     completion.finish_reason = "stop";
   }

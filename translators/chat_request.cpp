@@ -103,6 +103,13 @@ const json* find_set(const json& object, std::string_view key) {
   return &*it;
 }
 
+std::string_view string_at(const json& object, std::string_view key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return {};
+  return it->get_ref<const std::string&>();
+}
+
 std::optional<LineError> check_body_keys(const json& body, std::span<const std::string_view> handled,
                                          std::string_view model_label, const RequestOptions& options) {
   for (const auto& [key, value] : body.items()) {
@@ -193,7 +200,7 @@ Expected<std::string> read_text_content(const json& content, const std::string& 
     const json& part = content[j];
     std::string part_param = param + "[" + std::to_string(j) + "]";
     const json* type = part.is_object() ? find_set(part, "type") : nullptr;
-    std::string_view kind = type != nullptr && type->is_string() ? type->get_ref<const std::string&>() : "";
+    std::string_view kind = string_at(part, "type");
     const json* value = kind == "text" || kind == "refusal" ? find_set(part, kind) : nullptr;
     if (value == nullptr || !value->is_string()) {
       return make_error("invalid_value",

@@ -31,6 +31,9 @@ std::string describe(const json& value);       // short rendering of a value for
 // nullptr when the key is absent or JSON null (OpenAI treats null as "not set").
 const json* find_set(const json& object, std::string_view key);
 
+// The string at object[key] (a view into `object`), or "" when absent or not a string.
+std::string_view string_at(const json& object, std::string_view key);
+
 // Checks every top-level key: keys in `handled` are read by the family, harmless OpenAI-only keys are
 // skipped, anything else is an unsupported parameter for `model_label` — an error unless
 // options.drop_params, in which case the family never reads it. Keys whose value is OpenAI's default

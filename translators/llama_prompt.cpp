@@ -87,7 +87,7 @@ Expected<std::string> read_prompt(const json& body) {
   for (std::size_t i = 0; i < (*messages)->size(); ++i) {
     const json& message = (**messages)[i];
     const json* role = message.is_object() ? find_set(message, "role") : nullptr;
-    std::string_view name = role != nullptr && role->is_string() ? role->get_ref<const std::string&>() : "";
+    std::string_view name = string_at(message, "role");
     if (name == "tool") {
       std::string param = message_param(i);
       return make_error("unsupported_value",
@@ -171,9 +171,7 @@ ResponseTranslation LlamaPrompt::to_openai(std::span<const json> outputs, const 
   }
   Completion completion;
   completion.content = generation->get<std::string>();
-  const json* stop_reason = find_set(output, "stop_reason");
-  completion.finish_reason =
-      llama_finish_reason(stop_reason && stop_reason->is_string() ? stop_reason->get_ref<const std::string&>() : "");
+  completion.finish_reason = llama_finish_reason(string_at(output, "stop_reason"));
   completion.usage.prompt_tokens = read_count(output, "prompt_token_count");
   completion.usage.completion_tokens = read_count(output, "generation_token_count");
   translation.body = make_chat_completion(std::move(completion), context);
