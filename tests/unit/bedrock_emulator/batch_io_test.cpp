@@ -22,14 +22,14 @@ InputFile parse_ok(std::string name, const std::string& content) {
   return std::get<InputFile>(parsed);
 }
 
-TEST(BatchIo, ParsesRecordsAndGeneratesMissingIds) {
+TEST(EmulatorBatchIo, ParsesRecordsAndGeneratesMissingIds) {
   const auto file = parse_ok("in.jsonl", claude_line(1, true) + "\n  \r\n" + R"({"modelInput":{"prompt":"x"}})" + "\r\n");
   ASSERT_EQ(file.records.size(), 2u);
   EXPECT_EQ(file.records[0].record_id, "rec1");
   EXPECT_EQ(file.records[1].record_id.size(), 11u);
 }
 
-TEST(BatchIo, BadLinesFailTheJobWithTheLineNumber) {
+TEST(EmulatorBatchIo, BadLinesFailTheJobWithTheLineNumber) {
   const auto broken = parse_input_file("in.jsonl", claude_line(1, true) + "{not json}\n");
   ASSERT_TRUE(std::holds_alternative<std::string>(broken));
   EXPECT_NE(std::get<std::string>(broken).find("line 2 of in.jsonl"), std::string::npos);
@@ -38,7 +38,7 @@ TEST(BatchIo, BadLinesFailTheJobWithTheLineNumber) {
   EXPECT_NE(std::get<std::string>(no_input).find("modelInput"), std::string::npos);
 }
 
-TEST(BatchIo, RecordLimits) {
+TEST(EmulatorBatchIo, RecordLimits) {
   EXPECT_TRUE(check_record_count(99, {}));
   EXPECT_FALSE(check_record_count(100, {}));
   EXPECT_FALSE(check_record_count(50000, {}));
@@ -46,7 +46,7 @@ TEST(BatchIo, RecordLimits) {
   EXPECT_NE(check_record_count(3, {})->find("minimum of 100"), std::string::npos);
 }
 
-TEST(BatchIo, OutputsJoinInputsAndManifestAddsUp) {
+TEST(EmulatorBatchIo, OutputsJoinInputsAndManifestAddsUp) {
   std::string content;
   for (int i = 0; i < 120; ++i) content += claude_line(i, i % 10 != 0);
   RecordProcessor processor(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0",
@@ -83,7 +83,7 @@ TEST(BatchIo, OutputsJoinInputsAndManifestAddsUp) {
   EXPECT_EQ(manifest["outputTokenCount"], out_tokens);
 }
 
-TEST(BatchIo, InjectedFailuresAndUnprocessedShare) {
+TEST(EmulatorBatchIo, InjectedFailuresAndUnprocessedShare) {
   std::string content;
   for (int i = 0; i < 200; ++i) content += claude_line(i, true);
   ProcessingKnobs knobs;
@@ -102,7 +102,7 @@ TEST(BatchIo, InjectedFailuresAndUnprocessedShare) {
   EXPECT_NE(processor.outputs()[0].body.find("\"errorCode\":429"), std::string::npos);
 }
 
-TEST(BatchIo, SeveralFilesKeepTheirNames) {
+TEST(EmulatorBatchIo, SeveralFilesKeepTheirNames) {
   RecordProcessor processor(ModelFamily::kAnthropicMessages, false, "m",
                             {parse_ok("a.jsonl", claude_line(1, true)), parse_ok("sub/b.jsonl", claude_line(2, true))},
                             {});

@@ -14,7 +14,7 @@ json claude_input() {
     "system":"Be brief.","messages":[{"role":"user","content":"Hello there, how are you today?"}]})");
 }
 
-TEST(FakeModels, FamilyFromModelId) {
+TEST(EmulatorFakeModels, FamilyFromModelId) {
   EXPECT_EQ(family_for_model("anthropic.claude-3-haiku-20240307-v1:0"), ModelFamily::kAnthropicMessages);
   EXPECT_EQ(family_for_model("us.anthropic.claude-3-5-haiku-20241022-v1:0"), ModelFamily::kAnthropicMessages);
   EXPECT_EQ(family_for_model("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"),
@@ -24,7 +24,7 @@ TEST(FakeModels, FamilyFromModelId) {
   EXPECT_FALSE(family_for_model("cohere.command-r-v1:0"));
 }
 
-TEST(FakeModels, ClaudeOutputIsDeterministicWithUsage) {
+TEST(EmulatorFakeModels, ClaudeOutputIsDeterministicWithUsage) {
   const auto a = run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0",
                             claude_input());
   const auto b = run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0",
@@ -48,7 +48,7 @@ TEST(FakeModels, ClaudeOutputIsDeterministicWithUsage) {
   EXPECT_NE((*c.output)["content"][0]["text"], out["content"][0]["text"]);
 }
 
-TEST(FakeModels, ClaudeMaxTokensTruncates) {
+TEST(EmulatorFakeModels, ClaudeMaxTokensTruncates) {
   json input = claude_input();
   input["max_tokens"] = 3;
   const auto r = run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", input);
@@ -65,9 +65,9 @@ struct Malformed {
   const char* message_part;
 };
 
-class MalformedInput : public testing::TestWithParam<Malformed> {};
+class EmulatorMalformedInput : public testing::TestWithParam<Malformed> {};
 
-TEST_P(MalformedInput, IsAPerRecord400) {
+TEST_P(EmulatorMalformedInput, IsAPerRecord400) {
   const auto& c = GetParam();
   const auto r = run_record(c.family, c.converse, "model", json::parse(c.input));
   EXPECT_FALSE(r.ok()) << c.name;
@@ -76,7 +76,7 @@ TEST_P(MalformedInput, IsAPerRecord400) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Families, MalformedInput,
+    EmulatorFamilies, EmulatorMalformedInput,
     testing::Values(
         Malformed{"claude_missing_max_tokens", ModelFamily::kAnthropicMessages, false,
                   R"({"anthropic_version":"bedrock-2023-05-31","messages":[{"role":"user","content":"hi"}]})",
@@ -124,7 +124,7 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"not_an_object", ModelFamily::kLlamaPrompt, false, R"([1,2])", "JSONObject"}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(FakeModels, NovaAndConverseShapes) {
+TEST(EmulatorFakeModels, NovaAndConverseShapes) {
   const json input = json::parse(R"({"schemaVersion":"messages-v1","system":[{"text":"sys"}],
     "messages":[{"role":"user","content":[{"text":"abcdefgh"}]}],"inferenceConfig":{"maxTokens":300}})");
   const auto nova = run_record(ModelFamily::kNovaMessages, false, "amazon.nova-lite-v1:0", input);
@@ -144,7 +144,7 @@ TEST(FakeModels, NovaAndConverseShapes) {
   EXPECT_EQ((*c.output)["stopReason"], "end_turn");
 }
 
-TEST(FakeModels, LlamaShape) {
+TEST(EmulatorFakeModels, LlamaShape) {
   const auto r = run_record(ModelFamily::kLlamaPrompt, false, "meta.llama3-1-70b-instruct-v1:0",
                             json{{"prompt", "<|begin_of_text|>hello"}, {"max_gen_len", 5}});
   ASSERT_TRUE(r.ok());
@@ -153,7 +153,7 @@ TEST(FakeModels, LlamaShape) {
   EXPECT_EQ((*r.output)["prompt_token_count"], 6);
 }
 
-TEST(FakeModels, TitanEmbeddingIsNormalisedAndSized) {
+TEST(EmulatorFakeModels, TitanEmbeddingIsNormalisedAndSized) {
   const auto r = run_record(ModelFamily::kTitanEmbeddingsV2, false, "amazon.titan-embed-text-v2:0",
                             json{{"inputText", "hello world"}, {"dimensions", 256}, {"embeddingTypes", {"float", "binary"}}});
   ASSERT_TRUE(r.ok()) << r.error_message;

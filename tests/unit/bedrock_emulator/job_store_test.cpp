@@ -7,9 +7,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class JobStoreTest : public testing::Test {
+class EmulatorJobStoreTest : public testing::Test {
  protected:
-  JobStoreTest()
+  EmulatorJobStoreTest()
       : now_(*parse_iso8601("2024-01-15T12:00:00Z")),
         store_(StoreSettings{}, [this] { return now_; }, [this] {
           char id[13];
@@ -38,7 +38,7 @@ class JobStoreTest : public testing::Test {
   JobStore store_;
 };
 
-TEST(JobStatus, TransitionTableOfSpecSection6) {
+TEST(EmulatorJobStatus, TransitionTableOfSpecSection6) {
   using S = JobStatus;
   const std::vector<std::pair<S, S>> allowed{
       {S::kSubmitted, S::kValidating}, {S::kValidating, S::kScheduled},  {S::kValidating, S::kFailed},
@@ -64,7 +64,7 @@ TEST(JobStatus, TransitionTableOfSpecSection6) {
   EXPECT_FALSE(parse_job_status("Running"));
 }
 
-TEST_F(JobStoreTest, LifecycleStampsTimes) {
+TEST_F(EmulatorJobStoreTest, LifecycleStampsTimes) {
   Job& job = create("job-a");
   EXPECT_EQ(job.arn, "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/job000000001");
   EXPECT_EQ(job.status, JobStatus::kSubmitted);
@@ -90,7 +90,7 @@ TEST_F(JobStoreTest, LifecycleStampsTimes) {
   EXPECT_EQ(json["inputDataConfig"]["s3InputDataConfig"]["s3InputFormat"], "JSONL");
 }
 
-TEST_F(JobStoreTest, TimeoutHoursAndCompression) {
+TEST_F(EmulatorJobStoreTest, TimeoutHoursAndCompression) {
   auto r = request("job-t");
   r.timeout_hours = 24;
   store_.set_seconds_per_timeout_hour(1.0);
@@ -100,7 +100,7 @@ TEST_F(JobStoreTest, TimeoutHoursAndCompression) {
   EXPECT_EQ(job.expiration_time, now_ + 24s);
 }
 
-TEST_F(JobStoreTest, SameTokenReturnsOriginalJob) {
+TEST_F(EmulatorJobStoreTest, SameTokenReturnsOriginalJob) {
   auto first = store_.create(request("job-a", "tok-1"), false);
   auto again = store_.create(request("job-b", "tok-1"), false);
   ASSERT_TRUE(std::holds_alternative<JobStore::Created>(again));
@@ -109,7 +109,7 @@ TEST_F(JobStoreTest, SameTokenReturnsOriginalJob) {
   EXPECT_EQ(store_.created_count(), 1u);
 }
 
-TEST_F(JobStoreTest, QuotaCountsActiveJobsOnly) {
+TEST_F(EmulatorJobStoreTest, QuotaCountsActiveJobsOnly) {
   store_.set_max_concurrent_jobs(2);
   Job& a = create("a");
   create("b");
@@ -124,7 +124,7 @@ TEST_F(JobStoreTest, QuotaCountsActiveJobsOnly) {
   ASSERT_TRUE(std::holds_alternative<ApiError>(forced));
 }
 
-TEST_F(JobStoreTest, FindByArnOrIdOnly) {
+TEST_F(EmulatorJobStoreTest, FindByArnOrIdOnly) {
   Job& job = create("a");
   EXPECT_EQ(store_.find(job.id), &job);
   EXPECT_EQ(store_.find(job.arn), &job);
@@ -132,7 +132,7 @@ TEST_F(JobStoreTest, FindByArnOrIdOnly) {
   EXPECT_EQ(store_.find("zzzzzzzzzzzz"), nullptr);
 }
 
-TEST_F(JobStoreTest, StopSemantics) {
+TEST_F(EmulatorJobStoreTest, StopSemantics) {
   Job& job = create("a");
   EXPECT_FALSE(store_.request_stop(job));
   EXPECT_EQ(job.status, JobStatus::kStopping);
@@ -144,7 +144,7 @@ TEST_F(JobStoreTest, StopSemantics) {
   EXPECT_EQ(error->message, "Job cannot be stopped. State was: Stopped");
 }
 
-TEST_F(JobStoreTest, ListPagesDescendingByDefault) {
+TEST_F(EmulatorJobStoreTest, ListPagesDescendingByDefault) {
   for (int i = 0; i < 7; ++i) {
     create("job-" + std::to_string(i));
     now_ += 1s;
@@ -182,7 +182,7 @@ TEST_F(JobStoreTest, ListPagesDescendingByDefault) {
   ASSERT_TRUE(std::holds_alternative<ApiError>(store_.list(bad)));
 }
 
-TEST_F(JobStoreTest, ListFiltersByStatusAndTime) {
+TEST_F(EmulatorJobStoreTest, ListFiltersByStatusAndTime) {
   Job& a = create("a");
   now_ += 10s;
   create("b");

@@ -13,9 +13,9 @@ constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr const char* kSpecBody =
     R"({"jobName": "my-job-1", "roleArn": "arn:aws:iam::123456789012:role/BedrockBatchRole", "clientRequestToken": "tok-123", "modelId": "anthropic.claude-3-haiku-20240307-v1:0", "inputDataConfig": {"s3InputDataConfig": {"s3Uri": "s3://in-bucket/batch/job1/input.jsonl", "s3InputFormat": "JSONL"}}, "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://out-bucket/batch/job1/"}}, "timeoutDurationInHours": 24, "tags": [{"key": "k", "value": "v"}]})";
 
-class RouterTest : public testing::Test {
+class EmulatorRouterTest : public testing::Test {
  protected:
-  RouterTest()
+  EmulatorRouterTest()
       : now_(*parse_iso8601("2024-01-15T12:00:00Z")),
         store_(StoreSettings{}, [this] { return now_; }, [] { return std::string("abcdefghij12"); }),
         router_(store_, knobs_, auth(), [this] { return random_; }, [this](Job& job) { started_.push_back(job.id); }) {}
@@ -60,7 +60,7 @@ class RouterTest : public testing::Test {
   std::vector<std::string> started_;
 };
 
-TEST_F(RouterTest, AcceptsBotocoreWireBytesOfSpecVector) {
+TEST_F(EmulatorRouterTest, AcceptsBotocoreWireBytesOfSpecVector) {
   EmulatorRequest r{"POST", "/model-invocation-job",
                     {{"Host", "bedrock.us-east-1.amazonaws.com"},
                      {"Content-Type", "application/json"},
@@ -97,7 +97,7 @@ TEST_F(RouterTest, AcceptsBotocoreWireBytesOfSpecVector) {
   EXPECT_EQ(job["clientRequestToken"], "tok-123");
 }
 
-TEST_F(RouterTest, SignatureFailures) {
+TEST_F(EmulatorRouterTest, SignatureFailures) {
   auto wrong_secret = router_.handle(signed_request("GET", "/model-invocation-jobs", "", "other-secret"));
   EXPECT_EQ(wrong_secret.status, 403);
   EXPECT_EQ(error_type(wrong_secret), "InvalidSignatureException");
@@ -118,7 +118,7 @@ TEST_F(RouterTest, SignatureFailures) {
   EXPECT_EQ(error_type(router_.handle(old)), "InvalidSignatureException");
 }
 
-TEST_F(RouterTest, OperationsAndErrors) {
+TEST_F(EmulatorRouterTest, OperationsAndErrors) {
   ASSERT_EQ(router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody)).status, 200);
   // Same token → same ARN, no second job (spec §3).
   const auto again = router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody));
@@ -163,7 +163,7 @@ TEST_F(RouterTest, OperationsAndErrors) {
 
 }
 
-TEST_F(RouterTest, FaultInjectionAndQuota) {
+TEST_F(EmulatorRouterTest, FaultInjectionAndQuota) {
   knobs_.throttle_rate = 1.0;
   const auto throttled = router_.handle(signed_request("GET", "/model-invocation-jobs", ""));
   EXPECT_EQ(throttled.status, 429);
@@ -180,7 +180,7 @@ TEST_F(RouterTest, FaultInjectionAndQuota) {
   EXPECT_EQ(error_type(quota), "ServiceQuotaExceededException");
 }
 
-TEST_F(RouterTest, AdminEndpointsAreUnsigned) {
+TEST_F(EmulatorRouterTest, AdminEndpointsAreUnsigned) {
   const auto set = router_.handle({"POST", "/_emulator/config", {}, R"({"throttleRate":0.25,"minRecords":5})"});
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(knobs_.throttle_rate, 0.25);

@@ -18,7 +18,7 @@ json valid_body() {
     "timeoutDurationInHours": 24, "tags": [{"key": "k", "value": "v"}]})");
 }
 
-TEST(Validation, AcceptsTheSpecRequest) {
+TEST(EmulatorValidation, AcceptsTheSpecRequest) {
   const auto result = validate_create_request(valid_body().dump());
   ASSERT_TRUE(std::holds_alternative<CreateRequest>(result)) << std::get<ApiError>(result).message;
   const auto& r = std::get<CreateRequest>(result);
@@ -38,9 +38,9 @@ struct BadCase {
   const char* field;    // expected in the message
 };
 
-class CreateValidation : public testing::TestWithParam<BadCase> {};
+class EmulatorCreateValidation : public testing::TestWithParam<BadCase> {};
 
-TEST_P(CreateValidation, RejectsWithValidationException) {
+TEST_P(EmulatorCreateValidation, RejectsWithValidationException) {
   const BadCase& c = GetParam();
   json body = valid_body();
   const json::json_pointer pointer(c.pointer);
@@ -59,7 +59,7 @@ TEST_P(CreateValidation, RejectsWithValidationException) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    SpecSection2, CreateValidation,
+    EmulatorSpecSection2, EmulatorCreateValidation,
     testing::Values(
         BadCase{"underscore job name", "/jobName", "my_job", "jobName"},
         BadCase{"job name starting with hyphen", "/jobName", "-job", "jobName"},
@@ -97,7 +97,7 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-TEST(Validation, ReportsEveryViolationAtOnce) {
+TEST(EmulatorValidation, ReportsEveryViolationAtOnce) {
   json body = valid_body();
   body["jobName"] = "bad_name";
   body["timeoutDurationInHours"] = 500;
@@ -106,7 +106,7 @@ TEST(Validation, ReportsEveryViolationAtOnce) {
   EXPECT_EQ(std::get<ApiError>(result).message.rfind("2 validation errors detected: ", 0), 0u);
 }
 
-TEST(Validation, PatternsAcceptWhatBedrockAccepts) {
+TEST(EmulatorValidation, PatternsAcceptWhatBedrockAccepts) {
   EXPECT_TRUE(is_valid_job_name("oai-batch-abc123"));
   EXPECT_TRUE(is_valid_job_name("a+b.c--d"));
   EXPECT_TRUE(is_valid_client_token("0b7c3c2e-2d51-4a4e-9d0f-6a1d1b7f7a11"));
@@ -121,7 +121,7 @@ TEST(Validation, PatternsAcceptWhatBedrockAccepts) {
   EXPECT_FALSE(is_valid_model_id("anthropic claude"));
 }
 
-TEST(Validation, ListQueryLimitsAndDefaults) {
+TEST(EmulatorValidation, ListQueryLimitsAndDefaults) {
   const auto defaults = validate_list_query({});
   ASSERT_TRUE(std::holds_alternative<ListQuery>(defaults));
   EXPECT_EQ(std::get<ListQuery>(defaults).max_results, 100);
@@ -145,7 +145,7 @@ TEST(Validation, ListQueryLimitsAndDefaults) {
   }
 }
 
-TEST(Validation, JobIdentifierIsArnOrBareId) {
+TEST(EmulatorValidation, JobIdentifierIsArnOrBareId) {
   EXPECT_EQ(parse_job_identifier("abcdefghij12"), "abcdefghij12");
   EXPECT_EQ(parse_job_identifier("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefghij12"),
             "abcdefghij12");
@@ -154,7 +154,7 @@ TEST(Validation, JobIdentifierIsArnOrBareId) {
   EXPECT_FALSE(parse_job_identifier("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job%2Fabcdefghij12"));
 }
 
-TEST(Timestamps, RoundTripAndOffsets) {
+TEST(EmulatorTimestamps, RoundTripAndOffsets) {
   const auto t = parse_iso8601("2024-01-15T12:00:00Z");
   ASSERT_TRUE(t);
   EXPECT_EQ(format_iso8601(*t), "2024-01-15T12:00:00.000Z");
