@@ -339,7 +339,8 @@ asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoi
     Result<Credentials> credentials = co_await signing.credentials();
     if (!credentials) co_return credentials.error();
     auto now = signing.clock ? signing.clock() : std::chrono::system_clock::now();
-    co_return sign_request(request, host, *credentials, signing.region, signing.service, now, body_sha256);
+    co_return sign_request(request, host, *credentials, signing.region, signing.service, now, body_sha256,
+                           signing.query_keeps_slash);
   };
   co_return co_await send_with_retry(client, std::move(endpoint), std::move(factory), std::move(policy),
                                      std::move(sink));

@@ -98,6 +98,7 @@ struct AwsSigning {
   std::string service;  // signing name: "s3", "bedrock", "sts"
   CredentialsProvider credentials;
   Clock clock;  // empty → system_clock::now
+  bool query_keeps_slash = false;  // moto_server compatibility only (see SigningRequest::query_keeps_slash)
 };
 
 // Signs `request` (adds X-Amz-Date, X-Amz-Security-Token, x-amz-content-sha256 for S3, Authorization) on

@@ -53,7 +53,7 @@ asio::awaitable<S3Result<HttpResponse>> S3Client::call(std::string bucket, std::
   if (!target)
     co_return transport_error("invalid S3 endpoint_url '" + config_.endpoint_url.value_or("") + "'");
   request.path = target->path;
-  AwsSigning signing{config_.region, "s3", config_.credentials, config_.clock};
+  AwsSigning signing{config_.region, "s3", config_.credentials, config_.clock, config_.query_keeps_slash};
   Result<HttpResponse> response = co_await send_signed(http_, target->endpoint, std::move(request),
                                                        std::move(signing), config_.retry, std::move(sink));
   if (!response) co_return transport_error(response.error().message());

@@ -31,6 +31,10 @@ struct S3Config {
   std::optional<std::string> kms_key_id;
   RetryPolicy retry;
   Clock clock;  // empty → system clock
+  // Only for a SigV4-checking moto_server (5.2.1): it verifies over a query with %2F decoded, so a '/' in
+  // a query value (ListObjectsV2 prefix "out/abc/", delimiter "/") is refused unless this is set.
+  // Never set it against AWS, which requires %2F.
+  bool query_keeps_slash = false;
 };
 
 struct PutObjectResult {

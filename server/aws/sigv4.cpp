@@ -207,11 +207,12 @@ std::string canonical_uri(std::string_view wire_path, UriRules rules) {
   return uri_encode(normalize_path(wire_path), true);
 }
 
-std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query) {
+std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query, bool keep_slash) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(query.size());
-  for (const auto& [name, value] : query)
-    encoded.emplace_back(uri_encode(name, false), uri_encode(value, false));
+  for (const auto& [name, value] : query) {
+    encoded.emplace_back(uri_encode(name, keep_slash), uri_encode(value, keep_slash));
+  }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {
@@ -257,7 +258,7 @@ std::string canonical_request(const SigningRequest& request, const std::vector<s
   out += '\n';
   out += canonical_uri(request.path, rules);
   out += '\n';
-  out += canonical_query(request.query);
+  out += canonical_query(request.query, request.query_keeps_slash);
   out += '\n';
   out += canonical_headers(request, signed_headers);
   out += '\n';
@@ -328,7 +329,8 @@ Headers sign(const SigningRequest& request, const Credentials& credentials, std:
 
 HttpRequest sign_request(HttpRequest request, std::string_view host, const Credentials& credentials,
                          std::string_view region, std::string_view service,
-                         std::chrono::system_clock::time_point time, std::optional<std::string> body_sha256) {
+                         std::chrono::system_clock::time_point time, std::optional<std::string> body_sha256,
+                         bool query_keeps_slash) {
   const bool s3 = uri_rules_for(service) == UriRules::kS3;
   std::string payload_hash;
   if (auto given = find_header(request.headers, "x-amz-content-sha256"); s3 && given) {
@@ -343,7 +345,8 @@ HttpRequest sign_request(HttpRequest request, std::string_view host, const Crede
   if (!find_header(request.headers, "Host")) request.headers.push_back({"Host", std::string(host)});
   SigningRequest to_sign{request.method,  std::string(*find_header(request.headers, "Host")),
                          request.path,    parse_query_string(request.query),
-                         request.headers, std::move(payload_hash)};
+                         request.headers, std::move(payload_hash),
+                         query_keeps_slash};
   Headers added = sign(to_sign, credentials, region, service, time);
   request.headers.insert(request.headers.end(), added.begin(), added.end());
   return request;

@@ -59,6 +59,9 @@ struct SigningRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded name/value pairs, any order
   Headers headers;
   std::string payload_hash;  // hex SHA-256 of the body, or kUnsignedPayload (S3)
+  // Stand-in compatibility only, never for AWS: moto_server 5.2.1 verifies signatures over a query in
+  // which %2F was decoded, so it expects '/' unencoded in the canonical query (S3Config::query_keeps_slash).
+  bool query_keeps_slash = false;
 };
 
 struct SigningScope {
@@ -73,7 +76,8 @@ struct SigningScope {
 
 std::string canonical_uri(std::string_view wire_path, UriRules rules);
 // Spec §1.4: encode names and values, sort by name then value, "name=" for empty values.
-std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query);
+std::string canonical_query(const std::vector<std::pair<std::string, std::string>>& query,
+                            bool keep_slash = false);
 // Spec §1.5: lowercase names, values trimmed with whitespace runs collapsed, duplicates joined by ','.
 // Only headers named in `signed_headers` (lowercase) are included; each line ends with '\n'.
 std::string canonical_headers(const SigningRequest& request, const std::vector<std::string>& signed_headers);
@@ -104,7 +108,7 @@ Headers sign(const SigningRequest& request, const Credentials& credentials, std:
 HttpRequest sign_request(HttpRequest request, std::string_view host, const Credentials& credentials,
                          std::string_view region, std::string_view service,
                          std::chrono::system_clock::time_point time,
-                         std::optional<std::string> body_sha256 = {});
+                         std::optional<std::string> body_sha256 = {}, bool query_keeps_slash = false);
 
 // Server side ------------------------------------------------------------------------------------------
 
