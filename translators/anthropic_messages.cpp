@@ -19,53 +19,17 @@ constexpr std::array<std::string_view, 9> kHandledKeys = {
     "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
     "stop",     "tools",      "tool_choice",           "response_format"};
 
-struct Conversation {
-  std::string system;
-  json messages = json::array();
-};
-
-// Claude wants alternating turns, so consecutive same-role messages (e.g. several tool results, or a tool
-// result followed by user text) become one turn (spec/openai-batch.md §6).
-void append_turn(json& messages, std::string_view role, json blocks) {
-  if (!messages.empty() && messages.back()["role"] == role) {
-    json& content = messages.back()["content"];
-    for (json& block : blocks) content.push_back(std::move(block));
-    return;
-  }
-  messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+LineError empty_user_content(const std::string& param) {
+  return make_error("invalid_value", param + " is empty; Claude needs text or an image in every user message.",
+                    param);
 }
 
-// Anthropic requires the tool_result blocks of a user turn to come before any other block.
-void put_tool_results_first(json& messages) {
-  for (json& turn : messages) {
-    if (turn["role"] != "user") continue;
-    auto& blocks = turn["content"].get_ref<json::array_t&>();
-    std::stable_partition(blocks.begin(), blocks.end(),
-                          [](const json& block) { return block["type"] == "tool_result"; });
-  }
-}
-
-// Anthropic rejects a final assistant turn (a prefill) that ends in whitespace; the whitespace carries no
-// meaning for the continuation, so it is trimmed.
-void trim_prefill(json& messages) {
-  if (messages.empty() || messages.back()["role"] != "assistant") return;
-  json& block = messages.back()["content"].back();
-  if (block["type"] != "text") return;
-  auto& text = block["text"].get_ref<std::string&>();
-  text.erase(text.find_last_not_of(" \t\r\n") + 1);
-  if (!text.empty()) return;
-  json& content = messages.back()["content"];
-  content.erase(content.size() - 1);
-  if (content.empty()) messages.erase(messages.size() - 1);
-}
+json text_block(json text) { return {{"type", "text"}, {"text", std::move(text)}}; }
 
 Expected<json> user_blocks(const json& content, const std::string& param) {
-  if (content.is_string() && !content.get_ref<const std::string&>().empty()) {
-    return json::array({{{"type", "text"}, {"text", content}}});
-  }
   if (content.is_string()) {
-    return make_error("invalid_value", param + " is empty; Claude needs text or an image in every user message.",
-                      param);
+    if (content.get_ref<const std::string&>().empty()) return empty_user_content(param);
+    return json::array({text_block(content)});
   }
   if (!content.is_array()) {
     return make_error("invalid_type", param + " must be a string or an array of content parts.", param);
@@ -74,17 +38,17 @@ Expected<json> user_blocks(const json& content, const std::string& param) {
   for (std::size_t j = 0; j < content.size(); ++j) {
     const json& part = content[j];
     std::string part_param = param + "[" + std::to_string(j) + "]";
-    const json* type = part.is_object() ? find_set(part, "type") : nullptr;
+    std::string_view type = string_at(part, "type");
     const json* text = part.is_object() ? find_set(part, "text") : nullptr;
-    if (type != nullptr && *type == "text" && text != nullptr && text->is_string()) {
+    if (type == "text" && text != nullptr && text->is_string()) {
       // Claude rejects empty text blocks; an empty part adds nothing, so it is left out.
-      if (!text->get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", *text}});
+      if (!text->get_ref<const std::string&>().empty()) blocks.push_back(text_block(*text));
       continue;
     }
-    if (type == nullptr || *type != "image_url") {
+    if (type != "image_url") {
       return make_error("unsupported_value",
-                        part_param + " has type " + (type ? describe(*type) : "null") +
-                            "; Claude on Bedrock accepts \"text\" and \"image_url\" parts.",
+                        part_param + " has type \"" + std::string(type) +
+                            "\"; Claude on Bedrock accepts \"text\" and \"image_url\" parts.",
                         part_param);
     }
     Expected<InlineImage> image = read_image_part(part, part_param);
@@ -95,20 +59,16 @@ Expected<json> user_blocks(const json& content, const std::string& param) {
                         {"media_type", "image/" + std::string(image->format)},
                         {"data", image->base64}}}});
   }
-  if (blocks.empty()) {
-    return make_error("invalid_value", param + " is empty; Claude needs text or an image in every user message.",
-                      param);
-  }
+  if (blocks.empty()) return empty_user_content(param);
   return blocks;
 }
 
 Expected<json> assistant_blocks(const json& message, const std::string& param) {
   json blocks = json::array();
-  const json* content = find_set(message, "content");
-  if (content != nullptr) {
+  if (const json* content = find_set(message, "content")) {
     Expected<std::string> text = read_text_content(*content, param + ".content");
     if (!text) return std::move(text.error());
-    if (!text->empty()) blocks.push_back({{"type", "text"}, {"text", std::move(*text)}});
+    if (!text->empty()) blocks.push_back(text_block(std::move(*text)));
   }
   const json* calls = find_set(message, "tool_calls");
   if (calls != nullptr && !calls->is_array()) {
@@ -128,63 +88,104 @@ Expected<json> assistant_blocks(const json& message, const std::string& param) {
   return blocks;
 }
 
-std::optional<LineError> add_message(Conversation& conversation, const json& message, std::size_t i) {
+Expected<json> tool_result_block(const json& message, std::size_t i) {
+  Expected<const std::string*> id = read_tool_call_id(message, i);
+  if (!id) return std::move(id.error());
+  const json* content = find_set(message, "content");
+  Expected<std::string> text = read_text_content(content ? *content : json(), message_param(i) + ".content");
+  if (!text) return std::move(text.error());
+  return json::array({{{"type", "tool_result"}, {"tool_use_id", **id}, {"content", std::move(*text)}}});
+}
+
+// The content blocks of a user, assistant or tool message.
+Expected<json> turn_blocks(const json& message, std::string_view role, std::size_t i) {
   std::string param = message_param(i);
-  const json* role = message.is_object() ? find_set(message, "role") : nullptr;
-  std::string_view role_name = string_at(message, "role");
-  const json* content = message.is_object() ? find_set(message, "content") : nullptr;
-  if (role_name == "system" || role_name == "developer") {
-    Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
-    if (!text) return std::move(text.error());
-    if (!conversation.system.empty() && !text->empty()) conversation.system += "\n\n";
-    conversation.system += *text;
-    return std::nullopt;
-  }
-  if (role_name == "user") {
+  if (role == "user") {
+    const json* content = find_set(message, "content");
     if (content == nullptr) return make_error("invalid_value", param + ".content is required.", param + ".content");
-    Expected<json> blocks = user_blocks(*content, param + ".content");
-    if (!blocks) return std::move(blocks.error());
-    append_turn(conversation.messages, "user", std::move(*blocks));
-    return std::nullopt;
+    return user_blocks(*content, param + ".content");
   }
-  if (role_name == "assistant") {
-    Expected<json> blocks = assistant_blocks(message, param);
-    if (!blocks) return std::move(blocks.error());
-    append_turn(conversation.messages, "assistant", std::move(*blocks));
-    return std::nullopt;
-  }
-  if (role_name == "tool") {
-    Expected<const std::string*> id = read_tool_call_id(message, i);
-    if (!id) return std::move(id.error());
-    Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
-    if (!text) return std::move(text.error());
-    json block = {{"type", "tool_result"}, {"tool_use_id", **id}, {"content", std::move(*text)}};
-    append_turn(conversation.messages, "user", json::array({std::move(block)}));
-    return std::nullopt;
-  }
+  if (role == "assistant") return assistant_blocks(message, param);
+  if (role == "tool") return tool_result_block(message, i);
   return make_error("invalid_value",
-                    param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", got " +
-                        (role ? describe(*role) : "nothing") + ".",
+                    param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
+                            "got \"" + std::string(role) + "\".",
                     param + ".role");
 }
 
-Expected<Conversation> read_conversation(const json& body) {
-  Expected<const json*> messages = read_messages(body);
-  if (!messages) return std::move(messages.error());
-  Conversation conversation;
-  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
-    if (auto error = add_message(conversation, (**messages)[i], i)) return std::move(*error);
+// OpenAI messages → Claude's top-level system text and alternating user/assistant turns.
+class Conversation {
+ public:
+  std::optional<LineError> add(const json& message, std::size_t i) {
+    std::string param = message_param(i);
+    std::string_view role = string_at(message, "role");
+    if (role == "system" || role == "developer") {
+      const json* content = find_set(message, "content");
+      Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
+      if (!text) return std::move(text.error());
+      if (!system_.empty() && !text->empty()) system_ += "\n\n";
+      system_ += *text;
+      return std::nullopt;
+    }
+    Expected<json> blocks = turn_blocks(message, role, i);
+    if (!blocks) return std::move(blocks.error());
+    append_turn(role == "assistant" ? "assistant" : "user", std::move(*blocks));
+    return std::nullopt;
   }
-  if (conversation.messages.empty()) {
-    return make_error("invalid_value",
-                      "body.messages needs at least one user message; system and developer messages alone are "
-                      "not a conversation.",
-                      "body.messages");
+
+  // The finished conversation; an error when it holds no turn at all.
+  Expected<json> take_messages() {
+    if (messages_.empty()) {
+      return make_error("invalid_value",
+                        "body.messages needs at least one user message; system and developer messages alone are "
+                        "not a conversation.",
+                        "body.messages");
+    }
+    put_tool_results_first();
+    trim_prefill();
+    return std::move(messages_);
   }
-  put_tool_results_first(conversation.messages);
-  trim_prefill(conversation.messages);
-  return conversation;
-}
+  std::string take_system() { return std::move(system_); }
+
+ private:
+  // Claude wants alternating turns, so consecutive same-role messages (several tool results, or a tool
+  // result followed by user text) become one turn (spec/openai-batch.md §6).
+  void append_turn(std::string_view role, json blocks) {
+    if (!messages_.empty() && messages_.back()["role"] == role) {
+      json& content = messages_.back()["content"];
+      for (json& block : blocks) content.push_back(std::move(block));
+      return;
+    }
+    messages_.push_back({{"role", role}, {"content", std::move(blocks)}});
+  }
+
+  // Anthropic requires the tool_result blocks of a user turn to come before any other block.
+  void put_tool_results_first() {
+    for (json& turn : messages_) {
+      if (turn["role"] != "user") continue;
+      auto& blocks = turn["content"].get_ref<json::array_t&>();
+      std::stable_partition(blocks.begin(), blocks.end(),
+                            [](const json& block) { return block["type"] == "tool_result"; });
+    }
+  }
+
+  // Anthropic rejects a final assistant turn (a prefill) that ends in whitespace; the whitespace means
+  // nothing for the continuation, so it is trimmed (and a blank prefill dropped).
+  void trim_prefill() {
+    if (messages_.back()["role"] != "assistant") return;
+    json& content = messages_.back()["content"];
+    json& block = content.back();
+    if (block["type"] != "text") return;
+    auto& text = block["text"].get_ref<std::string&>();
+    text.erase(text.find_last_not_of(" \t\r\n") + 1);
+    if (!text.empty()) return;
+    content.erase(content.size() - 1);
+    if (content.empty()) messages_.erase(messages_.size() - 1);
+  }
+
+  std::string system_;
+  json messages_ = json::array();
+};
 
 json claude_tool_choice(const ToolChoice& choice) {
   switch (choice.kind) {
@@ -201,24 +202,26 @@ json claude_tool_choice(const ToolChoice& choice) {
   return {{"type", "auto"}};
 }
 
-// tools, tool_choice and the response_format emulation (a tool the model is forced to call).
-std::optional<LineError> add_tools(json& input, const json& body) {
+// The "tools" and "tool_choice" fields: the request's tools, or the response_format emulation (a tool the
+// model is forced to call). An empty object when there are none.
+Expected<json> tool_fields(const json& body) {
   Expected<std::vector<FunctionTool>> tools = read_tools(body);
   if (!tools) return std::move(tools.error());
   Expected<ToolChoice> choice = read_tool_choice(body, *tools);
   if (!choice) return std::move(choice.error());
   Expected<std::optional<JsonResponse>> json_response = read_response_format(body, !tools->empty());
   if (!json_response) return std::move(json_response.error());
+  json fields = json::object();
   if (json_response->has_value()) {
     JsonResponse& response = **json_response;
-    input["tools"] = json::array({{{"name", kJsonToolName},
-                                   {"description", std::move(response.description)},
-                                   {"input_schema", std::move(response.schema)}}});
-    input["tool_choice"] = {{"type", "tool"}, {"name", kJsonToolName}};
-    return std::nullopt;
+    fields["tools"] = json::array({{{"name", kJsonToolName},
+                                    {"description", std::move(response.description)},
+                                    {"input_schema", std::move(response.schema)}}});
+    fields["tool_choice"] = {{"type", "tool"}, {"name", kJsonToolName}};
+    return fields;
   }
-  if (tools->empty()) return std::nullopt;
-  json list = json::array();
+  if (tools->empty()) return fields;
+  json& list = fields["tools"] = json::array();
   for (const FunctionTool& tool : *tools) {
     json spec = {{"name", *tool.name},
                  {"input_schema", tool.parameters ? *tool.parameters
@@ -226,33 +229,67 @@ std::optional<LineError> add_tools(json& input, const json& body) {
     if (tool.description != nullptr) spec["description"] = *tool.description;
     list.push_back(std::move(spec));
   }
-  input["tools"] = std::move(list);
-  if (choice->kind != ToolChoiceKind::kUnset) input["tool_choice"] = claude_tool_choice(*choice);
-  return std::nullopt;
+  if (choice->kind != ToolChoiceKind::kUnset) fields["tool_choice"] = claude_tool_choice(*choice);
+  return fields;
 }
 
 Expected<json> build_input(const json& body, const RequestOptions& options) {
   if (!body.is_object()) return make_error("invalid_type", "body must be a JSON object.", "body");
   if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return std::move(*error);
-  Expected<Conversation> conversation = read_conversation(body);
-  if (!conversation) return std::move(conversation.error());
-  Expected<int> max_tokens = read_max_tokens(body, options.default_max_tokens);
-  if (!max_tokens) return std::move(max_tokens.error());
-  Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, kLabel);
-  if (!temperature) return std::move(temperature.error());
-  Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, kLabel);
-  if (!top_p) return std::move(top_p.error());
-  Expected<std::vector<std::string>> stop = read_stop(body);
-  if (!stop) return std::move(stop.error());
+  Expected<const json*> messages = read_messages(body);
+  if (!messages) return std::move(messages.error());
+  Conversation conversation;
+  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
+    if (auto error = conversation.add((**messages)[i], i)) return std::move(*error);
+  }
+  Expected<json> turns = conversation.take_messages();
+  if (!turns) return std::move(turns.error());
+  Expected<Sampling> sampling = read_sampling(body, options.default_max_tokens, kLabel);
+  if (!sampling) return std::move(sampling.error());
+  Expected<json> tools = tool_fields(body);
+  if (!tools) return std::move(tools.error());
 
-  json input = {{"anthropic_version", kAnthropicVersion}, {"max_tokens", *max_tokens}};
-  if (!conversation->system.empty()) input["system"] = std::move(conversation->system);
-  input["messages"] = std::move(conversation->messages);
-  if (*temperature) input["temperature"] = **temperature;
-  if (*top_p) input["top_p"] = **top_p;
-  if (!stop->empty()) input["stop_sequences"] = std::move(*stop);
-  if (auto error = add_tools(input, body)) return std::move(*error);
+  json input = {{"anthropic_version", kAnthropicVersion}, {"max_tokens", sampling->max_tokens}};
+  if (std::string system = conversation.take_system(); !system.empty()) input["system"] = std::move(system);
+  input["messages"] = std::move(*turns);
+  if (sampling->temperature) input["temperature"] = *sampling->temperature;
+  if (sampling->top_p) input["top_p"] = *sampling->top_p;
+  if (!sampling->stop.empty()) input["stop_sequences"] = std::move(sampling->stop);
+  input.update(*tools);
   return input;
+}
+
+struct Answer {
+  Completion completion;
+  bool json_tool = false;  // the forced response_format tool answered
+};
+
+// Text and tool calls of a Claude response; the forced response_format tool's input becomes the text.
+Answer read_content(const json& content) {
+  Answer answer;
+  Completion& completion = answer.completion;
+  std::string text;
+  bool has_text = false;
+  for (const json& block : content) {
+    std::string_view type = string_at(block, "type");
+    if (type == "text") {
+      text += string_at(block, "text");
+      has_text = true;
+      continue;
+    }
+    if (type != "tool_use") continue;  // thinking and redacted_thinking are not part of the answer
+    const json* input = find_set(block, "input");
+    std::string arguments = input ? input->dump() : "{}";
+    if (string_at(block, "name") == kJsonToolName) {
+      text += arguments;
+      has_text = answer.json_tool = true;
+      continue;
+    }
+    completion.tool_calls.push_back(
+        {std::string(string_at(block, "id")), std::string(string_at(block, "name")), std::move(arguments)});
+  }
+  if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
+  return answer;
 }
 
 }  // namespace
@@ -288,36 +325,13 @@ ResponseTranslation AnthropicMessages::to_openai(std::span<const json> outputs, 
     translation.error = invalid_output(kName, "no content array");
     return translation;
   }
-  Completion completion;
-  std::string text;
-  bool has_text = false;
-  bool json_tool = false;
-  for (const json& block : *content) {
-    const json* type = block.is_object() ? find_set(block, "type") : nullptr;
-    if (type == nullptr) continue;
-    if (*type == "text" && block.contains("text") && block["text"].is_string()) {
-      text += block["text"].get_ref<const std::string&>();
-      has_text = true;
-    } else if (*type == "tool_use") {
-      const json* input = find_set(block, "input");
-      std::string arguments = input ? input->dump() : "{}";
-      std::string name = block.value("name", "");
-      if (name == kJsonToolName) {
-        // The forced response_format tool: its input is the JSON answer (see chat_request.hpp).
-        text += arguments;
-        has_text = json_tool = true;
-        continue;
-      }
-      completion.tool_calls.push_back({block.value("id", ""), std::move(name), std::move(arguments)});
-    }
-  }
-  if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
+  auto [completion, answered_by_json_tool] = read_content(*content);
   completion.finish_reason = anthropic_finish_reason(string_at(output, "stop_reason"));
-  if (json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
+  // The forced response_format tool is the answer, not a tool call the client has to run.
+  if (answered_by_json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
     completion.finish_reason = "stop";
   }
-  const json* usage = find_set(output, "usage");
-  if (usage != nullptr && usage->is_object()) {
+  if (const json* usage = find_set(output, "usage"); usage != nullptr && usage->is_object()) {
     std::int64_t cache_read = read_count(*usage, "cache_read_input_tokens");
     completion.usage.prompt_tokens =
         read_count(*usage, "input_tokens") + cache_read + read_count(*usage, "cache_creation_input_tokens");

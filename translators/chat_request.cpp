@@ -189,6 +189,18 @@ Expected<std::vector<std::string>> read_stop(const json& body) {
   return stops;
 }
 
+Expected<Sampling> read_sampling(const json& body, int default_max_tokens, std::string_view model_label) {
+  Expected<int> max_tokens = read_max_tokens(body, default_max_tokens);
+  if (!max_tokens) return std::move(max_tokens.error());
+  Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, model_label);
+  if (!temperature) return std::move(temperature.error());
+  Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, model_label);
+  if (!top_p) return std::move(top_p.error());
+  Expected<std::vector<std::string>> stop = read_stop(body);
+  if (!stop) return std::move(stop.error());
+  return Sampling{*max_tokens, *temperature, *top_p, std::move(*stop)};
+}
+
 Expected<std::string> read_text_content(const json& content, const std::string& param) {
   if (content.is_null()) return std::string();
   if (content.is_string()) return content.get<std::string>();

@@ -55,6 +55,16 @@ Expected<std::optional<double>> read_bounded_number(const json& body, std::strin
 // stop: a string or an array of strings → the list of stop sequences (empty when unset).
 Expected<std::vector<std::string>> read_stop(const json& body);
 
+// The generation limits every chat family takes: max tokens (with the configured default), temperature
+// and top_p in [0, 1], and the stop sequences.
+struct Sampling {
+  int max_tokens = 0;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::vector<std::string> stop;
+};
+Expected<Sampling> read_sampling(const json& body, int default_max_tokens, std::string_view model_label);
+
 // Text of a system/developer/tool message or of an assistant message: a string, or text parts joined
 // with '\n' (refusal parts count as text for assistants). `param` names the content field.
 Expected<std::string> read_text_content(const json& content, const std::string& param);

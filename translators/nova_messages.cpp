@@ -18,31 +18,6 @@ constexpr std::array<std::string_view, 9> kHandledKeys = {
     "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
     "stop",     "tools",      "tool_choice",           "response_format"};
 
-struct Conversation {
-  json system = json::array();
-  json messages = json::array();
-};
-
-// Nova, like Claude, wants alternating user/assistant turns: merge consecutive same-role messages.
-void append_turn(json& messages, std::string_view role, json blocks) {
-  if (!messages.empty() && messages.back()["role"] == role) {
-    json& content = messages.back()["content"];
-    for (json& block : blocks) content.push_back(std::move(block));
-    return;
-  }
-  messages.push_back({{"role", role}, {"content", std::move(blocks)}});
-}
-
-// Tool results answer the previous assistant turn, so they lead the user turn (as Claude requires), even
-// when the OpenAI conversation put user text between the tool call and its result.
-void put_tool_results_first(json& messages) {
-  for (json& turn : messages) {
-    if (turn["role"] != "user") continue;
-    auto& blocks = turn["content"].get_ref<json::array_t&>();
-    std::stable_partition(blocks.begin(), blocks.end(), [](const json& block) { return block.contains("toolResult"); });
-  }
-}
-
 Expected<json> user_blocks(const json& content, const std::string& param) {
   if (content.is_string()) return json::array({{{"text", content}}});
   if (!content.is_array()) {
@@ -52,16 +27,16 @@ Expected<json> user_blocks(const json& content, const std::string& param) {
   for (std::size_t j = 0; j < content.size(); ++j) {
     const json& part = content[j];
     std::string part_param = param + "[" + std::to_string(j) + "]";
-    const json* type = part.is_object() ? find_set(part, "type") : nullptr;
+    std::string_view type = string_at(part, "type");
     const json* text = part.is_object() ? find_set(part, "text") : nullptr;
-    if (type != nullptr && *type == "text" && text != nullptr && text->is_string()) {
+    if (type == "text" && text != nullptr && text->is_string()) {
       blocks.push_back({{"text", *text}});
       continue;
     }
-    if (type == nullptr || *type != "image_url") {
+    if (type != "image_url") {
       return make_error("unsupported_value",
-                        part_param + " has type " + (type ? describe(*type) : "null") +
-                            "; Amazon Nova on Bedrock accepts \"text\" and \"image_url\" parts.",
+                        part_param + " has type \"" + std::string(type) +
+                            "\"; Amazon Nova on Bedrock accepts \"text\" and \"image_url\" parts.",
                         part_param);
     }
     Expected<InlineImage> image = read_image_part(part, part_param);
@@ -73,8 +48,7 @@ Expected<json> user_blocks(const json& content, const std::string& param) {
 
 Expected<json> assistant_blocks(const json& message, const std::string& param) {
   json blocks = json::array();
-  const json* content = find_set(message, "content");
-  if (content != nullptr) {
+  if (const json* content = find_set(message, "content")) {
     Expected<std::string> text = read_text_content(*content, param + ".content");
     if (!text) return std::move(text.error());
     if (!text->empty()) blocks.push_back({{"text", std::move(*text)}});
@@ -97,62 +71,88 @@ Expected<json> assistant_blocks(const json& message, const std::string& param) {
   return blocks;
 }
 
-std::optional<LineError> add_message(Conversation& conversation, const json& message, std::size_t i) {
+Expected<json> tool_result_block(const json& message, std::size_t i) {
+  Expected<const std::string*> id = read_tool_call_id(message, i);
+  if (!id) return std::move(id.error());
+  const json* content = find_set(message, "content");
+  Expected<std::string> text = read_text_content(content ? *content : json(), message_param(i) + ".content");
+  if (!text) return std::move(text.error());
+  json result = {{"toolUseId", **id}, {"content", json::array({{{"text", std::move(*text)}}})}, {"status", "success"}};
+  return json::array({{{"toolResult", std::move(result)}}});
+}
+
+// The content blocks of a user, assistant or tool message.
+Expected<json> turn_blocks(const json& message, std::string_view role, std::size_t i) {
   std::string param = message_param(i);
-  const json* role = message.is_object() ? find_set(message, "role") : nullptr;
-  std::string_view role_name = string_at(message, "role");
-  const json* content = message.is_object() ? find_set(message, "content") : nullptr;
-  if (role_name == "system" || role_name == "developer") {
-    Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
-    if (!text) return std::move(text.error());
-    if (!text->empty()) conversation.system.push_back({{"text", std::move(*text)}});
-    return std::nullopt;
-  }
-  if (role_name == "user") {
+  if (role == "user") {
+    const json* content = find_set(message, "content");
     if (content == nullptr) return make_error("invalid_value", param + ".content is required.", param + ".content");
-    Expected<json> blocks = user_blocks(*content, param + ".content");
-    if (!blocks) return std::move(blocks.error());
-    append_turn(conversation.messages, "user", std::move(*blocks));
-    return std::nullopt;
+    return user_blocks(*content, param + ".content");
   }
-  if (role_name == "assistant") {
-    Expected<json> blocks = assistant_blocks(message, param);
-    if (!blocks) return std::move(blocks.error());
-    append_turn(conversation.messages, "assistant", std::move(*blocks));
-    return std::nullopt;
-  }
-  if (role_name == "tool") {
-    Expected<const std::string*> id = read_tool_call_id(message, i);
-    if (!id) return std::move(id.error());
-    Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
-    if (!text) return std::move(text.error());
-    json block = {{"toolResult",
-                   {{"toolUseId", **id}, {"content", json::array({{{"text", std::move(*text)}}})}, {"status", "success"}}}};
-    append_turn(conversation.messages, "user", json::array({std::move(block)}));
-    return std::nullopt;
-  }
+  if (role == "assistant") return assistant_blocks(message, param);
+  if (role == "tool") return tool_result_block(message, i);
   return make_error("invalid_value",
-                    param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", got " +
-                        (role ? describe(*role) : "nothing") + ".",
+                    param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
+                            "got \"" + std::string(role) + "\".",
                     param + ".role");
 }
 
-Expected<Conversation> read_conversation(const json& body) {
-  Expected<const json*> messages = read_messages(body);
-  if (!messages) return std::move(messages.error());
-  Conversation conversation;
-  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
-    if (auto error = add_message(conversation, (**messages)[i], i)) return std::move(*error);
+// OpenAI messages → Nova's system list and alternating user/assistant turns.
+class Conversation {
+ public:
+  std::optional<LineError> add(const json& message, std::size_t i) {
+    std::string_view role = string_at(message, "role");
+    if (role == "system" || role == "developer") {
+      const json* content = find_set(message, "content");
+      Expected<std::string> text = read_text_content(content ? *content : json(), message_param(i) + ".content");
+      if (!text) return std::move(text.error());
+      if (!text->empty()) system_.push_back({{"text", std::move(*text)}});
+      return std::nullopt;
+    }
+    Expected<json> blocks = turn_blocks(message, role, i);
+    if (!blocks) return std::move(blocks.error());
+    append_turn(role == "assistant" ? "assistant" : "user", std::move(*blocks));
+    return std::nullopt;
   }
-  if (conversation.messages.empty()) {
-    return make_error("invalid_value",
-                      "body.messages needs at least one user message; system and developer messages alone are "
-                      "not a conversation.",
-                      "body.messages");
+
+  // The finished conversation; an error when it holds no turn at all.
+  Expected<json> take_messages() {
+    if (messages_.empty()) {
+      return make_error("invalid_value",
+                        "body.messages needs at least one user message; system and developer messages alone are "
+                        "not a conversation.",
+                        "body.messages");
+    }
+    put_tool_results_first();
+    return std::move(messages_);
   }
-  put_tool_results_first(conversation.messages);
-  return conversation;
-}
+  json take_system() { return std::move(system_); }
+
+ private:
+  // Nova, like Claude, wants alternating user/assistant turns: merge consecutive same-role messages.
+  void append_turn(std::string_view role, json blocks) {
+    if (!messages_.empty() && messages_.back()["role"] == role) {
+      json& content = messages_.back()["content"];
+      for (json& block : blocks) content.push_back(std::move(block));
+      return;
+    }
+    messages_.push_back({{"role", role}, {"content", std::move(blocks)}});
+  }
+
+  // Tool results answer the previous assistant turn, so they lead the user turn (as Claude requires),
+  // even when the OpenAI conversation put user text between the tool call and its result.
+  void put_tool_results_first() {
+    for (json& turn : messages_) {
+      if (turn["role"] != "user") continue;
+      auto& blocks = turn["content"].get_ref<json::array_t&>();
+      std::stable_partition(blocks.begin(), blocks.end(),
+                            [](const json& block) { return block.contains("toolResult"); });
+    }
+  }
+
+  json system_ = json::array();
+  json messages_ = json::array();
+};
 
 json tool_spec(std::string_view name, const json* description, json schema) {
   json spec = {{"name", name}, {"inputSchema", {{"json", std::move(schema)}}}};
@@ -160,9 +160,9 @@ json tool_spec(std::string_view name, const json* description, json schema) {
   return {{"toolSpec", std::move(spec)}};
 }
 
-// toolConfig (spec/bedrock-batch.md §10.3). Nova has no toolChoice "none", so tool_choice "none" sends
-// no tools at all (spec/openai-batch.md §6).
-std::optional<LineError> add_tools(json& input, const json& body) {
+// toolConfig (spec/bedrock-batch.md §10.3), or null when no tools are sent. Nova has no toolChoice "none",
+// so tool_choice "none" sends no tools at all (spec/openai-batch.md §6).
+Expected<json> tool_config(const json& body) {
   Expected<std::vector<FunctionTool>> tools = read_tools(body);
   if (!tools) return std::move(tools.error());
   Expected<ToolChoice> choice = read_tool_choice(body, *tools);
@@ -172,11 +172,10 @@ std::optional<LineError> add_tools(json& input, const json& body) {
   if (json_response->has_value()) {
     JsonResponse& response = **json_response;
     json description = std::move(response.description);
-    input["toolConfig"] = {{"tools", json::array({tool_spec(kJsonToolName, &description, std::move(response.schema))})},
-                           {"toolChoice", {{"tool", {{"name", kJsonToolName}}}}}};
-    return std::nullopt;
+    return json{{"tools", json::array({tool_spec(kJsonToolName, &description, std::move(response.schema))})},
+                {"toolChoice", {{"tool", {{"name", kJsonToolName}}}}}};
   }
-  if (tools->empty() || choice->kind == ToolChoiceKind::kNone) return std::nullopt;
+  if (tools->empty() || choice->kind == ToolChoiceKind::kNone) return json();
   json list = json::array();
   for (const FunctionTool& tool : *tools) {
     list.push_back(tool_spec(*tool.name, tool.description,
@@ -187,34 +186,67 @@ std::optional<LineError> add_tools(json& input, const json& body) {
   if (choice->kind == ToolChoiceKind::kAuto) config["toolChoice"] = {{"auto", json::object()}};
   if (choice->kind == ToolChoiceKind::kRequired) config["toolChoice"] = {{"any", json::object()}};
   if (choice->kind == ToolChoiceKind::kNamed) config["toolChoice"] = {{"tool", {{"name", choice->name}}}};
-  input["toolConfig"] = std::move(config);
-  return std::nullopt;
+  return config;
 }
 
 Expected<json> build_input(const json& body, const RequestOptions& options) {
   if (!body.is_object()) return make_error("invalid_type", "body must be a JSON object.", "body");
   if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return std::move(*error);
-  Expected<Conversation> conversation = read_conversation(body);
-  if (!conversation) return std::move(conversation.error());
-  Expected<int> max_tokens = read_max_tokens(body, options.default_max_tokens);
-  if (!max_tokens) return std::move(max_tokens.error());
-  Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, kLabel);
-  if (!temperature) return std::move(temperature.error());
-  Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, kLabel);
-  if (!top_p) return std::move(top_p.error());
-  Expected<std::vector<std::string>> stop = read_stop(body);
-  if (!stop) return std::move(stop.error());
+  Expected<const json*> messages = read_messages(body);
+  if (!messages) return std::move(messages.error());
+  Conversation conversation;
+  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
+    if (auto error = conversation.add((**messages)[i], i)) return std::move(*error);
+  }
+  Expected<json> turns = conversation.take_messages();
+  if (!turns) return std::move(turns.error());
+  Expected<Sampling> sampling = read_sampling(body, options.default_max_tokens, kLabel);
+  if (!sampling) return std::move(sampling.error());
+  Expected<json> tools = tool_config(body);
+  if (!tools) return std::move(tools.error());
 
-  json config = {{"maxTokens", *max_tokens}};
-  if (*temperature) config["temperature"] = **temperature;
-  if (*top_p) config["topP"] = **top_p;
-  if (!stop->empty()) config["stopSequences"] = std::move(*stop);
-  json input = {{"schemaVersion", "messages-v1"},
-                {"messages", std::move(conversation->messages)},
-                {"inferenceConfig", std::move(config)}};
-  if (!conversation->system.empty()) input["system"] = std::move(conversation->system);
-  if (auto error = add_tools(input, body)) return std::move(*error);
+  json config = {{"maxTokens", sampling->max_tokens}};
+  if (sampling->temperature) config["temperature"] = *sampling->temperature;
+  if (sampling->top_p) config["topP"] = *sampling->top_p;
+  if (!sampling->stop.empty()) config["stopSequences"] = std::move(sampling->stop);
+  json input = {{"schemaVersion", "messages-v1"}, {"messages", std::move(*turns)}, {"inferenceConfig", std::move(config)}};
+  if (json system = conversation.take_system(); !system.empty()) input["system"] = std::move(system);
+  if (!tools->is_null()) input["toolConfig"] = std::move(*tools);
   return input;
+}
+
+struct Answer {
+  Completion completion;
+  bool json_tool = false;  // the forced response_format tool answered
+};
+
+// Text and tool calls of a Nova response; the forced response_format tool's input becomes the text.
+Answer read_content(const json& content) {
+  Answer answer;
+  Completion& completion = answer.completion;
+  std::string text;
+  bool has_text = false;
+  for (const json& block : content) {
+    if (!block.is_object()) continue;
+    if (const json* piece = find_set(block, "text"); piece != nullptr && piece->is_string()) {
+      text += piece->get_ref<const std::string&>();
+      has_text = true;
+      continue;
+    }
+    const json* use = find_set(block, "toolUse");  // reasoningContent is not part of the answer
+    if (use == nullptr || !use->is_object()) continue;
+    const json* input = find_set(*use, "input");
+    std::string arguments = input ? input->dump() : "{}";
+    if (string_at(*use, "name") == kJsonToolName) {
+      text += arguments;
+      has_text = answer.json_tool = true;
+      continue;
+    }
+    completion.tool_calls.push_back(
+        {std::string(string_at(*use, "toolUseId")), std::string(string_at(*use, "name")), std::move(arguments)});
+  }
+  if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
+  return answer;
 }
 
 }  // namespace
@@ -252,35 +284,13 @@ ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs, const
     translation.error = invalid_output(kName, "no output.message.content array");
     return translation;
   }
-  Completion completion;
-  std::string text;
-  bool has_text = false;
-  bool json_tool = false;
-  for (const json& block : *content) {
-    if (!block.is_object()) continue;
-    if (const json* piece = find_set(block, "text"); piece != nullptr && piece->is_string()) {
-      text += piece->get_ref<const std::string&>();
-      has_text = true;
-    } else if (const json* use = find_set(block, "toolUse"); use != nullptr && use->is_object()) {
-      const json* input = find_set(*use, "input");
-      std::string arguments = input ? input->dump() : "{}";
-      std::string name = use->value("name", "");
-      if (name == kJsonToolName) {
-        // The forced response_format tool: its input is the JSON answer (see chat_request.hpp).
-        text += arguments;
-        has_text = json_tool = true;
-        continue;
-      }
-      completion.tool_calls.push_back({use->value("toolUseId", ""), std::move(name), std::move(arguments)});
-    }
-  }
-  if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
+  auto [completion, answered_by_json_tool] = read_content(*content);
   completion.finish_reason = nova_finish_reason(string_at(output, "stopReason"));
-  if (json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
+  // The forced response_format tool is the answer, not a tool call the client has to run.
+  if (answered_by_json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
     completion.finish_reason = "stop";
   }
-  const json* usage = find_set(output, "usage");
-  if (usage != nullptr && usage->is_object()) {
+  if (const json* usage = find_set(output, "usage"); usage != nullptr && usage->is_object()) {
     // Invoke reports cache…TokenCount, Converse cache…Tokens (spec/bedrock-batch.md §10.3, §10.6).
     std::int64_t cache_read = read_count(*usage, "cacheReadInputTokenCount") + read_count(*usage, "cacheReadInputTokens");
     std::int64_t cache_write =
