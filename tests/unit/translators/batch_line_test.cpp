@@ -1,0 +1,74 @@
+#include <ostream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "translators/batch_line.hpp"
+
+namespace batchgate::translators {
+namespace {
+
+using nlohmann::json;
+
+TEST(TranslatorsBatchLineTest, ParsesAChatLine) {
+  Expected<BatchLine> line = parse_batch_line(
+      R"({"custom_id":"request-1","method":"POST","url":"/v1/chat/completions",)"
+      R"("body":{"model":"claude-batch","messages":[{"role":"user","content":"What is 2+2?"}]}})");
+  ASSERT_TRUE(line.has_value()) << line.error().message;
+  EXPECT_EQ(line->custom_id, "request-1");
+  EXPECT_EQ(line->endpoint, Endpoint::kChatCompletions);
+  EXPECT_EQ(line->model, "claude-batch");
+  EXPECT_EQ(line->body["messages"][0]["content"], "What is 2+2?");
+}
+
+TEST(TranslatorsBatchLineTest, ParsesAnEmbeddingsLine) {
+  Expected<BatchLine> line = parse_batch_line(
+      R"({"custom_id":"e","method":"POST","url":"/v1/embeddings","body":{"model":"titan","input":"hi"}})");
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(line->endpoint, Endpoint::kEmbeddings);
+}
+
+struct BadLineRow {
+  std::string text;
+  std::string code;
+  std::string param;
+};
+
+void PrintTo(const BadLineRow& row, std::ostream* out) { *out << '"' << row.code << '"'; }
+
+class TranslatorsBadBatchLineTest : public testing::TestWithParam<BadLineRow> {};
+
+TEST_P(TranslatorsBadBatchLineTest, NamesTheField) {
+  Expected<BatchLine> line = parse_batch_line(GetParam().text);
+  ASSERT_FALSE(line.has_value()) << GetParam().text;
+  EXPECT_EQ(line.error().code, GetParam().code);
+  EXPECT_EQ(line.error().param, GetParam().param);
+  EXPECT_FALSE(line.error().message.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Translators, TranslatorsBadBatchLineTest,
+    testing::Values(
+        BadLineRow{"not json", "invalid_json_line", ""}, BadLineRow{"[1,2]", "invalid_json_line", ""},
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}})", "missing_required_parameter",
+                   "body.model"},
+        BadLineRow{R"({"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}})", "invalid_custom_id",
+                   "custom_id"},
+        BadLineRow{R"({"custom_id":7,"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}})",
+                   "invalid_custom_id", "custom_id"},
+        BadLineRow{R"({"custom_id":"a","method":"GET","url":"/v1/chat/completions","body":{"model":"m"}})",
+                   "invalid_method", "method"},
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/completions","body":{"model":"m"}})", "invalid_url",
+                   "url"},
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":"x"})", "invalid_body",
+                   "body"}));
+
+TEST(TranslatorsBatchLineTest, BedrockRecordLineHasNoModelId) {
+  std::string line = bedrock_record_line("r0000000001", json{{"inputText", "hi"}});
+  EXPECT_EQ(line, R"({"recordId":"r0000000001","modelInput":{"inputText":"hi"}})");
+  EXPECT_EQ(json::parse(line)["modelInput"], (json{{"inputText", "hi"}}));
+}
+
+}  // namespace
+}  // namespace batchgate::translators
