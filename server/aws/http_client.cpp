@@ -264,7 +264,7 @@ asio::any_io_executor HttpClient::executor() const {
   return impl_->executor;
 }
 
-asio::awaitable<Result<HttpResponse>> HttpClient::send(const Url& endpoint, HttpRequest request) {
+asio::awaitable<Result<HttpResponse>> HttpClient::send(Url endpoint, HttpRequest request) {
   try {
     co_return co_await impl_->send(endpoint, std::move(request), nullptr);
   } catch (const std::exception&) {
@@ -272,7 +272,7 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(const Url& endpoint, Http
   }
 }
 
-asio::awaitable<Result<HttpResponse>> HttpClient::send_streaming(const Url& endpoint, HttpRequest request,
+asio::awaitable<Result<HttpResponse>> HttpClient::send_streaming(Url endpoint, HttpRequest request,
                                                                  BodySink sink) {
   try {
     co_return co_await impl_->send(endpoint, std::move(request), &sink);

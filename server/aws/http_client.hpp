@@ -58,11 +58,11 @@ class HttpClient {
   // One attempt, no retry. `request.path` is the full wire path (include endpoint.base_path yourself).
   // A Host header is added from `endpoint` when the request has none; Content-Length is always set for
   // requests with a body (and for PUT/POST).
-  boost::asio::awaitable<Result<HttpResponse>> send(const Url& endpoint, HttpRequest request);
+  boost::asio::awaitable<Result<HttpResponse>> send(Url endpoint, HttpRequest request);
 
   // As send(), but a 2xx body is handed to `sink` chunk by chunk (flat memory whatever the size) and
   // HttpResponse::body stays empty; a non-2xx body is still read into HttpResponse::body (error XML/JSON).
-  boost::asio::awaitable<Result<HttpResponse>> send_streaming(const Url& endpoint, HttpRequest request,
+  boost::asio::awaitable<Result<HttpResponse>> send_streaming(Url endpoint, HttpRequest request,
                                                               BodySink sink);
 
   const HttpClientOptions& options() const;
@@ -97,7 +97,7 @@ struct AwsSigning {
   std::string region;   // signing region, "us-east-1"
   std::string service;  // signing name: "s3", "bedrock", "sts"
   CredentialsProvider credentials;
-  Clock clock;  // empty → system_clock::now
+  Clock clock;                     // empty → system_clock::now
   bool query_keeps_slash = false;  // moto_server compatibility only (see SigningRequest::query_keeps_slash)
 };
 

@@ -128,6 +128,8 @@ class MultipartUploader {
   MultipartUploader(S3Client& client, std::string bucket, std::string key,
                     std::size_t part_size = kDefaultPartSize, std::string content_type = {});
 
+  // Appends `bytes` (a line, a chunk of a request body). co_await it directly: the view must stay valid
+  // until the returned awaitable completes.
   boost::asio::awaitable<S3Result<void>> write(std::string_view bytes);
   // → the object's ETag.
   boost::asio::awaitable<S3Result<std::string>> finish();

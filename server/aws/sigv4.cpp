@@ -343,9 +343,9 @@ HttpRequest sign_request(HttpRequest request, std::string_view host, const Crede
            iequals(h.name, "X-Amz-Date") || iequals(h.name, "X-Amz-Security-Token");
   });
   if (!find_header(request.headers, "Host")) request.headers.push_back({"Host", std::string(host)});
-  SigningRequest to_sign{request.method,  std::string(*find_header(request.headers, "Host")),
-                         request.path,    parse_query_string(request.query),
-                         request.headers, std::move(payload_hash),
+  SigningRequest to_sign{request.method,   std::string(*find_header(request.headers, "Host")),
+                         request.path,     parse_query_string(request.query),
+                         request.headers,  std::move(payload_hash),
                          query_keeps_slash};
   Headers added = sign(to_sign, credentials, region, service, time);
   request.headers.insert(request.headers.end(), added.begin(), added.end());

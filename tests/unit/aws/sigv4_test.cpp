@@ -627,7 +627,8 @@ TEST(SigV4, UriEncodeAndQueryHelpers) {
   EXPECT_EQ(query[2].second, "a=b");
   EXPECT_EQ(canonical_query(query), "partNumber=2&uploadId=a%3Db&uploads=");
   // moto_server compatibility mode only (SigningRequest::query_keeps_slash).
-  EXPECT_EQ(canonical_query({{"prefix", "out/abc/"}, {"delimiter", "/"}}, true), "delimiter=/&prefix=out/abc/");
+  EXPECT_EQ(canonical_query({{"prefix", "out/abc/"}, {"delimiter", "/"}}, true),
+            "delimiter=/&prefix=out/abc/");
   EXPECT_EQ(canonical_query({{"prefix", "out/abc/"}}), "prefix=out%2Fabc%2F");
 }
 
