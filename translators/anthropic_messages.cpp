@@ -16,15 +16,17 @@ using namespace chat;
 constexpr std::string_view kLabel = "Claude";
 constexpr std::string_view kAnthropicVersion = "bedrock-2023-05-31";
 constexpr std::array<std::string_view, 9> kHandledKeys = {
-    "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+    "messages", "max_tokens", "max_completion_tokens", "temperature",    "top_p",
     "stop",     "tools",      "tool_choice",           "response_format"};
 
 LineError empty_user_content(const std::string& param) {
-  return make_error("invalid_value", param + " is empty; Claude needs text or an image in every user message.",
-                    param);
+  return make_error("invalid_value",
+                    param + " is empty; Claude needs text or an image in every user message.", param);
 }
 
-json text_block(json text) { return {{"type", "text"}, {"text", std::move(text)}}; }
+json text_block(json text) {
+  return {{"type", "text"}, {"text", std::move(text)}};
+}
 
 Expected<json> user_blocks(const json& content, const std::string& param) {
   if (content.is_string()) {
@@ -80,7 +82,8 @@ Expected<json> assistant_blocks(const json& message, const std::string& param) {
     if (!ref) return std::move(ref.error());
     Expected<json> input = read_tool_arguments((*calls)[j], call_param);
     if (!input) return std::move(input.error());
-    blocks.push_back({{"type", "tool_use"}, {"id", *ref->id}, {"name", *ref->name}, {"input", std::move(*input)}});
+    blocks.push_back(
+        {{"type", "tool_use"}, {"id", *ref->id}, {"name", *ref->name}, {"input", std::move(*input)}});
   }
   if (blocks.empty()) {
     return make_error("invalid_value", param + " needs non-empty content or tool_calls.", param + ".content");
@@ -102,14 +105,17 @@ Expected<json> turn_blocks(const json& message, std::string_view role, std::size
   std::string param = message_param(i);
   if (role == "user") {
     const json* content = find_set(message, "content");
-    if (content == nullptr) return make_error("invalid_value", param + ".content is required.", param + ".content");
+    if (content == nullptr)
+      return make_error("invalid_value", param + ".content is required.", param + ".content");
     return user_blocks(*content, param + ".content");
   }
   if (role == "assistant") return assistant_blocks(message, param);
   if (role == "tool") return tool_result_block(message, i);
   return make_error("invalid_value",
-                    param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
-                            "got \"" + std::string(role) + "\".",
+                    param +
+                        ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
+                        "got \"" +
+                        std::string(role) + "\".",
                     param + ".role");
 }
 
@@ -136,10 +142,11 @@ class Conversation {
   // The finished conversation; an error when it holds no turn at all.
   Expected<json> take_messages() {
     if (messages_.empty()) {
-      return make_error("invalid_value",
-                        "body.messages needs at least one user message; system and developer messages alone are "
-                        "not a conversation.",
-                        "body.messages");
+      return make_error(
+          "invalid_value",
+          "body.messages needs at least one user message; system and developer messages alone are "
+          "not a conversation.",
+          "body.messages");
     }
     put_tool_results_first();
     trim_prefill();
@@ -223,9 +230,10 @@ Expected<json> tool_fields(const json& body) {
   if (tools->empty()) return fields;
   json& list = fields["tools"] = json::array();
   for (const FunctionTool& tool : *tools) {
-    json spec = {{"name", *tool.name},
-                 {"input_schema", tool.parameters ? *tool.parameters
-                                                  : json{{"type", "object"}, {"properties", json::object()}}}};
+    json spec = {
+        {"name", *tool.name},
+        {"input_schema",
+         tool.parameters ? *tool.parameters : json{{"type", "object"}, {"properties", json::object()}}}};
     if (tool.description != nullptr) spec["description"] = *tool.description;
     list.push_back(std::move(spec));
   }
@@ -312,7 +320,8 @@ RequestTranslation AnthropicMessages::to_bedrock(const json& body, const Request
   return translation;
 }
 
-ResponseTranslation AnthropicMessages::to_openai(std::span<const json> outputs, const ResponseContext& context) const {
+ResponseTranslation AnthropicMessages::to_openai(std::span<const json> outputs,
+                                                 const ResponseContext& context) const {
   ResponseTranslation translation;
   constexpr std::string_view kName = "Claude Messages";
   if (outputs.size() != 1) {

@@ -6,9 +6,9 @@
 
 namespace batchgate::translators {
 
-using nlohmann::json;
 using chat::describe;
 using chat::make_error;
+using nlohmann::json;
 
 Expected<BatchLine> parse_batch_line(std::string_view text) {
   json line = json::parse(text, nullptr, false);
@@ -16,7 +16,8 @@ Expected<BatchLine> parse_batch_line(std::string_view text) {
     return make_error("invalid_json_line", "This line is not parseable as valid JSON.", "");
   }
   auto custom_id = line.find("custom_id");
-  if (custom_id == line.end() || !custom_id->is_string() || custom_id->get_ref<const std::string&>().empty()) {
+  if (custom_id == line.end() || !custom_id->is_string() ||
+      custom_id->get_ref<const std::string&>().empty()) {
     return make_error("invalid_custom_id", "custom_id must be a non-empty string, unique within the file.",
                       "custom_id");
   }
@@ -36,14 +37,15 @@ Expected<BatchLine> parse_batch_line(std::string_view text) {
   }
   auto body = line.find("body");
   if (body == line.end() || !body->is_object()) {
-    return make_error("invalid_body", "body must be a JSON object with the request for " +
-                                          std::string(endpoint_url(*endpoint)) + ".",
-                      "body");
+    return make_error(
+        "invalid_body",
+        "body must be a JSON object with the request for " + std::string(endpoint_url(*endpoint)) + ".",
+        "body");
   }
   auto model = body->find("model");
   if (model == body->end() || !model->is_string() || model->get_ref<const std::string&>().empty()) {
-    return make_error("missing_required_parameter", "body.model is required: the name of a model of this gateway.",
-                      "body.model");
+    return make_error("missing_required_parameter",
+                      "body.model is required: the name of a model of this gateway.", "body.model");
   }
   BatchLine result;
   result.custom_id = std::move(custom_id->get_ref<std::string&>());

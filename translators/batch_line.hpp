@@ -3,10 +3,9 @@
 // Checks that hold for a line on its own live here; checks across lines (custom_id unique, one url and one
 // model per file) and the line number belong to the caller, which sees the whole file.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "translators/expected.hpp"
 #include "translators/translator.hpp"

@@ -8,13 +8,22 @@
 namespace batchgate::translators::chat {
 namespace {
 
-constexpr std::string_view kDropHint = "Remove it, or enable drop_params for this model to drop unsupported parameters.";
+constexpr std::string_view kDropHint =
+    "Remove it, or enable drop_params for this model to drop unsupported parameters.";
 
 // OpenAI-only keys that change nothing a model produces in a batch (spec/openai-batch.md §6): they are
 // accepted and never forwarded, because Claude rejects unknown fields (spec/bedrock-batch.md §10.2).
-constexpr std::array<std::string_view, 11> kHarmlessKeys = {
-    "model",          "stream", "stream_options",      "user",          "metadata",         "store",
-    "seed",           "service_tier", "parallel_tool_calls", "prompt_cache_key", "safety_identifier"};
+constexpr std::array<std::string_view, 11> kHarmlessKeys = {"model",
+                                                            "stream",
+                                                            "stream_options",
+                                                            "user",
+                                                            "metadata",
+                                                            "store",
+                                                            "seed",
+                                                            "service_tier",
+                                                            "parallel_tool_calls",
+                                                            "prompt_cache_key",
+                                                            "safety_identifier"};
 
 bool contains(std::span<const std::string_view> keys, std::string_view key) {
   for (std::string_view k : keys) {
@@ -55,16 +64,17 @@ LineError unsupported(std::string_view key, const json& value, std::string_view 
                       param);
   }
   if (key == "audio" || key == "modalities") {
-    return make_error("unsupported_value",
-                      param + ": " + std::string(model_label) +
-                          " on Bedrock produces text only. Remove audio and send modalities [\"text\"] (or omit "
-                          "it), or enable drop_params for this model.",
-                      param);
+    return make_error(
+        "unsupported_value",
+        param + ": " + std::string(model_label) +
+            " on Bedrock produces text only. Remove audio and send modalities [\"text\"] (or omit "
+            "it), or enable drop_params for this model.",
+        param);
   }
-  return make_error("unsupported_parameter",
-                    param + " is not supported by " + std::string(model_label) + " on Bedrock. " +
-                        std::string(kDropHint),
-                    param);
+  return make_error(
+      "unsupported_parameter",
+      param + " is not supported by " + std::string(model_label) + " on Bedrock. " + std::string(kDropHint),
+      param);
 }
 
 // Integral JSON number (100 or 100.0) that fits an int; nullopt otherwise.
@@ -88,7 +98,9 @@ LineError make_error(std::string code, std::string message, std::string param) {
   return LineError{std::move(code), std::move(message), std::move(param)};
 }
 
-std::string message_param(std::size_t index) { return "body.messages[" + std::to_string(index) + "]"; }
+std::string message_param(std::size_t index) {
+  return "body.messages[" + std::to_string(index) + "]";
+}
 
 std::string describe(const json& value) {
   std::string text = value.dump();
@@ -123,11 +135,12 @@ std::optional<LineError> check_body_keys(const json& body, std::span<const std::
 Expected<const json*> read_messages(const json& body) {
   const json* messages = find_set(body, "messages");
   if (messages == nullptr) {
-    return make_error("missing_required_parameter", "body.messages is required: send the conversation as an array.",
-                      "body.messages");
+    return make_error("missing_required_parameter",
+                      "body.messages is required: send the conversation as an array.", "body.messages");
   }
   if (!messages->is_array() || messages->empty()) {
-    return make_error("invalid_value", "body.messages must be a non-empty array of messages.", "body.messages");
+    return make_error("invalid_value", "body.messages must be a non-empty array of messages.",
+                      "body.messages");
   }
   return messages;
 }
@@ -157,11 +170,13 @@ Expected<std::optional<double>> read_bounded_number(const json& body, std::strin
   }
   double number = value->get<double>();
   if (number < 0.0 || number > max) {
-    std::string message = param + " = " + describe(*value) + " is out of range for " + std::string(model_label) +
-                          ": allowed 0 to " +
-                          (std::trunc(max) == max ? std::to_string(static_cast<long long>(max)) : describe(json(max)));
+    std::string message =
+        param + " = " + describe(*value) + " is out of range for " + std::string(model_label) +
+        ": allowed 0 to " +
+        (std::trunc(max) == max ? std::to_string(static_cast<long long>(max)) : describe(json(max)));
     // OpenAI accepts temperature up to 2, so say why a valid OpenAI value fails here.
-    message += key == "temperature" ? " (OpenAI's 0-2 scale is not rescaled; send a value of at most 1)." : ".";
+    message +=
+        key == "temperature" ? " (OpenAI's 0-2 scale is not rescaled; send a value of at most 1)." : ".";
     return make_error("invalid_value", std::move(message), param);
   }
   return std::optional<double>(number);
@@ -254,27 +269,28 @@ Expected<InlineImage> read_image_part(const json& part, const std::string& param
   }
   std::string_view text = url->get_ref<const std::string&>();
   if (text.starts_with("http://") || text.starts_with("https://")) {
-    return make_error("unsupported_value",
-                      url_param +
-                          ": remote image URLs are not supported in batch requests, because Bedrock needs the "
-                          "image inline. Embed it as a data URL (data:image/png;base64,...); allowed types: " +
-                          std::string(kImageTypes) + ".",
-                      url_param);
+    return make_error(
+        "unsupported_value",
+        url_param +
+            ": remote image URLs are not supported in batch requests, because Bedrock needs the "
+            "image inline. Embed it as a data URL (data:image/png;base64,...); allowed types: " +
+            std::string(kImageTypes) + ".",
+        url_param);
   }
   constexpr std::string_view kMarker = ";base64,";
   std::size_t marker = text.find(kMarker);
   if (!text.starts_with("data:") || marker == std::string_view::npos) {
-    return make_error("invalid_value",
-                      url_param + " must be a base64 data URL (data:image/png;base64,...), got " +
-                          describe(*url) + ".",
-                      url_param);
+    return make_error(
+        "invalid_value",
+        url_param + " must be a base64 data URL (data:image/png;base64,...), got " + describe(*url) + ".",
+        url_param);
   }
   std::string_view media_type = text.substr(5, marker - 5);
   std::string_view format = image_format(media_type);
   if (format.empty()) {
     return make_error("unsupported_value",
-                      url_param + " has media type '" + std::string(media_type) +
-                          "'; Bedrock accepts " + std::string(kImageTypes) + ".",
+                      url_param + " has media type '" + std::string(media_type) + "'; Bedrock accepts " +
+                          std::string(kImageTypes) + ".",
                       url_param);
   }
   std::string_view data = text.substr(marker + kMarker.size());

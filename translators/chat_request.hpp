@@ -4,13 +4,12 @@
 // the caller can send instead (STYLE.md rule 10).
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "translators/expected.hpp"
 #include "translators/translator.hpp"

@@ -15,9 +15,10 @@ json make_chat_completion(Completion completion, const ResponseContext& context)
   if (!completion.tool_calls.empty()) {
     json calls = json::array();
     for (ToolCall& call : completion.tool_calls) {
-      calls.push_back({{"id", std::move(call.id)},
-                       {"type", "function"},
-                       {"function", {{"name", std::move(call.name)}, {"arguments", std::move(call.arguments)}}}});
+      calls.push_back(
+          {{"id", std::move(call.id)},
+           {"type", "function"},
+           {"function", {{"name", std::move(call.name)}, {"arguments", std::move(call.arguments)}}}});
     }
     message["tool_calls"] = std::move(calls);
   }
@@ -43,8 +44,8 @@ json make_chat_completion(Completion completion, const ResponseContext& context)
 
 LineError invalid_output(std::string_view family, std::string_view detail) {
   return LineError{"invalid_model_output",
-                   "The Bedrock modelOutput is not a readable " + std::string(family) + " response: " +
-                       std::string(detail) + ".",
+                   "The Bedrock modelOutput is not a readable " + std::string(family) +
+                       " response: " + std::string(detail) + ".",
                    ""};
 }
 

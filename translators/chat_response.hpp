@@ -3,12 +3,11 @@
 // Bedrock modelOutput.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "translators/translator.hpp"
 

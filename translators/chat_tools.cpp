@@ -10,7 +10,8 @@ namespace {
 bool is_tool_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -27,8 +28,8 @@ Expected<FunctionTool> read_tool(const json& tool, std::size_t k) {
   const json* function = find_set(tool, "function");
   const json* name = function != nullptr && function->is_object() ? find_set(*function, "name") : nullptr;
   if (name == nullptr || !name->is_string() || !is_tool_name(name->get_ref<const std::string&>())) {
-    return make_error("invalid_value",
-                      param + ".function.name must match [a-zA-Z0-9_-]{1,64}.", param + ".function.name");
+    return make_error("invalid_value", param + ".function.name must match [a-zA-Z0-9_-]{1,64}.",
+                      param + ".function.name");
   }
   if (*name == kJsonToolName) {
     return make_error("invalid_value",
@@ -86,7 +87,8 @@ Expected<ToolChoice> read_tool_choice(const json& body, std::span<const Function
         (*choice)["type"] != "function") {
       return make_error("invalid_value",
                         "body.tool_choice must be \"none\", \"auto\", \"required\" or "
-                        "{\"type\":\"function\",\"function\":{\"name\":\"...\"}}, got " + describe(*choice) + ".",
+                        "{\"type\":\"function\",\"function\":{\"name\":\"...\"}}, got " +
+                            describe(*choice) + ".",
                         "body.tool_choice");
     }
     result.kind = ToolChoiceKind::kNamed;
@@ -94,9 +96,10 @@ Expected<ToolChoice> read_tool_choice(const json& body, std::span<const Function
     bool known = false;
     for (const FunctionTool& tool : tools) known = known || *tool.name == result.name;
     if (!known) {
-      return make_error("invalid_value",
-                        "body.tool_choice names the function '" + result.name + "', which is not in body.tools.",
-                        "body.tool_choice.function.name");
+      return make_error(
+          "invalid_value",
+          "body.tool_choice names the function '" + result.name + "', which is not in body.tools.",
+          "body.tool_choice.function.name");
     }
   }
   if (tools.empty() && result.kind != ToolChoiceKind::kNone) {
@@ -134,10 +137,11 @@ Expected<std::optional<JsonResponse>> read_response_format(const json& body, boo
                       "body.response_format.type");
   }
   if (has_tools) {
-    return make_error("unsupported_value",
-                      "body.response_format JSON output is emulated on Bedrock with a forced tool call and cannot "
-                      "be combined with body.tools; remove one of them.",
-                      "body.response_format");
+    return make_error(
+        "unsupported_value",
+        "body.response_format JSON output is emulated on Bedrock with a forced tool call and cannot "
+        "be combined with body.tools; remove one of them.",
+        "body.response_format");
   }
   return std::optional<JsonResponse>(std::move(response));
 }
@@ -145,7 +149,8 @@ Expected<std::optional<JsonResponse>> read_response_format(const json& body, boo
 Expected<json> read_tool_arguments(const json& tool_call, const std::string& param) {
   std::string args_param = param + ".function.arguments";
   const json* function = find_set(tool_call, "function");
-  const json* arguments = function != nullptr && function->is_object() ? find_set(*function, "arguments") : nullptr;
+  const json* arguments =
+      function != nullptr && function->is_object() ? find_set(*function, "arguments") : nullptr;
   if (arguments == nullptr) return json::object();
   if (arguments->is_object()) return *arguments;
   if (!arguments->is_string()) {
@@ -155,10 +160,13 @@ Expected<json> read_tool_arguments(const json& tool_call, const std::string& par
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
   json parsed = json::parse(text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
-    return make_error("invalid_value",
-                      args_param + " must be a JSON object encoded as a string (e.g. \"{\\\"city\\\":\\\"Paris\\\"}\"), "
-                                   "got " + describe(*arguments) + ".",
-                      args_param);
+    return make_error(
+        "invalid_value",
+        args_param +
+            " must be a JSON object encoded as a string (e.g. \"{\\\"city\\\":\\\"Paris\\\"}\"), "
+            "got " +
+            describe(*arguments) + ".",
+        args_param);
   }
   return parsed;
 }

@@ -3,7 +3,6 @@
 // configuration (LiteLLM's input_cost_per_token / output_cost_per_token, batch prices).
 
 #include <cstdint>
-
 #include <nlohmann/json.hpp>
 
 namespace batchgate::translators {

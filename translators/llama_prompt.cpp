@@ -34,10 +34,12 @@ struct Turn {
 Expected<std::string> turn_text(const json& message, std::string_view role, std::size_t i) {
   std::string param = message_param(i);
   if (role == "assistant" && find_set(message, "tool_calls") != nullptr) {
-    return make_error("unsupported_value",
-                      param + ".tool_calls: Meta Llama on Bedrock has no tool calling; use a Claude or Nova model "
-                              "for conversations with tools.",
-                      param + ".tool_calls");
+    return make_error(
+        "unsupported_value",
+        param +
+            ".tool_calls: Meta Llama on Bedrock has no tool calling; use a Claude or Nova model "
+            "for conversations with tools.",
+        param + ".tool_calls");
   }
   const json* content = find_set(message, "content");
   if (content == nullptr && role == "user") {
@@ -90,10 +92,12 @@ Expected<std::string> read_prompt(const json& body) {
     std::string_view name = string_at(message, "role");
     if (name == "tool") {
       std::string param = message_param(i);
-      return make_error("unsupported_value",
-                        param + ": Meta Llama on Bedrock has no tool calling, so tool messages cannot be sent; use "
-                                "a Claude or Nova model for conversations with tools.",
-                        param + ".role");
+      return make_error(
+          "unsupported_value",
+          param +
+              ": Meta Llama on Bedrock has no tool calling, so tool messages cannot be sent; use "
+              "a Claude or Nova model for conversations with tools.",
+          param + ".role");
     }
     if (name != "system" && name != "developer" && name != "user" && name != "assistant") {
       std::string param = message_param(i) + ".role";
@@ -112,10 +116,11 @@ Expected<std::string> read_prompt(const json& body) {
     turns.push_back({name == "user" ? "user" : "assistant", std::move(*text)});
   }
   if (turns.empty()) {
-    return make_error("invalid_value",
-                      "body.messages needs at least one user message; system and developer messages alone are "
-                      "not a conversation.",
-                      "body.messages");
+    return make_error(
+        "invalid_value",
+        "body.messages needs at least one user message; system and developer messages alone are "
+        "not a conversation.",
+        "body.messages");
   }
   return render_prompt(system, turns);
 }
@@ -156,7 +161,8 @@ RequestTranslation LlamaPrompt::to_bedrock(const json& body, const RequestOption
   return translation;
 }
 
-ResponseTranslation LlamaPrompt::to_openai(std::span<const json> outputs, const ResponseContext& context) const {
+ResponseTranslation LlamaPrompt::to_openai(std::span<const json> outputs,
+                                           const ResponseContext& context) const {
   ResponseTranslation translation;
   constexpr std::string_view kName = "Meta Llama";
   if (outputs.size() != 1) {

@@ -15,7 +15,7 @@ using namespace chat;
 
 constexpr std::string_view kLabel = "Amazon Nova";
 constexpr std::array<std::string_view, 9> kHandledKeys = {
-    "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+    "messages", "max_tokens", "max_completion_tokens", "temperature",    "top_p",
     "stop",     "tools",      "tool_choice",           "response_format"};
 
 Expected<json> user_blocks(const json& content, const std::string& param) {
@@ -63,7 +63,8 @@ Expected<json> assistant_blocks(const json& message, const std::string& param) {
     if (!ref) return std::move(ref.error());
     Expected<json> input = read_tool_arguments((*calls)[j], call_param);
     if (!input) return std::move(input.error());
-    blocks.push_back({{"toolUse", {{"toolUseId", *ref->id}, {"name", *ref->name}, {"input", std::move(*input)}}}});
+    blocks.push_back(
+        {{"toolUse", {{"toolUseId", *ref->id}, {"name", *ref->name}, {"input", std::move(*input)}}}});
   }
   if (blocks.empty()) {
     return make_error("invalid_value", param + " needs non-empty content or tool_calls.", param + ".content");
@@ -77,7 +78,8 @@ Expected<json> tool_result_block(const json& message, std::size_t i) {
   const json* content = find_set(message, "content");
   Expected<std::string> text = read_text_content(content ? *content : json(), message_param(i) + ".content");
   if (!text) return std::move(text.error());
-  json result = {{"toolUseId", **id}, {"content", json::array({{{"text", std::move(*text)}}})}, {"status", "success"}};
+  json result = {
+      {"toolUseId", **id}, {"content", json::array({{{"text", std::move(*text)}}})}, {"status", "success"}};
   return json::array({{{"toolResult", std::move(result)}}});
 }
 
@@ -86,14 +88,17 @@ Expected<json> turn_blocks(const json& message, std::string_view role, std::size
   std::string param = message_param(i);
   if (role == "user") {
     const json* content = find_set(message, "content");
-    if (content == nullptr) return make_error("invalid_value", param + ".content is required.", param + ".content");
+    if (content == nullptr)
+      return make_error("invalid_value", param + ".content is required.", param + ".content");
     return user_blocks(*content, param + ".content");
   }
   if (role == "assistant") return assistant_blocks(message, param);
   if (role == "tool") return tool_result_block(message, i);
   return make_error("invalid_value",
-                    param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
-                            "got \"" + std::string(role) + "\".",
+                    param +
+                        ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
+                        "got \"" +
+                        std::string(role) + "\".",
                     param + ".role");
 }
 
@@ -104,7 +109,8 @@ class Conversation {
     std::string_view role = string_at(message, "role");
     if (role == "system" || role == "developer") {
       const json* content = find_set(message, "content");
-      Expected<std::string> text = read_text_content(content ? *content : json(), message_param(i) + ".content");
+      Expected<std::string> text =
+          read_text_content(content ? *content : json(), message_param(i) + ".content");
       if (!text) return std::move(text.error());
       if (!text->empty()) system_.push_back({{"text", std::move(*text)}});
       return std::nullopt;
@@ -118,10 +124,11 @@ class Conversation {
   // The finished conversation; an error when it holds no turn at all.
   Expected<json> take_messages() {
     if (messages_.empty()) {
-      return make_error("invalid_value",
-                        "body.messages needs at least one user message; system and developer messages alone are "
-                        "not a conversation.",
-                        "body.messages");
+      return make_error(
+          "invalid_value",
+          "body.messages needs at least one user message; system and developer messages alone are "
+          "not a conversation.",
+          "body.messages");
     }
     put_tool_results_first();
     return std::move(messages_);
@@ -178,9 +185,9 @@ Expected<json> tool_config(const json& body) {
   if (tools->empty() || choice->kind == ToolChoiceKind::kNone) return json();
   json list = json::array();
   for (const FunctionTool& tool : *tools) {
-    list.push_back(tool_spec(*tool.name, tool.description,
-                             tool.parameters ? *tool.parameters
-                                             : json{{"type", "object"}, {"properties", json::object()}}));
+    list.push_back(tool_spec(
+        *tool.name, tool.description,
+        tool.parameters ? *tool.parameters : json{{"type", "object"}, {"properties", json::object()}}));
   }
   json config = {{"tools", std::move(list)}};
   if (choice->kind == ToolChoiceKind::kAuto) config["toolChoice"] = {{"auto", json::object()}};
@@ -209,7 +216,9 @@ Expected<json> build_input(const json& body, const RequestOptions& options) {
   if (sampling->temperature) config["temperature"] = *sampling->temperature;
   if (sampling->top_p) config["topP"] = *sampling->top_p;
   if (!sampling->stop.empty()) config["stopSequences"] = std::move(sampling->stop);
-  json input = {{"schemaVersion", "messages-v1"}, {"messages", std::move(*turns)}, {"inferenceConfig", std::move(config)}};
+  json input = {{"schemaVersion", "messages-v1"},
+                {"messages", std::move(*turns)},
+                {"inferenceConfig", std::move(config)}};
   if (json system = conversation.take_system(); !system.empty()) input["system"] = std::move(system);
   if (!tools->is_null()) input["toolConfig"] = std::move(*tools);
   return input;
@@ -242,8 +251,8 @@ Answer read_content(const json& content) {
       has_text = answer.json_tool = true;
       continue;
     }
-    completion.tool_calls.push_back(
-        {std::string(string_at(*use, "toolUseId")), std::string(string_at(*use, "name")), std::move(arguments)});
+    completion.tool_calls.push_back({std::string(string_at(*use, "toolUseId")),
+                                     std::string(string_at(*use, "name")), std::move(arguments)});
   }
   if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
   return answer;
@@ -269,7 +278,8 @@ RequestTranslation NovaMessages::to_bedrock(const json& body, const RequestOptio
   return translation;
 }
 
-ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs, const ResponseContext& context) const {
+ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs,
+                                            const ResponseContext& context) const {
   ResponseTranslation translation;
   constexpr std::string_view kName = "Amazon Nova";
   if (outputs.size() != 1) {
@@ -292,7 +302,8 @@ ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs, const
   }
   if (const json* usage = find_set(output, "usage"); usage != nullptr && usage->is_object()) {
     // Invoke reports cache…TokenCount, Converse cache…Tokens (spec/bedrock-batch.md §10.3, §10.6).
-    std::int64_t cache_read = read_count(*usage, "cacheReadInputTokenCount") + read_count(*usage, "cacheReadInputTokens");
+    std::int64_t cache_read =
+        read_count(*usage, "cacheReadInputTokenCount") + read_count(*usage, "cacheReadInputTokens");
     std::int64_t cache_write =
         read_count(*usage, "cacheWriteInputTokenCount") + read_count(*usage, "cacheWriteInputTokens");
     completion.usage.prompt_tokens = read_count(*usage, "inputTokens") + cache_read + cache_write;

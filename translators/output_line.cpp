@@ -27,7 +27,9 @@ constexpr std::array<ExceptionStatus, 9> kExceptionStatus = {{
     {"ServiceUnavailableException", 503},
 }};
 
-bool is_http_error(std::int64_t status) { return status >= 400 && status <= 599; }
+bool is_http_error(std::int64_t status) {
+  return status >= 400 && status <= 599;
+}
 
 std::string_view missing_message(MissingReason reason) {
   switch (reason) {
@@ -71,7 +73,9 @@ json http_error_line(std::string_view custom_id, const LineIds& ids, int status_
   return {{"id", ids.line_id},
           {"custom_id", custom_id},
           {"response",
-           {{"status_code", status_code}, {"request_id", ids.request_id}, {"body", {{"error", std::move(error)}}}}},
+           {{"status_code", status_code},
+            {"request_id", ids.request_id},
+            {"body", {{"error", std::move(error)}}}}},
           {"error", nullptr}};
 }
 
@@ -134,13 +138,15 @@ OutputLine build_output_line(std::string_view custom_id, std::vector<std::option
       return {bedrock_error_line(custom_id, ids, *error), true};
     }
     auto output = record->find("modelOutput");
-    if (output == record->end()) return {missing_line(custom_id, ids.line_id, MissingReason::kMissingOutput), true};
+    if (output == record->end())
+      return {missing_line(custom_id, ids.line_id, MissingReason::kMissingOutput), true};
     outputs.push_back(std::move(*output));
   }
   if (outputs.empty()) return {missing_line(custom_id, ids.line_id, missing_reason), true};
   ResponseTranslation translation = translator.to_openai(outputs, context);
   if (translation.error) {
-    return {http_error_line(custom_id, ids, 500, translation.error->message, std::nullopt, translation.error->code),
+    return {http_error_line(custom_id, ids, 500, translation.error->message, std::nullopt,
+                            translation.error->code),
             true};
   }
   return {success_line(custom_id, ids, std::move(translation.body)), false};

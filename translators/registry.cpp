@@ -11,8 +11,8 @@ namespace batchgate::translators {
 namespace {
 
 // Nova models that are not chat models (image, video, speech, embeddings).
-constexpr std::array<std::string_view, 4> kNonChatNova = {"amazon.nova-canvas", "amazon.nova-reel",
-                                                          "amazon.nova-sonic", "amazon.nova-2-multimodal-embeddings"};
+constexpr std::array<std::string_view, 4> kNonChatNova = {
+    "amazon.nova-canvas", "amazon.nova-reel", "amazon.nova-sonic", "amazon.nova-2-multimodal-embeddings"};
 
 // "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-…" → "us.anthropic.claude-…".
 // Application inference profiles and custom models have opaque ids and stay unrecognised.

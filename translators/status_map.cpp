@@ -39,7 +39,9 @@ std::string_view openai_batch_status(std::string_view bedrock_status) {
   return row != nullptr ? row->openai : "validating";
 }
 
-bool is_known_job_status(std::string_view bedrock_status) { return find_row(bedrock_status) != nullptr; }
+bool is_known_job_status(std::string_view bedrock_status) {
+  return find_row(bedrock_status) != nullptr;
+}
 
 bool is_terminal_job_status(std::string_view bedrock_status) {
   const Row* row = find_row(bedrock_status);

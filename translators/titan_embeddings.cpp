@@ -13,10 +13,10 @@
 namespace batchgate::translators {
 namespace {
 
-using nlohmann::json;
 using chat::describe;
 using chat::find_set;
 using chat::make_error;
+using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kHandledKeys = {"input", "dimensions", "encoding_format"};
 constexpr std::size_t kMaxInputs = 2048;  // OpenAI's limit per request (spec/openai-batch.md §7)
@@ -29,8 +29,8 @@ std::string_view label(TitanEmbeddings::Version version) {
 Expected<std::vector<const std::string*>> read_inputs(const json& body) {
   const json* input = find_set(body, "input");
   if (input == nullptr) {
-    return make_error("missing_required_parameter", "body.input is required: a string or an array of strings.",
-                      "body.input");
+    return make_error("missing_required_parameter",
+                      "body.input is required: a string or an array of strings.", "body.input");
   }
   std::vector<const std::string*> texts;
   if (input->is_string()) {
@@ -40,10 +40,11 @@ Expected<std::vector<const std::string*>> read_inputs(const json& body) {
     for (std::size_t k = 0; k < input->size(); ++k) {
       const json& item = (*input)[k];
       if (item.is_number() || item.is_array()) {
-        return make_error("unsupported_value",
-                          "body.input holds token ids; Titan Text Embeddings on Bedrock embeds text only. Send the "
-                          "text as a string or an array of strings.",
-                          "body.input");
+        return make_error(
+            "unsupported_value",
+            "body.input holds token ids; Titan Text Embeddings on Bedrock embeds text only. Send the "
+            "text as a string or an array of strings.",
+            "body.input");
       }
       if (!item.is_string()) {
         std::string param = "body.input[" + std::to_string(k) + "]";
@@ -52,8 +53,8 @@ Expected<std::vector<const std::string*>> read_inputs(const json& body) {
       texts.push_back(&item.get_ref<const std::string&>());
     }
   } else {
-    return make_error("invalid_value",
-                      "body.input must be a string or an array of 1 to 2048 strings.", "body.input");
+    return make_error("invalid_value", "body.input must be a string or an array of 1 to 2048 strings.",
+                      "body.input");
   }
   for (std::size_t k = 0; k < texts.size(); ++k) {
     if (!texts[k]->empty()) continue;
@@ -70,10 +71,11 @@ Expected<std::optional<int>> read_dimensions(const json& body, TitanEmbeddings::
   int dimensions = value->is_number_integer() ? value->get<int>() : 0;
   if (version == TitanEmbeddings::Version::kV1) {
     if (dimensions == kV1Dimensions) return std::optional<int>();
-    return make_error("unsupported_value",
-                      "body.dimensions: Titan Text Embeddings V1 always returns 1536 dimensions; remove dimensions, "
-                      "or use amazon.titan-embed-text-v2:0 for 256, 512 or 1024.",
-                      "body.dimensions");
+    return make_error(
+        "unsupported_value",
+        "body.dimensions: Titan Text Embeddings V1 always returns 1536 dimensions; remove dimensions, "
+        "or use amazon.titan-embed-text-v2:0 for 256, 512 or 1024.",
+        "body.dimensions");
   }
   if (dimensions != 256 && dimensions != 512 && dimensions != 1024) {
     return make_error("invalid_value",
@@ -140,7 +142,8 @@ RequestTranslation TitanEmbeddings::to_bedrock(const json& body, const RequestOp
   return translation;
 }
 
-ResponseTranslation TitanEmbeddings::to_openai(std::span<const json> outputs, const ResponseContext& context) const {
+ResponseTranslation TitanEmbeddings::to_openai(std::span<const json> outputs,
+                                               const ResponseContext& context) const {
   ResponseTranslation translation;
   if (outputs.empty()) {
     translation.error = chat::invalid_output(label(version_), "no records for the request");
@@ -151,11 +154,13 @@ ResponseTranslation TitanEmbeddings::to_openai(std::span<const json> outputs, co
   for (std::size_t index = 0; index < outputs.size(); ++index) {
     const json* embedding = find_embedding(outputs[index]);
     if (embedding == nullptr) {
-      translation.error = chat::invalid_output(label(version_), "record " + std::to_string(index) + " has no embedding");
+      translation.error =
+          chat::invalid_output(label(version_), "record " + std::to_string(index) + " has no embedding");
       return translation;
     }
     json item = {{"object", "embedding"}, {"index", index}};
-    item["embedding"] = context.hints.base64_embeddings ? json(encode_embedding_base64(*embedding)) : *embedding;
+    item["embedding"] =
+        context.hints.base64_embeddings ? json(encode_embedding_base64(*embedding)) : *embedding;
     data.push_back(std::move(item));
     tokens += chat::read_count(outputs[index], "inputTextTokenCount");
   }

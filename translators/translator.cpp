@@ -22,7 +22,9 @@ namespace {
 constexpr std::int64_t kBase64Embeddings = 1;
 }  // namespace
 
-std::int64_t hints_to_bits(const ResponseHints& hints) { return hints.base64_embeddings ? kBase64Embeddings : 0; }
+std::int64_t hints_to_bits(const ResponseHints& hints) {
+  return hints.base64_embeddings ? kBase64Embeddings : 0;
+}
 
 ResponseHints hints_from_bits(std::int64_t bits) {
   ResponseHints hints;

@@ -1,18 +1,18 @@
 // Throughput of the upload hot path for a realistic Claude line: parse the OpenAI batch line, translate
 // the body, serialise the Bedrock record. Reports MB/s (of input line bytes) and records/s.
-#include <string>
-
 #include <benchmark/benchmark.h>
+
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "translators/translator.hpp"
 
 namespace {
 
-using nlohmann::json;
 using batchgate::translators::Endpoint;
 using batchgate::translators::find_translator;
 using batchgate::translators::RequestOptions;
+using nlohmann::json;
 
 // ~3 KB: a system prompt, a few turns, one tool round trip, sampling parameters — typical of batch
 // classification / extraction workloads.
@@ -36,18 +36,20 @@ std::string claude_line() {
                                   {"properties", {{"company", {{"type", "string"}}}}},
                                   {"required", json::array({"company"})}}}}}}})},
       {"messages",
-       json::array({{{"role", "system"}, {"content", "You are a careful financial analyst. " + paragraph}},
-                    {{"role", "user"}, {"content", "Summarise this report:\n" + paragraph + paragraph + paragraph}},
-                    {{"role", "assistant"},
-                     {"content", nullptr},
-                     {"tool_calls", json::array({{{"id", "call_1"},
-                                                  {"type", "function"},
-                                                  {"function",
-                                                   {{"name", "lookup_ticker"},
-                                                    {"arguments", "{\"company\":\"Example Corp\"}"}}}}})}},
-                    {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "EXMP"}},
-                    {{"role", "user"}, {"content", "Now list three risks. " + paragraph + paragraph}}})}};
-  json line = {{"custom_id", "request-000123"}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", body}};
+       json::array(
+           {{{"role", "system"}, {"content", "You are a careful financial analyst. " + paragraph}},
+            {{"role", "user"}, {"content", "Summarise this report:\n" + paragraph + paragraph + paragraph}},
+            {{"role", "assistant"},
+             {"content", nullptr},
+             {"tool_calls", json::array({{{"id", "call_1"},
+                                          {"type", "function"},
+                                          {"function",
+                                           {{"name", "lookup_ticker"},
+                                            {"arguments", "{\"company\":\"Example Corp\"}"}}}}})}},
+            {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "EXMP"}},
+            {{"role", "user"}, {"content", "Now list three risks. " + paragraph + paragraph}}})}};
+  json line = {
+      {"custom_id", "request-000123"}, {"method", "POST"}, {"url", "/v1/chat/completions"}, {"body", body}};
   return line.dump();
 }
 

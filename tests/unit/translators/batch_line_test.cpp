@@ -1,10 +1,10 @@
-#include <ostream>
-#include <string>
+#include "translators/batch_line.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include "translators/batch_line.hpp"
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
 
 namespace batchgate::translators {
 namespace {
@@ -35,7 +35,9 @@ struct BadLineRow {
   std::string param;
 };
 
-void PrintTo(const BadLineRow& row, std::ostream* out) { *out << '"' << row.code << '"'; }
+void PrintTo(const BadLineRow& row, std::ostream* out) {
+  *out << '"' << row.code << '"';
+}
 
 class TranslatorsBadBatchLineTest : public testing::TestWithParam<BadLineRow> {};
 
@@ -51,18 +53,18 @@ INSTANTIATE_TEST_SUITE_P(
     Translators, TranslatorsBadBatchLineTest,
     testing::Values(
         BadLineRow{"not json", "invalid_json_line", ""}, BadLineRow{"[1,2]", "invalid_json_line", ""},
-        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}})", "missing_required_parameter",
-                   "body.model"},
-        BadLineRow{R"({"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}})", "invalid_custom_id",
-                   "custom_id"},
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}})",
+                   "missing_required_parameter", "body.model"},
+        BadLineRow{R"({"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}})",
+                   "invalid_custom_id", "custom_id"},
         BadLineRow{R"({"custom_id":7,"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}})",
                    "invalid_custom_id", "custom_id"},
         BadLineRow{R"({"custom_id":"a","method":"GET","url":"/v1/chat/completions","body":{"model":"m"}})",
                    "invalid_method", "method"},
-        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/completions","body":{"model":"m"}})", "invalid_url",
-                   "url"},
-        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":"x"})", "invalid_body",
-                   "body"}));
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/completions","body":{"model":"m"}})",
+                   "invalid_url", "url"},
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":"x"})",
+                   "invalid_body", "body"}));
 
 TEST(TranslatorsBatchLineTest, BedrockRecordLineHasNoModelId) {
   std::string line = bedrock_record_line("r0000000001", json{{"inputText", "hi"}});

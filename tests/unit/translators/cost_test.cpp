@@ -1,7 +1,8 @@
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "translators/cost.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 namespace batchgate::translators {
 namespace {
@@ -16,7 +17,9 @@ TEST(TranslatorsCostTest, MultipliesTokensByPerTokenPrices) {
   EXPECT_DOUBLE_EQ(cost_usd({0, 0}, prices), 0.0);
 }
 
-TEST(TranslatorsCostTest, FreeModelCostsNothing) { EXPECT_DOUBLE_EQ(cost_usd({5000, 7000}, TokenPrices{}), 0.0); }
+TEST(TranslatorsCostTest, FreeModelCostsNothing) {
+  EXPECT_DOUBLE_EQ(cost_usd({5000, 7000}, TokenPrices{}), 0.0);
+}
 
 TEST(TranslatorsCostTest, NegativeCountsCountAsZero) {
   EXPECT_DOUBLE_EQ(cost_usd({-100, 10}, TokenPrices{1.0, 2.0}), 20.0);

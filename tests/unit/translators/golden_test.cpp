@@ -3,22 +3,23 @@
 // UPDATE_GOLDEN=1 rewrites the expected files from the current output — review the diff before committing.
 //
 // request   input  {"name", "body", "options"?: {default_max_tokens, drop_params}, "model_id"?}
-//           output {"name", "model_inputs": [...], "hints"?: {...}} or {"name", "error": {code,message,param}}
+//           output {"name", "model_inputs": [...], "hints"?: {...}} or {"name", "error":
+//           {code,message,param}}
 // response  input  {"name", "outputs": [modelOutput...], "context"?: {model, response_id, created, hints}}
 //           output {"name", "body": {...}} or {"name", "error": {...}}
 // output_lines/build (family-independent)
 //           input  {"name", "model_id", "custom_id", "records": [record|null], "missing_reason"?, "context"?}
 //           output {"name", "is_error", "line"}
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "translators/output_line.hpp"
 #include "translators/translator.hpp"
@@ -30,7 +31,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-fs::path golden_root() { return fs::path(BATCHGATE_SOURCE_DIR) / "tests" / "golden"; }
+fs::path golden_root() {
+  return fs::path(BATCHGATE_SOURCE_DIR) / "tests" / "golden";
+}
 
 // The Bedrock model id each family directory is tested with (and so the registry, too).
 const std::map<std::string, std::string>& family_models() {
@@ -66,7 +69,8 @@ std::vector<GoldenCase> find_cases() {
     c.expected = entry.path().parent_path() / (c.name + ".expected.jsonl");
     cases.push_back(std::move(c));
   }
-  std::sort(cases.begin(), cases.end(), [](const GoldenCase& a, const GoldenCase& b) { return a.input < b.input; });
+  std::sort(cases.begin(), cases.end(),
+            [](const GoldenCase& a, const GoldenCase& b) { return a.input < b.input; });
   return cases;
 }
 
@@ -134,7 +138,8 @@ json run_response(const GoldenCase& c, const json& test) {
 
 json run_build(const json& test) {
   std::string model = test.at("model_id").get<std::string>();
-  Endpoint endpoint = model.find("embed") != std::string::npos ? Endpoint::kEmbeddings : Endpoint::kChatCompletions;
+  Endpoint endpoint =
+      model.find("embed") != std::string::npos ? Endpoint::kEmbeddings : Endpoint::kChatCompletions;
   std::vector<std::optional<json>> records;
   for (const json& record : test.at("records")) {
     records.push_back(record.is_null() ? std::nullopt : std::optional<json>(record));
@@ -190,9 +195,11 @@ TEST_P(GoldenTest, MatchesExpected) {
   std::vector<json> expected = read_jsonl(c.expected);
   ASSERT_EQ(expected.size(), actual.size()) << c.expected << " has a different number of cases";
   for (std::size_t i = 0; i < actual.size(); ++i) {
-    EXPECT_EQ(expected[i], actual[i]) << "case '" << actual[i]["name"].get<std::string>() << "' (line " << i + 1
-                                      << " of " << c.input.filename().string() << ")\n  diff (expected → actual): "
-                                      << json::diff(expected[i], actual[i]).dump() << "\n  actual: " << actual[i].dump();
+    EXPECT_EQ(expected[i], actual[i])
+        << "case '" << actual[i]["name"].get<std::string>() << "' (line " << i + 1 << " of "
+        << c.input.filename().string()
+        << ")\n  diff (expected → actual): " << json::diff(expected[i], actual[i]).dump()
+        << "\n  actual: " << actual[i].dump();
   }
 }
 

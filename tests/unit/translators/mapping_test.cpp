@@ -1,10 +1,10 @@
 // Table-driven tests of the finish_reason maps (STYLE.md rule 17) and base64.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "translators/anthropic_messages.hpp"
 #include "translators/base64.hpp"
@@ -21,8 +21,9 @@ struct FinishRow {
 };
 
 // Readable test labels in gtest and ctest output.
-void PrintTo(const FinishRow& row, std::ostream* out) { *out << '"' << row.stop_reason << '"'; }
-
+void PrintTo(const FinishRow& row, std::ostream* out) {
+  *out << '"' << row.stop_reason << '"';
+}
 
 class AnthropicFinishTest : public testing::TestWithParam<FinishRow> {};
 TEST_P(AnthropicFinishTest, Maps) {
@@ -33,25 +34,28 @@ INSTANTIATE_TEST_SUITE_P(Translators, AnthropicFinishTest,
                          testing::Values(FinishRow{"end_turn", "stop"}, FinishRow{"stop_sequence", "stop"},
                                          FinishRow{"pause_turn", "stop"}, FinishRow{"max_tokens", "length"},
                                          FinishRow{"model_context_window_exceeded", "length"},
-                                         FinishRow{"tool_use", "tool_calls"}, FinishRow{"refusal", "content_filter"},
-                                         FinishRow{"", "stop"}, FinishRow{"something_new", "stop"}));
-
-class NovaFinishTest : public testing::TestWithParam<FinishRow> {};
-TEST_P(NovaFinishTest, Maps) { EXPECT_EQ(nova_finish_reason(GetParam().stop_reason), GetParam().finish_reason); }
-// spec/bedrock-batch.md §10.3 and §10.6.
-INSTANTIATE_TEST_SUITE_P(Translators, NovaFinishTest,
-                         testing::Values(FinishRow{"end_turn", "stop"}, FinishRow{"stop_sequence", "stop"},
-                                         FinishRow{"max_tokens", "length"},
-                                         FinishRow{"model_context_window_exceeded", "length"},
                                          FinishRow{"tool_use", "tool_calls"},
-                                         FinishRow{"content_filtered", "content_filter"},
-                                         FinishRow{"guardrail_intervened", "content_filter"},
-                                         FinishRow{"malformed_model_output", "stop"},
-                                         FinishRow{"malformed_tool_use", "stop"}, FinishRow{"", "stop"},
+                                         FinishRow{"refusal", "content_filter"}, FinishRow{"", "stop"},
                                          FinishRow{"something_new", "stop"}));
 
+class NovaFinishTest : public testing::TestWithParam<FinishRow> {};
+TEST_P(NovaFinishTest, Maps) {
+  EXPECT_EQ(nova_finish_reason(GetParam().stop_reason), GetParam().finish_reason);
+}
+// spec/bedrock-batch.md §10.3 and §10.6.
+INSTANTIATE_TEST_SUITE_P(
+    Translators, NovaFinishTest,
+    testing::Values(FinishRow{"end_turn", "stop"}, FinishRow{"stop_sequence", "stop"},
+                    FinishRow{"max_tokens", "length"}, FinishRow{"model_context_window_exceeded", "length"},
+                    FinishRow{"tool_use", "tool_calls"}, FinishRow{"content_filtered", "content_filter"},
+                    FinishRow{"guardrail_intervened", "content_filter"},
+                    FinishRow{"malformed_model_output", "stop"}, FinishRow{"malformed_tool_use", "stop"},
+                    FinishRow{"", "stop"}, FinishRow{"something_new", "stop"}));
+
 class LlamaFinishTest : public testing::TestWithParam<FinishRow> {};
-TEST_P(LlamaFinishTest, Maps) { EXPECT_EQ(llama_finish_reason(GetParam().stop_reason), GetParam().finish_reason); }
+TEST_P(LlamaFinishTest, Maps) {
+  EXPECT_EQ(llama_finish_reason(GetParam().stop_reason), GetParam().finish_reason);
+}
 // spec/bedrock-batch.md §10.4.
 INSTANTIATE_TEST_SUITE_P(Translators, LlamaFinishTest,
                          testing::Values(FinishRow{"stop", "stop"}, FinishRow{"length", "length"},

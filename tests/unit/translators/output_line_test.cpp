@@ -1,10 +1,10 @@
-#include <ostream>
-#include <string>
+#include "translators/output_line.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include "translators/output_line.hpp"
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
 
 namespace batchgate::translators {
 namespace {
@@ -19,8 +19,9 @@ struct ErrorStatusRow {
 };
 
 // Readable test labels in gtest and ctest output.
-void PrintTo(const ErrorStatusRow& row, std::ostream* out) { *out << '"' << row.error_code.dump() << '"'; }
-
+void PrintTo(const ErrorStatusRow& row, std::ostream* out) {
+  *out << '"' << row.error_code.dump() << '"';
+}
 
 class BedrockErrorStatusTest : public testing::TestWithParam<ErrorStatusRow> {};
 
@@ -28,24 +29,22 @@ TEST_P(BedrockErrorStatusTest, MapsErrorCodeToHttpStatus) {
   EXPECT_EQ(bedrock_error_status(GetParam().error_code), GetParam().status) << GetParam().error_code.dump();
 }
 
-INSTANTIATE_TEST_SUITE_P(Translators, BedrockErrorStatusTest,
-                         testing::Values(ErrorStatusRow{400, 400}, ErrorStatusRow{404, 404}, ErrorStatusRow{429, 429},
-                                         ErrorStatusRow{500, 500}, ErrorStatusRow{503, 503},
-                                         ErrorStatusRow{"400", 400}, ErrorStatusRow{"424", 424},
-                                         ErrorStatusRow{"ValidationException", 400},
-                                         ErrorStatusRow{"AccessDeniedException", 403},
-                                         ErrorStatusRow{"ResourceNotFoundException", 404},
-                                         ErrorStatusRow{"ModelTimeoutException", 408},
-                                         ErrorStatusRow{"ModelErrorException", 424},
-                                         ErrorStatusRow{"ThrottlingException", 429},
-                                         ErrorStatusRow{"ServiceUnavailableException", 503},
-                                         // Not an HTTP error status: treated as a server failure.
-                                         ErrorStatusRow{200, 500}, ErrorStatusRow{"302", 500},
-                                         ErrorStatusRow{600, 500}, ErrorStatusRow{-1, 500},
-                                         ErrorStatusRow{"", 500}, ErrorStatusRow{json(nullptr), 500},
-                                         ErrorStatusRow{4.5, 500},
-                                         // Default row: an unknown name.
-                                         ErrorStatusRow{"SomethingNewException", 500}));
+INSTANTIATE_TEST_SUITE_P(
+    Translators, BedrockErrorStatusTest,
+    testing::Values(ErrorStatusRow{400, 400}, ErrorStatusRow{404, 404}, ErrorStatusRow{429, 429},
+                    ErrorStatusRow{500, 500}, ErrorStatusRow{503, 503}, ErrorStatusRow{"400", 400},
+                    ErrorStatusRow{"424", 424}, ErrorStatusRow{"ValidationException", 400},
+                    ErrorStatusRow{"AccessDeniedException", 403},
+                    ErrorStatusRow{"ResourceNotFoundException", 404},
+                    ErrorStatusRow{"ModelTimeoutException", 408}, ErrorStatusRow{"ModelErrorException", 424},
+                    ErrorStatusRow{"ThrottlingException", 429},
+                    ErrorStatusRow{"ServiceUnavailableException", 503},
+                    // Not an HTTP error status: treated as a server failure.
+                    ErrorStatusRow{200, 500}, ErrorStatusRow{"302", 500}, ErrorStatusRow{600, 500},
+                    ErrorStatusRow{-1, 500}, ErrorStatusRow{"", 500}, ErrorStatusRow{json(nullptr), 500},
+                    ErrorStatusRow{4.5, 500},
+                    // Default row: an unknown name.
+                    ErrorStatusRow{"SomethingNewException", 500}));
 
 TEST(TranslatorsOutputLineTest, SuccessLineHasTheBatchOutputShape) {
   json line = success_line("request-1", kIds, json{{"object", "chat.completion"}});
@@ -54,7 +53,8 @@ TEST(TranslatorsOutputLineTest, SuccessLineHasTheBatchOutputShape) {
 }
 
 TEST(TranslatorsOutputLineTest, ProxyRefusalIsA400WithTheParam) {
-  json line = line_error_line("request-2", kIds, LineError{"invalid_value", "body.temperature is out of range", "body.temperature"});
+  json line = line_error_line(
+      "request-2", kIds, LineError{"invalid_value", "body.temperature is out of range", "body.temperature"});
   EXPECT_EQ(line["response"]["status_code"], 400);
   EXPECT_EQ(line["response"]["body"]["error"],
             json::parse(R"({"message":"body.temperature is out of range","type":"invalid_request_error",

@@ -1,7 +1,7 @@
+#include <gtest/gtest.h>
+
 #include <ostream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "translators/translator.hpp"
 
@@ -15,8 +15,9 @@ struct RegistryRow {
 };
 
 // Readable test labels in gtest and ctest output.
-void PrintTo(const RegistryRow& row, std::ostream* out) { *out << '"' << row.model_id << '"'; }
-
+void PrintTo(const RegistryRow& row, std::ostream* out) {
+  *out << '"' << row.model_id << '"';
+}
 
 class RegistryTest : public testing::TestWithParam<RegistryRow> {};
 
@@ -47,8 +48,8 @@ INSTANTIATE_TEST_SUITE_P(
         RegistryRow{"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-"
                     "20241022-v1:0",
                     kChat, "anthropic_messages"},
-        RegistryRow{"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", kChat,
-                    "anthropic_messages"},
+        RegistryRow{"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+                    kChat, "anthropic_messages"},
         RegistryRow{"amazon.nova-lite-v1:0", kChat, "nova_messages"},
         RegistryRow{"us.amazon.nova-pro-v1:0", kChat, "nova_messages"},
         RegistryRow{"us.amazon.nova-premier-v1:0", kChat, "nova_messages"},
@@ -62,11 +63,11 @@ INSTANTIATE_TEST_SUITE_P(
         RegistryRow{"amazon.titan-embed-text-v2:0", kChat, ""},
         RegistryRow{"anthropic.claude-3-haiku-20240307-v1:0", kEmbed, ""},
         // Not chat models, or families without a translator.
-        RegistryRow{"amazon.nova-canvas-v1:0", kChat, ""},
-        RegistryRow{"amazon.nova-reel-v1:0", kChat, ""},
+        RegistryRow{"amazon.nova-canvas-v1:0", kChat, ""}, RegistryRow{"amazon.nova-reel-v1:0", kChat, ""},
         RegistryRow{"amazon.titan-embed-image-v1", kEmbed, ""},
         RegistryRow{"mistral.mistral-small-2402-v1:0", kChat, ""},
-        RegistryRow{"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6", kChat, ""},
+        RegistryRow{"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+                    kChat, ""},
         RegistryRow{"", kChat, ""},
         // Default row: anything unknown has no translator.
         RegistryRow{"something-else", kChat, ""}));

@@ -1,9 +1,9 @@
-#include <ostream>
-#include <string>
+#include "translators/status_map.hpp"
 
 #include <gtest/gtest.h>
 
-#include "translators/status_map.hpp"
+#include <ostream>
+#include <string>
 
 namespace batchgate::translators {
 namespace {
@@ -16,8 +16,9 @@ struct StatusRow {
 };
 
 // Readable test labels in gtest and ctest output.
-void PrintTo(const StatusRow& row, std::ostream* out) { *out << '"' << row.bedrock << '"'; }
-
+void PrintTo(const StatusRow& row, std::ostream* out) {
+  *out << '"' << row.bedrock << '"';
+}
 
 class StatusMapTest : public testing::TestWithParam<StatusRow> {};
 
