@@ -73,11 +73,18 @@ bool is_success(int status) {
   return status >= 200 && status < 300;
 }
 
-// Reads the response after the request was written. `sink` (may be null) receives 2xx bodies.
+// Where a streamed 2xx response goes (both members may be empty).
+struct StreamTarget {
+  const BodySink* body = nullptr;
+  const HeadObserver* head = nullptr;
+};
+
+// Writes the request and reads the response; 2xx bodies go to `target.body` when there is one.
 template <typename Stream>
 asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection,
                                       http::request<http::string_body>& req, const HttpClientOptions& options,
-                                      const BodySink* sink) {
+                                      StreamTarget target) {
+  const BodySink* sink = target.body;
   Exchange out;
   connection.lowest().expires_after(options.io_timeout);
   auto [write_ec, written] = co_await http::async_write(stream, req, kTuple);
@@ -102,6 +109,7 @@ asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection,
     response.headers.push_back({std::string(field.name_string()), std::string(field.value())});
   }
   const bool to_sink = sink != nullptr && *sink && is_success(response.status);
+  if (to_sink && target.head != nullptr && *target.head) (*target.head)(response);
   std::vector<char> chunk(kChunkBytes);
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
@@ -216,12 +224,12 @@ struct HttpClient::Impl {
   }
 
   asio::awaitable<Exchange> exchange(Connection& connection, http::request<http::string_body>& req,
-                                     const BodySink* sink) {
-    if (connection.tls) co_return co_await exchange_on(*connection.tls, connection, req, options, sink);
-    co_return co_await exchange_on(*connection.plain, connection, req, options, sink);
+                                     StreamTarget target) {
+    if (connection.tls) co_return co_await exchange_on(*connection.tls, connection, req, options, target);
+    co_return co_await exchange_on(*connection.plain, connection, req, options, target);
   }
 
-  asio::awaitable<Result<HttpResponse>> send(const Url& url, HttpRequest request, const BodySink* sink) {
+  asio::awaitable<Result<HttpResponse>> send(const Url& url, HttpRequest request, StreamTarget target) {
     http::verb verb = http::string_to_verb(request.method);
     if (verb == http::verb::unknown) co_return HttpErrc::kInvalidMethod;
     http::request<http::string_body> req{verb, request.target(), 11};
@@ -243,7 +251,7 @@ struct HttpClient::Impl {
         if (!fresh) co_return fresh.error();
         connection = std::move(*fresh);
       }
-      Exchange out = co_await exchange(*connection, req, sink);
+      Exchange out = co_await exchange(*connection, req, target);
       if (out.result && out.keep_alive) put_idle(std::move(connection));
       if (out.result || !reused || out.got_header) co_return std::move(out.result);
     }
@@ -266,16 +274,16 @@ asio::any_io_executor HttpClient::executor() const {
 
 asio::awaitable<Result<HttpResponse>> HttpClient::send(Url endpoint, HttpRequest request) {
   try {
-    co_return co_await impl_->send(endpoint, std::move(request), nullptr);
+    co_return co_await impl_->send(endpoint, std::move(request), StreamTarget{});
   } catch (const std::exception&) {
     co_return HttpErrc::kInternal;
   }
 }
 
 asio::awaitable<Result<HttpResponse>> HttpClient::send_streaming(Url endpoint, HttpRequest request,
-                                                                 BodySink sink) {
+                                                                 BodySink sink, HeadObserver on_head) {
   try {
-    co_return co_await impl_->send(endpoint, std::move(request), &sink);
+    co_return co_await impl_->send(endpoint, std::move(request), StreamTarget{&sink, &on_head});
   } catch (const std::exception&) {
     co_return HttpErrc::kInternal;
   }
@@ -291,7 +299,7 @@ bool is_final_client_error(const error_code& ec) {
 
 asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url endpoint,
                                                       RequestFactory make_request, RetryPolicy policy,
-                                                      BodySink sink) {
+                                                      BodySink sink, HeadObserver on_head) {
   for (int attempt = 1;; ++attempt) {
     Result<HttpRequest> request = co_await make_request();
     if (!request) co_return request.error();
@@ -302,7 +310,7 @@ asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url en
         delivered = true;
         co_return co_await sink(chunk);
       };
-      result = co_await client.send_streaming(endpoint, std::move(*request), counting);
+      result = co_await client.send_streaming(endpoint, std::move(*request), counting, on_head);
     } else {
       result = co_await client.send(endpoint, std::move(*request));
     }
@@ -330,7 +338,8 @@ CredentialsProvider credentials_from(std::function<Credentials()> fetch) {
 }
 
 asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoint, HttpRequest request,
-                                                  AwsSigning signing, RetryPolicy policy, BodySink sink) {
+                                                  AwsSigning signing, RetryPolicy policy, BodySink sink,
+                                                  HeadObserver on_head) {
   if (!signing.credentials) co_return HttpErrc::kCredentials;
   // Hash the body once; every attempt is re-signed with its own time.
   std::string body_sha256 = sha256_hex(request.body);
@@ -343,7 +352,7 @@ asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoi
                            signing.query_keeps_slash);
   };
   co_return co_await send_with_retry(client, std::move(endpoint), std::move(factory), std::move(policy),
-                                     std::move(sink));
+                                     std::move(sink), std::move(on_head));
 }
 
 }  // namespace batchgate::aws

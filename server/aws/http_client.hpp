@@ -47,6 +47,9 @@ struct HttpClientOptions {
 // Receives response body bytes as they arrive (only for 2xx responses). Return false to stop; the
 // request then fails with HttpErrc::kSinkAborted and the connection is closed.
 using BodySink = std::function<boost::asio::awaitable<bool>(std::string_view chunk)>;
+// Sees the status and headers of a streamed 2xx response before its first body byte (e.g. to keep the
+// ETag for resuming a download).
+using HeadObserver = std::function<void(const HttpResponse& head)>;
 
 class HttpClient {
  public:
@@ -63,7 +66,7 @@ class HttpClient {
   // As send(), but a 2xx body is handed to `sink` chunk by chunk (flat memory whatever the size) and
   // HttpResponse::body stays empty; a non-2xx body is still read into HttpResponse::body (error XML/JSON).
   boost::asio::awaitable<Result<HttpResponse>> send_streaming(Url endpoint, HttpRequest request,
-                                                              BodySink sink);
+                                                              BodySink sink, HeadObserver on_head = {});
 
   const HttpClientOptions& options() const;
   boost::asio::any_io_executor executor() const;
@@ -81,7 +84,7 @@ using RequestFactory = std::function<boost::asio::awaitable<Result<HttpRequest>>
 // With a sink, a request is only retried while no body byte has reached the sink.
 boost::asio::awaitable<Result<HttpResponse>> send_with_retry(HttpClient& client, Url endpoint,
                                                              RequestFactory make_request, RetryPolicy policy,
-                                                             BodySink sink = {});
+                                                             BodySink sink = {}, HeadObserver on_head = {});
 
 // SigV4-signed AWS calls ----------------------------------------------------------------------------------
 
@@ -106,7 +109,8 @@ struct AwsSigning {
 // x-amz-content-sha256 (e.g. UNSIGNED-PAYLOAD) keeps it; otherwise the body's SHA-256 is used.
 boost::asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoint,
                                                          HttpRequest request, AwsSigning signing,
-                                                         RetryPolicy policy, BodySink sink = {});
+                                                         RetryPolicy policy, BodySink sink = {},
+                                                         HeadObserver on_head = {});
 
 }  // namespace batchgate::aws
 

@@ -47,15 +47,17 @@ void throw_exception_from_error(const S3Error& error, const boost::source_locati
 S3Client::S3Client(HttpClient& http, S3Config config) : http_(http), config_(std::move(config)) {}
 
 asio::awaitable<S3Result<HttpResponse>> S3Client::call(std::string bucket, std::string key,
-                                                       HttpRequest request, BodySink sink) {
+                                                       HttpRequest request, BodySink sink,
+                                                       HeadObserver on_head) {
   auto target =
       s3_target(S3Addressing{config_.endpoint_url, config_.region, config_.force_path_style}, bucket, key);
   if (!target)
     co_return transport_error("invalid S3 endpoint_url '" + config_.endpoint_url.value_or("") + "'");
   request.path = target->path;
   AwsSigning signing{config_.region, "s3", config_.credentials, config_.clock, config_.query_keeps_slash};
-  Result<HttpResponse> response = co_await send_signed(http_, target->endpoint, std::move(request),
-                                                       std::move(signing), config_.retry, std::move(sink));
+  Result<HttpResponse> response =
+      co_await send_signed(http_, target->endpoint, std::move(request), std::move(signing), config_.retry,
+                           std::move(sink), std::move(on_head));
   if (!response) co_return transport_error(response.error().message());
   if (response->status < 200 || response->status >= 300) co_return s3_error_from_response(*response);
   co_return std::move(*response);
@@ -81,11 +83,47 @@ asio::awaitable<S3Result<PutObjectResult>> S3Client::put_object(std::string buck
 
 asio::awaitable<S3Result<ObjectInfo>> S3Client::get_object(std::string bucket, std::string key, BodySink sink,
                                                            std::optional<std::string> range) {
-  HttpRequest request;
-  if (range) request.headers.push_back({"Range", *range});
-  auto response = co_await call(std::move(bucket), std::move(key), std::move(request), std::move(sink));
-  if (!response) co_return response.error();
-  co_return object_info(*response);
+  const std::optional<ByteRange> original = range ? parse_byte_range(*range) : std::nullopt;
+  const bool resumable = !range || original.has_value();  // suffix ranges have no fixed offset
+  std::optional<ObjectInfo> first_head;
+  int head_status = 0;
+  int attempt = 0;
+  std::uint64_t delivered = 0;
+  bool consumer_stopped = false;
+  bool range_ignored = false;
+  HeadObserver on_head = [&](const HttpResponse& head) {
+    head_status = head.status;
+    if (!first_head) first_head = object_info(head);
+  };
+  BodySink counting = [&](std::string_view chunk) -> asio::awaitable<bool> {
+    // A resumed request must answer 206, or the bytes would start over from 0.
+    if (attempt > 0 && head_status != 206) {
+      range_ignored = true;
+      co_return false;
+    }
+    if (sink && !co_await sink(chunk)) {
+      consumer_stopped = true;
+      co_return false;
+    }
+    delivered += chunk.size();
+    co_return true;
+  };
+  for (;; ++attempt) {
+    HttpRequest request;
+    if (attempt == 0 && range) request.headers.push_back({"Range", *range});
+    if (attempt > 0) {
+      request.headers.push_back({"Range", resume_range(original, delivered)});
+      if (!first_head->etag.empty()) request.headers.push_back({"If-Match", first_head->etag});
+    }
+    auto response = co_await call(bucket, key, std::move(request), counting, on_head);
+    if (response) co_return first_head ? *first_head : object_info(*response);
+    if (range_ignored)
+      co_return S3Error{head_status, "InvalidResponse", "resumed download ignored Range", {}};
+    const bool broke_mid_body = response.error().http_status == 0 && delivered > 0 && !consumer_stopped;
+    if (!broke_mid_body || !resumable || !first_head || attempt + 1 >= config_.retry.max_attempts) {
+      co_return response.error();
+    }
+  }
 }
 
 asio::awaitable<S3Result<std::string>> S3Client::get_object_string(std::string bucket, std::string key,

@@ -74,7 +74,10 @@ class S3Client {
                                                                std::string content_type = {});
 
   // Streams the object (or `range`, e.g. "bytes=0-9", "bytes=100-", "bytes=-500") to `sink` as it
-  // arrives; memory stays flat whatever the size. Unsatisfiable range → 416 InvalidRange.
+  // arrives; memory stays flat whatever the size. Unsatisfiable range → 416 InvalidRange. A transfer that
+  // breaks after some bytes were delivered is resumed where it stopped (Range from the offset, If-Match on
+  // the first ETag; up to retry.max_attempts requests), so `sink` sees every byte exactly once; an object
+  // replaced meanwhile fails with 412 PreconditionFailed. The returned info is the first response's.
   boost::asio::awaitable<S3Result<ObjectInfo>> get_object(std::string bucket, std::string key, BodySink sink,
                                                           std::optional<std::string> range = {});
   // The whole object (or range) as a string; for small objects (bounded by
@@ -110,7 +113,8 @@ class S3Client {
 
  private:
   boost::asio::awaitable<S3Result<HttpResponse>> call(std::string bucket, std::string key,
-                                                      HttpRequest request, BodySink sink = {});
+                                                      HttpRequest request, BodySink sink = {},
+                                                      HeadObserver on_head = {});
 
   HttpClient& http_;
   S3Config config_;

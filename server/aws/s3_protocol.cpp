@@ -102,6 +102,36 @@ S3Error s3_error_from_response(const HttpResponse& response) {
   return error;
 }
 
+std::optional<ByteRange> parse_byte_range(std::string_view header) {
+  constexpr std::string_view kPrefix = "bytes=";
+  if (header.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  header.remove_prefix(kPrefix.size());
+  std::size_t dash = header.find('-');
+  if (dash == std::string_view::npos || dash == 0 || header.find(',') != std::string_view::npos)
+    return std::nullopt;
+  auto number = [](std::string_view text) -> std::optional<std::uint64_t> {
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+  };
+  auto first = number(header.substr(0, dash));
+  if (!first) return std::nullopt;
+  ByteRange range{*first, std::nullopt};
+  std::string_view last = header.substr(dash + 1);
+  if (last.empty()) return range;
+  range.last = number(last);
+  if (!range.last || *range.last < range.first) return std::nullopt;
+  return range;
+}
+
+std::string resume_range(const std::optional<ByteRange>& original, std::uint64_t delivered) {
+  std::uint64_t first = (original ? original->first : 0) + delivered;
+  std::string out = "bytes=" + std::to_string(first) + "-";
+  if (original && original->last) out += std::to_string(*original->last);
+  return out;
+}
+
 std::optional<std::string> parse_initiate_multipart_upload(std::string_view body) {
   pugi::xml_document document;
   if (!load(document, body)) return std::nullopt;

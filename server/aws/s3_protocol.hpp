@@ -54,6 +54,16 @@ S3Error s3_error_from_response(const HttpResponse& response);
 // A 200 response whose XML root element is <Error> (CompleteMultipartUpload, spec §3.2).
 bool is_error_document(std::string_view body);
 
+// A "bytes=first-last" or "bytes=first-" Range header. Suffix ranges ("bytes=-500") and multi-ranges
+// give nullopt (they cannot be resumed from an offset).
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::optional<std::uint64_t> last;  // inclusive
+};
+std::optional<ByteRange> parse_byte_range(std::string_view header);
+// The Range that continues `original` (whole object when nullopt) after `delivered` bytes.
+std::string resume_range(const std::optional<ByteRange>& original, std::uint64_t delivered);
+
 std::optional<std::string> parse_initiate_multipart_upload(std::string_view body);  // → UploadId
 
 struct CompletedPart {

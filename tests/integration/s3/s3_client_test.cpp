@@ -374,25 +374,105 @@ TEST_F(S3ClientTest, CredentialsProviderIsAskedOnEveryRequest) {
   EXPECT_EQ(calls, 2);
 }
 
-TEST(S3ClientScripted, TwoHundredWithErrorBodyFailsComplete) {
-  std::uint16_t port = test::free_port();
-  test::ChildProcess server({"python3",
-                             std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py",
-                             std::to_string(port)});
-  ASSERT_TRUE(test::wait_for_port(port, std::chrono::seconds(10)));
-  asio::io_context io;
-  HttpClient http(io.get_executor());
-  S3Config config;
-  config.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
-  config.credentials = static_credentials(Credentials{"AKID", "SECRET", std::nullopt});
-  config.retry.max_attempts = 1;
-  S3Client s3(http, config);
+// Failure shapes moto cannot produce, from tests/unit/aws/scripted_http_server.py (no signature check).
+class S3ClientScripted : public ::testing::Test {
+ protected:
+  static constexpr std::size_t kResumableSize = 3 * 1000 * 1000 + 7;  // RESUMABLE_SIZE in the script
+
+  S3ClientScripted()
+      : port_(test::free_port()),
+        server_({"python3", std::string(BATCHGATE_SOURCE_DIR) + "/tests/unit/aws/scripted_http_server.py",
+                 std::to_string(port_)}) {}
+
+  void SetUp() override { ASSERT_TRUE(test::wait_for_port(port_, std::chrono::seconds(10))); }
+
+  S3Client client(int max_attempts) {
+    S3Config config;
+    config.endpoint_url = "http://127.0.0.1:" + std::to_string(port_);
+    config.credentials = static_credentials(Credentials{"AKID", "SECRET", std::nullopt});
+    config.retry.max_attempts = max_attempts;
+    config.retry.random = [] { return 0.0; };
+    return S3Client(http_, config);
+  }
+
+  int requests_for(const std::string& name) {
+    auto url = parse_url("http://127.0.0.1:" + std::to_string(port_));
+    HttpRequest request;
+    request.path = "/count/resumable-" + name;
+    return std::stoi(run_coroutine(io_, http_.send(*url, request))->body);
+  }
+
+  std::uint16_t port_;
+  test::ChildProcess server_;
+  asio::io_context io_;
+  HttpClient http_{io_.get_executor()};
+};
+
+TEST_F(S3ClientScripted, TwoHundredWithErrorBodyFailsComplete) {
+  S3Client s3 = client(1);
   auto complete =
-      run_coroutine(io, s3.complete_multipart_upload("complete-error", "k", "upload-1", {{1, "\"e\""}}));
+      run_coroutine(io_, s3.complete_multipart_upload("complete-error", "k", "upload-1", {{1, "\"e\""}}));
   ASSERT_FALSE(complete);
   EXPECT_EQ(complete.error().http_status, 200);
   EXPECT_EQ(complete.error().code, "InternalError");
   EXPECT_EQ(complete.error().message, "We encountered an internal error. Please try again.");
+}
+
+TEST_F(S3ClientScripted, BrokenDownloadResumesWhereItStopped) {
+  S3Client s3 = client(3);
+  std::string received;
+  BodySink sink = [&received](std::string_view chunk) -> asio::awaitable<bool> {
+    received.append(chunk);
+    co_return true;
+  };
+  auto info = run_coroutine(io_, s3.get_object("resumable", "object-1", sink));
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->http_status, 200);
+  EXPECT_EQ(info->content_length, kResumableSize);
+  EXPECT_EQ(info->etag, "\"v1\"");
+  ASSERT_EQ(received.size(), kResumableSize);
+  bool every_byte_once_in_order = true;
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    every_byte_once_in_order = every_byte_once_in_order && static_cast<unsigned char>(received[i]) == i % 251;
+  }
+  EXPECT_TRUE(every_byte_once_in_order);
+  EXPECT_EQ(requests_for("object-1"), 3);  // broken, resumed and broken, resumed to the end
+}
+
+TEST_F(S3ClientScripted, BrokenDownloadFailsWhenAttemptsRunOut) {
+  S3Client s3 = client(2);
+  std::size_t received = 0;
+  BodySink sink = [&received](std::string_view chunk) -> asio::awaitable<bool> {
+    received += chunk.size();
+    co_return true;
+  };
+  auto info = run_coroutine(io_, s3.get_object("resumable", "object-2", sink));
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().http_status, 0) << info.error().to_string();
+  EXPECT_LT(received, kResumableSize);
+  EXPECT_EQ(requests_for("object-2"), 2);
+}
+
+TEST_F(S3ClientScripted, ObjectReplacedDuringResumeIsReported) {
+  S3Client s3 = client(3);
+  BodySink sink = [](std::string_view) -> asio::awaitable<bool> { co_return true; };
+  auto info = run_coroutine(io_, s3.get_object("resumable", "changed-1", sink));
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().http_status, 412);
+  EXPECT_EQ(info.error().code, "PreconditionFailed");
+}
+
+TEST_F(S3ClientScripted, ResumeIgnoringRangeIsNotDeliveredTwice) {
+  S3Client s3 = client(3);
+  std::size_t received = 0;
+  BodySink sink = [&received](std::string_view chunk) -> asio::awaitable<bool> {
+    received += chunk.size();
+    co_return true;
+  };
+  auto info = run_coroutine(io_, s3.get_object("resumable", "ignore-1", sink));
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().code, "InvalidResponse");
+  EXPECT_LT(received, kResumableSize);
 }
 
 }  // namespace

@@ -59,6 +59,24 @@ TEST(S3Protocol, AddressingRules) {
   EXPECT_FALSE(s3_target({std::string("not a url"), "us-east-1", false}, "b", "k"));
 }
 
+TEST(S3Protocol, ByteRangesAndTheirResumption) {
+  auto bounded = parse_byte_range("bytes=100-199");
+  ASSERT_TRUE(bounded);
+  EXPECT_EQ(bounded->first, 100u);
+  EXPECT_EQ(bounded->last.value_or(0), 199u);
+  EXPECT_EQ(resume_range(bounded, 40), "bytes=140-199");
+  auto open_ended = parse_byte_range("bytes=100-");
+  ASSERT_TRUE(open_ended);
+  EXPECT_FALSE(open_ended->last);
+  EXPECT_EQ(resume_range(open_ended, 5), "bytes=105-");
+  EXPECT_EQ(resume_range(std::nullopt, 4096), "bytes=4096-");  // whole object
+  EXPECT_FALSE(parse_byte_range("bytes=-500"));                // suffix: no fixed offset
+  EXPECT_FALSE(parse_byte_range("bytes=0-1,5-9"));
+  EXPECT_FALSE(parse_byte_range("bytes=9-1"));
+  EXPECT_FALSE(parse_byte_range("items=0-1"));
+  EXPECT_FALSE(parse_byte_range("bytes=x-1"));
+}
+
 TEST(S3Protocol, BuildQuery) {
   EXPECT_EQ(build_query({{"uploads", ""}}), "uploads");
   EXPECT_EQ(build_query({{"partNumber", "3"}, {"uploadId", "a/b+c=="}}),

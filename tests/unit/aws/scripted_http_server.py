@@ -5,7 +5,8 @@ Usage: scripted_http_server.py PORT [CERTFILE KEYFILE]   (TLS when a certificate
 
   /flaky/ID?fail=N&status=S&code=C  first N requests answer S (JSON error with __type C, or S3-style XML
                                     when xml=1), later ones 200 "ok ID"
-  /count/ID                         number of requests /flaky/ID has received
+  /count/ID                         number of requests /flaky/ID (or resumable-ID) has received
+  /resumable/ID                     an object whose first two transfers break (see resumable())
   /big?bytes=N                      N bytes (i % 251), with Content-Length
   /peer                             the client's source port (same port = connection reused)
   /slow?ms=N                        waits N ms before answering
@@ -22,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 counts = {}
+RESUMABLE_SIZE = 3 * 1000 * 1000 + 7
 lock = threading.Lock()
 
 
@@ -92,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if parts[0] == "resumable":
+            return self.resumable(parts[1])
         if parts[0] == "peer":
             return self.reply(200, str(self.client_address[1]))
         if parts[0] == "slow":
@@ -102,6 +106,39 @@ class Handler(BaseHTTPRequestHandler):
                                                "headers": {k.lower(): v for k, v in self.headers.items()},
                                                "body_length": len(body)}), "application/json")
         return self.reply(404, "no route")
+
+    def resumable(self, name):
+        """An S3-like object of RESUMABLE_SIZE bytes (i % 251) whose transfers break: each of the first two
+        responses sends a third of the object and drops the connection. Name variants: "changed-*" answers
+        a resume with 412 (object replaced), "ignore-*" answers a resume with the whole object (200)."""
+        key = "resumable-" + name
+        with lock:
+            counts[key] = counts.get(key, 0) + 1
+            n = counts[key]
+        size = RESUMABLE_SIZE
+        first = 0
+        status = 200
+        extra = {"ETag": '"v1"', "Accept-Ranges": "bytes"}
+        ranged = self.headers.get("Range")
+        if ranged and not name.startswith("ignore"):
+            if name.startswith("changed") or self.headers.get("If-Match") != '"v1"':
+                return self.reply(412, "<Error><Code>PreconditionFailed</Code><Message>At least one of the "
+                                  "pre-conditions you specified did not hold</Message></Error>", "application/xml")
+            first = int(ranged.split("=")[1].split("-")[0])
+            status = 206
+            extra["Content-Range"] = f"bytes {first}-{size - 1}/{size}"
+        data = bytes(i % 251 for i in range(first, size))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        for header, value in extra.items():
+            self.send_header(header, value)
+        self.end_headers()
+        if n <= 2:
+            self.wfile.write(data[: size // 3])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(data)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
