@@ -3,8 +3,11 @@
 #include <benchmark/benchmark.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "translators/output_line.hpp"
 #include "translators/translator.hpp"
 
 namespace {
@@ -85,5 +88,38 @@ void BM_ClaudeLineEndToEnd(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ClaudeLineEndToEnd);
+
+// The collector's hot path: parse a Bedrock output record, build the OpenAI output line, serialise it.
+void BM_ClaudeOutputLine(benchmark::State& state) {
+  const auto* translator =
+      find_translator("us.anthropic.claude-3-5-haiku-20241022-v1:0", Endpoint::kChatCompletions);
+  std::string answer(1500, 'x');
+  json record = {{"recordId", "r0000000123"},
+                 {"modelInput", json::parse(claude_line())["body"]["messages"]},
+                 {"modelOutput",
+                  {{"id", "msg_bdrk_01"},
+                   {"type", "message"},
+                   {"role", "assistant"},
+                   {"content", json::array({{{"type", "text"}, {"text", answer}}})},
+                   {"stop_reason", "end_turn"},
+                   {"usage", {{"input_tokens", 812}, {"output_tokens", 377}}}}}};
+  std::string line = record.dump();
+  batchgate::translators::ResponseContext context{
+      "claude-batch", "chatcmpl-0123456789abcdef01234567", 1711475054, {}};
+  batchgate::translators::LineIds ids{"batch_req_0123456789abcdef01234567",
+                                      "req_0123456789abcdef0123456789abcdef"};
+  for (auto _ : state) {
+    std::vector<std::optional<json>> records;
+    records.emplace_back(json::parse(line));
+    auto output =
+        batchgate::translators::build_output_line("request-000123", std::move(records), *translator, context,
+                                                  ids, batchgate::translators::MissingReason::kMissingOutput);
+    std::string out = output.line.dump();
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * line.size()));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ClaudeOutputLine);
 
 }  // namespace
