@@ -93,7 +93,11 @@ std::optional<std::string> check_record_count(std::int64_t count, const RecordLi
 
 RecordProcessor::RecordProcessor(ModelFamily family, bool converse, std::string model_id,
                                  std::vector<InputFile> files, ProcessingKnobs knobs)
-    : family_(family), converse_(converse), model_id_(std::move(model_id)), files_(std::move(files)), knobs_(knobs) {
+    : family_(family),
+      converse_(converse),
+      model_id_(std::move(model_id)),
+      files_(std::move(files)),
+      knobs_(knobs) {
   lines_.resize(files_.size());
   for (const auto& file : files_) counts_.total += static_cast<std::int64_t>(file.records.size());
   const double fraction = std::clamp(knobs_.unprocessed_fraction, 0.0, 1.0);
@@ -111,9 +115,10 @@ void RecordProcessor::process(std::int64_t count) {
       continue;
     }
     const InputRecord& record = file.records[record_index_++];
-    RecordResult result = injected_failure(record.record_id, knobs_.record_failure_rate)
-                              ? record_error(injected_message(knobs_.record_failure_code), knobs_.record_failure_code)
-                              : run_record(family_, converse_, model_id_, record.model_input);
+    RecordResult result =
+        injected_failure(record.record_id, knobs_.record_failure_rate)
+            ? record_error(injected_message(knobs_.record_failure_code), knobs_.record_failure_code)
+            : run_record(family_, converse_, model_id_, record.model_input);
     json line{{"recordId", record.record_id}, {"modelInput", record.model_input}};
     if (result.ok()) {
       line["modelOutput"] = std::move(*result.output);
@@ -146,9 +151,9 @@ std::vector<OutputObject> RecordProcessor::outputs() const {
 }
 
 json manifest_json(const RecordCounts& counts) {
-  return json{{"totalRecordCount", counts.total},         {"processedRecordCount", counts.processed},
-              {"successRecordCount", counts.success},     {"errorRecordCount", counts.error},
-              {"inputTokenCount", counts.input_tokens},   {"outputTokenCount", counts.output_tokens}};
+  return json{{"totalRecordCount", counts.total},       {"processedRecordCount", counts.processed},
+              {"successRecordCount", counts.success},   {"errorRecordCount", counts.error},
+              {"inputTokenCount", counts.input_tokens}, {"outputTokenCount", counts.output_tokens}};
 }
 
 std::optional<S3Location> parse_s3_uri(std::string_view uri) {

@@ -5,13 +5,12 @@
 // Pure: the server reads and writes the bytes from and to S3.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fake_models.hpp"
 #include "job_store.hpp"

@@ -16,9 +16,8 @@ std::string malformed(std::string_view detail) {
 
 // Counts the characters of a content-block list; sets `error` when a block is not one the API knows.
 std::size_t block_chars(const json& content, std::string_view where, std::string& error) {
-  static const std::set<std::string, std::less<>> kBlocks{"text",    "image",      "video",     "document",
-                                                          "toolUse", "toolResult", "reasoningContent",
-                                                          "cachePoint"};
+  static const std::set<std::string, std::less<>> kBlocks{
+      "text", "image", "video", "document", "toolUse", "toolResult", "reasoningContent", "cachePoint"};
   if (!content.is_array() || content.empty()) {
     error = malformed(std::string(where) + ": expected a non-empty list of content blocks");
     return 0;
@@ -26,8 +25,9 @@ std::size_t block_chars(const json& content, std::string_view where, std::string
   std::size_t chars = 0;
   for (const auto& block : content) {
     if (!block.is_object() || block.size() != 1 || !kBlocks.contains(block.begin().key())) {
-      error = malformed(std::string(where) + ": each content block must have exactly one of text, image, video, "
-                                             "document, toolUse, toolResult");
+      error = malformed(std::string(where) +
+                        ": each content block must have exactly one of text, image, video, "
+                        "document, toolUse, toolResult");
       return 0;
     }
     const auto& [key, value] = *block.items().begin();
@@ -66,18 +66,22 @@ Conversation read_messages(const json& input) {
   for (std::size_t i = 0; i < messages->size(); ++i) {
     const json& m = (*messages)[i];
     const std::string where = "#/messages/" + std::to_string(i);
-    const std::string role = m.is_object() && m.contains("role") && m["role"].is_string() ? m["role"].get<std::string>() : "";
+    const std::string role =
+        m.is_object() && m.contains("role") && m["role"].is_string() ? m["role"].get<std::string>() : "";
     if (role != "user" && role != "assistant") {
       c.error = malformed(where + "/role: must be one of user, assistant");
       return c;
     }
     if (previous.empty() && role != "user") {
-      c.error = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
+      c.error =
+          "A conversation must start with a user message. Try again with a conversation that starts with a "
+          "user message.";
       return c;
     }
     if (role == previous) {
-      c.error = "A conversation must alternate between user and assistant roles. Make sure the conversation "
-                "alternates between user and assistant roles and try again.";
+      c.error =
+          "A conversation must alternate between user and assistant roles. Make sure the conversation "
+          "alternates between user and assistant roles and try again.";
       return c;
     }
     previous = role;
@@ -102,7 +106,8 @@ std::int64_t max_tokens_of(const json& input, std::int64_t fallback, std::string
     const auto it = config->find(key);
     if (it == config->end()) continue;
     if (!it->is_number_integer() || it->get<std::int64_t>() < 1) {
-      error = malformed(std::string("#/inferenceConfig/") + key + ": must be an integer greater or equal to 1");
+      error =
+          malformed(std::string("#/inferenceConfig/") + key + ": must be an integer greater or equal to 1");
       return 0;
     }
     return it->get<std::int64_t>();
@@ -127,12 +132,13 @@ RecordResult message_result(const Conversation& c, const Generated& g, bool conv
   RecordResult result;
   result.input_tokens = estimate_tokens(c.chars);
   result.output_tokens = g.tokens;
-  json output{{"output", {{"message", {{"role", "assistant"}, {"content", json::array({{{"text", g.text}}})}}}}},
-              {"stopReason", g.truncated ? "max_tokens" : "end_turn"},
-              {"usage",
-               {{"inputTokens", result.input_tokens},
-                {"outputTokens", result.output_tokens},
-                {"totalTokens", result.input_tokens + result.output_tokens}}}};
+  json output{
+      {"output", {{"message", {{"role", "assistant"}, {"content", json::array({{{"text", g.text}}})}}}}},
+      {"stopReason", g.truncated ? "max_tokens" : "end_turn"},
+      {"usage",
+       {{"inputTokens", result.input_tokens},
+        {"outputTokens", result.output_tokens},
+        {"totalTokens", result.input_tokens + result.output_tokens}}}};
   if (converse) output["metrics"] = {{"latencyMs", 100 + g.tokens * 7}};
   result.output = std::move(output);
   return result;
@@ -141,10 +147,11 @@ RecordResult message_result(const Conversation& c, const Generated& g, bool conv
 }  // namespace
 
 RecordResult run_nova(std::string_view /*model_id*/, const json& input) {
-  static const std::set<std::string, std::less<>> kAllowed{"schemaVersion", "system", "messages", "inferenceConfig",
-                                                           "toolConfig"};
+  static const std::set<std::string, std::less<>> kAllowed{"schemaVersion", "system", "messages",
+                                                           "inferenceConfig", "toolConfig"};
   for (const auto& [key, value] : input.items()) {
-    if (!kAllowed.contains(key)) return record_error(malformed("#: extraneous key [" + key + "] is not permitted"));
+    if (!kAllowed.contains(key))
+      return record_error(malformed("#: extraneous key [" + key + "] is not permitted"));
   }
   if (const auto it = input.find("schemaVersion"); it != input.end() && *it != "messages-v1") {
     return record_error(malformed("#/schemaVersion: only messages-v1 is supported"));
@@ -159,14 +166,16 @@ RecordResult run_nova(std::string_view /*model_id*/, const json& input) {
 
 RecordResult run_converse(std::string_view /*model_id*/, const json& input) {
   static const std::set<std::string, std::less<>> kAllowed{
-      "messages",        "system",          "inferenceConfig",    "additionalModelRequestFields",
-      "guardrailConfig", "promptVariables", "requestMetadata",    "additionalModelResponseFieldPaths",
+      "messages",          "system",          "inferenceConfig", "additionalModelRequestFields",
+      "guardrailConfig",   "promptVariables", "requestMetadata", "additionalModelResponseFieldPaths",
       "performanceConfig", "toolConfig"};
   for (const auto& [key, value] : input.items()) {
-    if (!kAllowed.contains(key)) return record_error(malformed("#: extraneous key [" + key + "] is not permitted"));
+    if (!kAllowed.contains(key))
+      return record_error(malformed("#: extraneous key [" + key + "] is not permitted"));
   }
   // Tool use is not supported in Converse-type batch jobs (spec §9).
-  if (input.contains("toolConfig")) return record_error("Tool use is not supported for Converse batch inference jobs.");
+  if (input.contains("toolConfig"))
+    return record_error("Tool use is not supported for Converse batch inference jobs.");
   const Conversation c = read_messages(input);
   if (!c.error.empty()) return record_error(c.error);
   std::string error;

@@ -15,7 +15,8 @@ std::string malformed(std::string_view detail) {
 }
 
 // Real models reject unknown top-level keys ("Extra inputs are not permitted", spec §8.1, §10.2).
-std::optional<std::string> extraneous_key(const json& input, const std::set<std::string, std::less<>>& allowed) {
+std::optional<std::string> extraneous_key(const json& input,
+                                          const std::set<std::string, std::less<>>& allowed) {
   for (const auto& [key, value] : input.items()) {
     if (!allowed.contains(key)) return malformed("#: extraneous key [" + key + "] is not permitted");
   }
@@ -25,9 +26,11 @@ std::optional<std::string> extraneous_key(const json& input, const std::set<std:
 std::optional<std::string> check_unit_interval(const json& input, const char* key) {
   const auto it = input.find(key);
   if (it == input.end()) return std::nullopt;
-  if (!it->is_number()) return malformed(std::string("#/") + key + ": expected type: Number, found: " + it->type_name());
+  if (!it->is_number())
+    return malformed(std::string("#/") + key + ": expected type: Number, found: " + it->type_name());
   const double v = it->get<double>();
-  if (v < 0.0 || v > 1.0) return malformed(std::string("#/") + key + ": " + it->dump() + " is not within range [0, 1]");
+  if (v < 0.0 || v > 1.0)
+    return malformed(std::string("#/") + key + ": " + it->dump() + " is not within range [0, 1]");
   return std::nullopt;
 }
 
@@ -61,11 +64,12 @@ std::size_t anthropic_content_chars(const json& content, std::string& error) {
 // Anthropic Messages on Bedrock (spec §10.2).
 RecordResult run_anthropic(std::string_view model_id, const json& input) {
   static const std::set<std::string, std::less<>> kAllowed{
-      "anthropic_version", "max_tokens", "messages",    "system",         "temperature", "top_p",
-      "top_k",             "stop_sequences", "tools",   "tool_choice",    "anthropic_beta", "thinking", "metadata"};
+      "anthropic_version", "max_tokens", "messages",    "system",         "temperature", "top_p",   "top_k",
+      "stop_sequences",    "tools",      "tool_choice", "anthropic_beta", "thinking",    "metadata"};
   if (auto e = extraneous_key(input, kAllowed)) return record_error(*e);
   for (const char* key : {"anthropic_version", "max_tokens", "messages"}) {
-    if (!input.contains(key)) return record_error(malformed(std::string("#: required key [") + key + "] not found"));
+    if (!input.contains(key))
+      return record_error(malformed(std::string("#: required key [") + key + "] not found"));
   }
   if (input["anthropic_version"] != "bedrock-2023-05-31") {
     return record_error(malformed("#/anthropic_version: only bedrock-2023-05-31 is supported"));
@@ -78,7 +82,8 @@ RecordResult run_anthropic(std::string_view model_id, const json& input) {
     if (auto e = check_unit_interval(input, key)) return record_error(*e);
   }
   const json& messages = input["messages"];
-  if (!messages.is_array() || messages.empty()) return record_error("messages: at least one message is required");
+  if (!messages.is_array() || messages.empty())
+    return record_error("messages: at least one message is required");
   std::size_t chars = 0;
   std::string previous;
   for (const auto& message : messages) {
@@ -89,10 +94,12 @@ RecordResult run_anthropic(std::string_view model_id, const json& input) {
     if (role != "user" && role != "assistant") {
       return record_error("messages: role must be \"user\" or \"assistant\", got \"" + role + "\"");
     }
-    if (previous.empty() && role != "user") return record_error("messages: first message must use the \"user\" role");
+    if (previous.empty() && role != "user")
+      return record_error("messages: first message must use the \"user\" role");
     if (role == previous) {
-      return record_error("messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"" +
-                          role + "\" roles in a row");
+      return record_error(
+          "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"" + role +
+          "\" roles in a row");
     }
     previous = role;
     std::string error;
@@ -100,9 +107,12 @@ RecordResult run_anthropic(std::string_view model_id, const json& input) {
     if (!error.empty()) return record_error(error);
   }
   if (const auto it = input.find("system"); it != input.end()) {
-    if (it->is_string()) chars += it->get_ref<const std::string&>().size();
-    else if (it->is_array()) chars += it->dump().size();
-    else return record_error("system: must be a string or a list of text blocks");
+    if (it->is_string())
+      chars += it->get_ref<const std::string&>().size();
+    else if (it->is_array())
+      chars += it->dump().size();
+    else
+      return record_error("system: must be a string or a list of text blocks");
   }
   const std::string canonical = input.dump();
   const std::uint64_t seed = fnv1a64(canonical);
@@ -118,24 +128,26 @@ RecordResult run_anthropic(std::string_view model_id, const json& input) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id = "msg_bdrk_01";
   for (int i = 0; i < 22; ++i) id += kHex[(seed >> ((i * 3) % 60)) & 0xF];
-  result.output = json{{"id", id},
-                       {"type", "message"},
-                       {"role", "assistant"},
-                       {"model", model},
-                       {"content", json::array({{{"type", "text"}, {"text", generated_text(seed, produced)}}})},
-                       {"stop_reason", produced < wanted ? "max_tokens" : "end_turn"},
-                       {"stop_sequence", nullptr},
-                       {"usage",
-                        {{"input_tokens", result.input_tokens},
-                         {"output_tokens", result.output_tokens},
-                         {"cache_creation_input_tokens", 0},
-                         {"cache_read_input_tokens", 0}}}};
+  result.output =
+      json{{"id", id},
+           {"type", "message"},
+           {"role", "assistant"},
+           {"model", model},
+           {"content", json::array({{{"type", "text"}, {"text", generated_text(seed, produced)}}})},
+           {"stop_reason", produced < wanted ? "max_tokens" : "end_turn"},
+           {"stop_sequence", nullptr},
+           {"usage",
+            {{"input_tokens", result.input_tokens},
+             {"output_tokens", result.output_tokens},
+             {"cache_creation_input_tokens", 0},
+             {"cache_read_input_tokens", 0}}}};
   return result;
 }
 
 // Meta Llama text completion (spec §10.4).
 RecordResult run_llama(const json& input) {
-  static const std::set<std::string, std::less<>> kAllowed{"prompt", "temperature", "top_p", "max_gen_len", "images"};
+  static const std::set<std::string, std::less<>> kAllowed{"prompt", "temperature", "top_p", "max_gen_len",
+                                                           "images"};
   if (auto e = extraneous_key(input, kAllowed)) return record_error(*e);
   const auto prompt = input.find("prompt");
   if (prompt == input.end()) return record_error(malformed("#: required key [prompt] not found"));
@@ -167,7 +179,8 @@ RecordResult run_llama(const json& input) {
 
 // Titan Text Embeddings V2 (spec §10.5): one string per record.
 RecordResult run_titan_v2(const json& input) {
-  static const std::set<std::string, std::less<>> kAllowed{"inputText", "dimensions", "normalize", "embeddingTypes"};
+  static const std::set<std::string, std::less<>> kAllowed{"inputText", "dimensions", "normalize",
+                                                           "embeddingTypes"};
   if (auto e = extraneous_key(input, kAllowed)) return record_error(*e);
   const auto text = input.find("inputText");
   if (text == input.end()) return record_error(malformed("#: required key [inputText] not found"));
@@ -189,12 +202,16 @@ RecordResult run_titan_v2(const json& input) {
   bool want_float = true;
   bool want_binary = false;
   if (const auto it = input.find("embeddingTypes"); it != input.end()) {
-    if (!it->is_array() || it->empty()) return record_error(malformed("#/embeddingTypes: expected minItems: 1"));
+    if (!it->is_array() || it->empty())
+      return record_error(malformed("#/embeddingTypes: expected minItems: 1"));
     want_float = false;
     for (const auto& type : *it) {
-      if (type == "float") want_float = true;
-      else if (type == "binary") want_binary = true;
-      else return record_error(malformed("#/embeddingTypes: " + type.dump() + " is not a valid enum value"));
+      if (type == "float")
+        want_float = true;
+      else if (type == "binary")
+        want_binary = true;
+      else
+        return record_error(malformed("#/embeddingTypes: " + type.dump() + " is not a valid enum value"));
     }
   }
   std::uint64_t state = fnv1a64(text->get_ref<const std::string&>());
@@ -249,8 +266,8 @@ std::int64_t estimate_tokens(std::size_t chars) {
 
 std::string generated_text(std::uint64_t seed, std::int64_t count) {
   static constexpr std::array<std::string_view, 16> kWords{
-      "batch", "model", "reply", "token", "emulated", "answer", "data", "record",
-      "stone", "river", "light", "quick", "plain", "green", "north", "value"};
+      "batch", "model", "reply", "token", "emulated", "answer", "data",  "record",
+      "stone", "river", "light", "quick", "plain",    "green",  "north", "value"};
   std::string text;
   std::uint64_t state = seed;
   for (std::int64_t i = 0; i < count; ++i) {
@@ -277,7 +294,8 @@ std::optional<ModelFamily> family_for_model(std::string_view model_id) {
   return std::nullopt;
 }
 
-RecordResult run_record(ModelFamily family, bool converse, std::string_view model_id, const json& model_input) {
+RecordResult run_record(ModelFamily family, bool converse, std::string_view model_id,
+                        const json& model_input) {
   if (!model_input.is_object()) return record_error(malformed("#: expected type: JSONObject"));
   if (converse) return run_converse(model_id, model_input);
   switch (family) {

@@ -5,11 +5,10 @@
 // answers with output derived from a hash of the input, with usage of about one token per 4 characters.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace batchgate::bedrock_emulator {
 

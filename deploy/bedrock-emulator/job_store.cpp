@@ -48,7 +48,8 @@ bool matches(const Job& job, const ListQuery& query) {
   if (query.submit_time_after && job.submit_time <= *query.submit_time_after) return false;
   if (query.submit_time_before && job.submit_time >= *query.submit_time_before) return false;
   if (query.status_equals && job.status != *query.status_equals) return false;
-  if (query.name_contains && job.request.job_name.find(*query.name_contains) == std::string::npos) return false;
+  if (query.name_contains && job.request.job_name.find(*query.name_contains) == std::string::npos)
+    return false;
   return true;
 }
 
@@ -68,22 +69,26 @@ Validated<JobStore::Created> JobStore::create(CreateRequest request, bool force_
       return Created{it->second, false};
     }
   }
-  if (force_quota_exceeded || active_count() >= static_cast<std::size_t>(std::max(0, settings_.max_concurrent_jobs))) {
-    return quota_error("You have reached the maximum number of in-progress and submitted batch inference jobs (" +
-                       std::to_string(settings_.max_concurrent_jobs) +
-                       ") for this account. Wait for a job to finish, then try again.");
+  if (force_quota_exceeded ||
+      active_count() >= static_cast<std::size_t>(std::max(0, settings_.max_concurrent_jobs))) {
+    return quota_error(
+        "You have reached the maximum number of in-progress and submitted batch inference jobs (" +
+        std::to_string(settings_.max_concurrent_jobs) +
+        ") for this account. Wait for a job to finish, then try again.");
   }
   auto job = std::make_unique<Job>();
   job->sequence = next_sequence_++;
   job->id = ids_();
-  job->arn = "arn:aws:bedrock:" + settings_.region + ":" + settings_.account_id + ":model-invocation-job/" + job->id;
+  job->arn =
+      "arn:aws:bedrock:" + settings_.region + ":" + settings_.account_id + ":model-invocation-job/" + job->id;
   job->timeout_hours = request.timeout_hours.value_or(settings_.default_timeout_hours);
   job->request = std::move(request);
   job->submit_time = clock_();
   job->last_modified_time = job->submit_time;
   // jobExpirationTime = submitTime + timeoutDurationInHours (spec §6), optionally time-compressed.
   const auto timeout = std::chrono::duration<double>(job->timeout_hours * settings_.seconds_per_timeout_hour);
-  job->expiration_time = job->submit_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout);
+  job->expiration_time =
+      job->submit_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout);
   Job* raw = job.get();
   by_id_[raw->id] = raw;
   if (raw->request.client_request_token) by_token_[*raw->request.client_request_token] = raw;

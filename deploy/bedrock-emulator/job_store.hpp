@@ -8,11 +8,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api_error.hpp"
 #include "job_status.hpp"
@@ -48,8 +47,8 @@ struct Job {
 struct StoreSettings {
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
-  int max_concurrent_jobs = 20;      // spec §9: "Sum of in-progress and submitted jobs", [U] default
-  int default_timeout_hours = 168;   // spec §3: default when omitted is [U]
+  int max_concurrent_jobs = 20;              // spec §9: "Sum of in-progress and submitted jobs", [U] default
+  int default_timeout_hours = 168;           // spec §3: default when omitted is [U]
   double seconds_per_timeout_hour = 3600.0;  // < 3600 compresses timeouts so tests can reach Expired
 };
 

@@ -53,24 +53,36 @@ std::optional<std::string> apply_knobs(const json& update, Knobs& knobs, JobStor
       ok = value.is_number_integer() && read_number(value, min, max, number);
       if (ok) target = static_cast<std::remove_reference_t<decltype(target)>>(number);
     };
-    if (name == "submittedSeconds") seconds(next.submitted_seconds);
-    else if (name == "validatingSeconds") seconds(next.validating_seconds);
-    else if (name == "scheduledSeconds") seconds(next.scheduled_seconds);
-    else if (name == "stoppingSeconds") seconds(next.stopping_seconds);
+    if (name == "submittedSeconds")
+      seconds(next.submitted_seconds);
+    else if (name == "validatingSeconds")
+      seconds(next.validating_seconds);
+    else if (name == "scheduledSeconds")
+      seconds(next.scheduled_seconds);
+    else if (name == "stoppingSeconds")
+      seconds(next.stopping_seconds);
     else if (name == "recordsPerSecond") {
       ok = read_number(value, 0.001, 1e9, number);
       if (ok) next.records_per_second = number;
-    } else if (name == "throttleRate") rate(next.throttle_rate);
-    else if (name == "serverErrorRate") rate(next.server_error_rate);
+    } else if (name == "throttleRate")
+      rate(next.throttle_rate);
+    else if (name == "serverErrorRate")
+      rate(next.server_error_rate);
     else if (name == "forceQuotaExceeded") {
       ok = value.is_boolean();
       if (ok) next.force_quota_exceeded = value.get<bool>();
-    } else if (name == "recordFailureRate") rate(next.processing.record_failure_rate);
-    else if (name == "recordFailureCode") integer(next.processing.record_failure_code, 400, 599);
-    else if (name == "unprocessedFraction") rate(next.processing.unprocessed_fraction);
-    else if (name == "minRecords") integer(next.limits.min_records, 0, 1e9);
-    else if (name == "maxRecords") integer(next.limits.max_records, 1, 1e9);
-    else if (name == "maxConcurrentJobs") integer(settings.max_concurrent_jobs, 0, 1e6);
+    } else if (name == "recordFailureRate")
+      rate(next.processing.record_failure_rate);
+    else if (name == "recordFailureCode")
+      integer(next.processing.record_failure_code, 400, 599);
+    else if (name == "unprocessedFraction")
+      rate(next.processing.unprocessed_fraction);
+    else if (name == "minRecords")
+      integer(next.limits.min_records, 0, 1e9);
+    else if (name == "maxRecords")
+      integer(next.limits.max_records, 1, 1e9);
+    else if (name == "maxConcurrentJobs")
+      integer(settings.max_concurrent_jobs, 0, 1e6);
     else if (name == "secondsPerTimeoutHour") {
       ok = read_number(value, 0.0, 1e6, number);
       if (ok) settings.seconds_per_timeout_hour = number;

@@ -3,10 +3,9 @@
 // Runtime knobs of the emulator (command-line flags and POST /_emulator/config): phase durations,
 // processing speed, fault injection and record limits. README.md lists every name and default.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "batch_io.hpp"
 #include "job_store.hpp"
@@ -19,8 +18,8 @@ struct Knobs {
   double scheduled_seconds = 0.5;   // Scheduled → InProgress
   double stopping_seconds = 0.5;    // Stopping → Stopped
   double records_per_second = 1000.0;
-  double throttle_rate = 0.0;       // share of API calls answered 429 ThrottlingException
-  double server_error_rate = 0.0;   // share of API calls answered 500 InternalServerException
+  double throttle_rate = 0.0;         // share of API calls answered 429 ThrottlingException
+  double server_error_rate = 0.0;     // share of API calls answered 500 InternalServerException
   bool force_quota_exceeded = false;  // every new CreateModelInvocationJob → ServiceQuotaExceededException
   ProcessingKnobs processing;
   RecordLimits limits;

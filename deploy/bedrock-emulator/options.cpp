@@ -12,10 +12,10 @@ using nlohmann::json;
 // Knob flags map one-to-one onto the /_emulator/config names ("--throttle-rate" → "throttleRate").
 const std::set<std::string, std::less<>>& knob_flags() {
   static const std::set<std::string, std::less<>> kFlags{
-      "submitted-seconds",  "validating-seconds", "scheduled-seconds",   "stopping-seconds",
-      "records-per-second", "throttle-rate",      "server-error-rate",   "force-quota-exceeded",
-      "record-failure-rate", "record-failure-code", "unprocessed-fraction", "min-records",
-      "max-records",        "max-concurrent-jobs", "seconds-per-timeout-hour"};
+      "submitted-seconds",   "validating-seconds",  "scheduled-seconds",       "stopping-seconds",
+      "records-per-second",  "throttle-rate",       "server-error-rate",       "force-quota-exceeded",
+      "record-failure-rate", "record-failure-code", "unprocessed-fraction",    "min-records",
+      "max-records",         "max-concurrent-jobs", "seconds-per-timeout-hour"};
   return kFlags;
 }
 
@@ -53,7 +53,8 @@ bool parse_number(const std::string& text, T& out) {
 
 }  // namespace
 
-std::variant<Options, std::string> parse_options(const std::vector<std::string>& args, const Environment& env) {
+std::variant<Options, std::string> parse_options(const std::vector<std::string>& args,
+                                                 const Environment& env) {
   Options o;
   auto from_env = [&](std::initializer_list<const char*> names) -> std::string {
     for (const char* name : names) {
@@ -65,7 +66,8 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
   std::string secret_key = from_env({"BEDROCK_EMULATOR_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"});
   o.s3_access_key_id = from_env({"AWS_ACCESS_KEY_ID"});
   o.s3_secret_access_key = from_env({"AWS_SECRET_ACCESS_KEY"});
-  if (auto endpoint = from_env({"S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}); !endpoint.empty()) o.s3_endpoint = endpoint;
+  if (auto endpoint = from_env({"S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}); !endpoint.empty())
+    o.s3_endpoint = endpoint;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
@@ -134,7 +136,8 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
   if (!access_key.empty() && !secret_key.empty()) o.credentials.emplace(access_key, secret_key);
   if (o.s3_region.empty()) o.s3_region = o.region;
   if (o.verify_signatures && o.credentials.empty() && !o.help) {
-    return "no credentials to verify signatures with: give --access-key-id/--secret-access-key, --credential, "
+    return "no credentials to verify signatures with: give --access-key-id/--secret-access-key, "
+           "--credential, "
            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or --no-auth";
   }
   return o;

@@ -5,12 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace batchgate::bedrock_emulator {
 
@@ -26,7 +25,7 @@ struct Options {
   std::string s3_access_key_id;
   std::string s3_secret_access_key;
   int default_timeout_hours = 168;
-  std::optional<std::uint64_t> seed;  // fixes job ids and fault-injection draws
+  std::optional<std::uint64_t> seed;                // fixes job ids and fault-injection draws
   nlohmann::json knobs = nlohmann::json::object();  // knob flags, in POST /_emulator/config names
   bool help = false;
 };
@@ -34,7 +33,8 @@ struct Options {
 using Environment = std::function<std::optional<std::string>(const char* name)>;
 
 // Parses argv[1..]; returns an error message for an unknown flag or a missing/invalid value.
-std::variant<Options, std::string> parse_options(const std::vector<std::string>& args, const Environment& env);
+std::variant<Options, std::string> parse_options(const std::vector<std::string>& args,
+                                                 const Environment& env);
 
 std::string usage_text();
 

@@ -29,21 +29,27 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_
 }  // namespace
 
 Router::Router(JobStore& store, Knobs& knobs, AuthSettings auth, Random random, JobStarted on_created)
-    : store_(store), knobs_(knobs), auth_(std::move(auth)), random_(std::move(random)),
+    : store_(store),
+      knobs_(knobs),
+      auth_(std::move(auth)),
+      random_(std::move(random)),
       on_created_(std::move(on_created)) {}
 
 EmulatorResponse Router::handle(const EmulatorRequest& request) {
   const std::string_view target = request.target;
   const auto qmark = target.find('?');
   const std::string_view path = target.substr(0, qmark);
-  const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+  const std::string_view query =
+      qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
   if (path.starts_with("/_emulator/")) return admin(request, path);
   if (auth_.verify) {
     if (auto error = verify_signature(request, path, query)) return error_response(*error);
   }
   // Faults are injected after authentication, as AWS throttles authenticated callers (spec §11.10).
-  if (knobs_.throttle_rate > 0.0 && random_() < knobs_.throttle_rate) return error_response(throttling_error());
-  if (knobs_.server_error_rate > 0.0 && random_() < knobs_.server_error_rate) return error_response(internal_error());
+  if (knobs_.throttle_rate > 0.0 && random_() < knobs_.throttle_rate)
+    return error_response(throttling_error());
+  if (knobs_.server_error_rate > 0.0 && random_() < knobs_.server_error_rate)
+    return error_response(internal_error());
   return route(request, path, query);
 }
 
@@ -53,16 +59,18 @@ std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request,
   if (!header) return auth_error("MissingAuthenticationTokenException", "Missing Authentication Token");
   const auto parsed = aws::parse_authorization(*header);
   if (!parsed) {
-    return auth_error("IncompleteSignatureException",
-                      "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.", 400);
+    return auth_error(
+        "IncompleteSignatureException",
+        "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.", 400);
   }
   const auto secret = auth_.secrets.find(parsed->access_key_id);
   if (secret == auth_.secrets.end()) {
-    return auth_error("UnrecognizedClientException", "The security token included in the request is invalid.");
+    return auth_error("UnrecognizedClientException",
+                      "The security token included in the request is invalid.");
   }
   if (parsed->service != "bedrock" || parsed->region != auth_.region) {
-    return auth_error("InvalidSignatureException", "Credential should be scoped to a valid region ('" + auth_.region +
-                                                       "') and service ('bedrock').");
+    return auth_error("InvalidSignatureException", "Credential should be scoped to a valid region ('" +
+                                                       auth_.region + "') and service ('bedrock').");
   }
   const auto amz_date = aws::find_header(request.headers, "x-amz-date");
   if (!amz_date) return auth_error("IncompleteSignatureException", "Missing X-Amz-Date header.", 400);
@@ -72,8 +80,9 @@ std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request,
   }
   const auto skew = store_.now() - *time;
   if (skew > auth_.max_skew || -skew > auth_.max_skew) {
-    return auth_error("InvalidSignatureException", "Signature expired: " + std::string(*amz_date) +
-                                                       " is now earlier or later than the allowed 15 minutes.");
+    return auth_error("InvalidSignatureException",
+                      "Signature expired: " + std::string(*amz_date) +
+                          " is now earlier or later than the allowed 15 minutes.");
   }
   aws::SigningRequest signing;
   signing.method = request.method;
@@ -84,14 +93,16 @@ std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request,
   signing.payload_hash = aws::sha256_hex(request.body);
   const std::string expected = aws::signature_for_received(signing, *parsed, *amz_date, secret->second);
   if (!aws::signatures_equal(expected, parsed->signature)) {
-    return auth_error("InvalidSignatureException",
-                      "The request signature we calculated does not match the signature you provided. Check your "
-                      "AWS Secret Access Key and signing method. Consult the service documentation for details.");
+    return auth_error(
+        "InvalidSignatureException",
+        "The request signature we calculated does not match the signature you provided. Check your "
+        "AWS Secret Access Key and signing method. Consult the service documentation for details.");
   }
   return std::nullopt;
 }
 
-EmulatorResponse Router::route(const EmulatorRequest& request, std::string_view path, std::string_view query) {
+EmulatorResponse Router::route(const EmulatorRequest& request, std::string_view path,
+                               std::string_view query) {
   if (path == "/model-invocation-job" && request.method == "POST") return create_job(request);
   if (path == "/model-invocation-jobs" && request.method == "GET") return list_jobs(query);
   if (path.starts_with(kJobPrefix)) {
@@ -103,7 +114,8 @@ EmulatorResponse Router::route(const EmulatorRequest& request, std::string_view 
     if (tail.empty() && request.method == "GET") return get_job(label);
     if (tail == "/stop" && request.method == "POST") return stop_job(label);
   }
-  return error_response({404, "UnknownOperationException", "No operation matches " + request.method + " " + std::string(path)});
+  return error_response(
+      {404, "UnknownOperationException", "No operation matches " + request.method + " " + std::string(path)});
 }
 
 EmulatorResponse Router::create_job(const EmulatorRequest& request) {
@@ -113,8 +125,10 @@ EmulatorResponse Router::create_job(const EmulatorRequest& request) {
   auto& create = std::get<CreateRequest>(validated);
   const auto family = family_for_model(create.model_id);
   if (!family) {
-    return error_response(validation_error("The provided model identifier is invalid or does not support batch "
-                                           "inference: " + create.model_id));
+    return error_response(
+        validation_error("The provided model identifier is invalid or does not support batch "
+                         "inference: " +
+                         create.model_id));
   }
   if (*family == ModelFamily::kTitanEmbeddingsV2 && create.invocation_type == "Converse") {
     return error_response(validation_error("Embedding models support only the InvokeModel invocation type."));
@@ -129,24 +143,29 @@ EmulatorResponse Router::create_job(const EmulatorRequest& request) {
 EmulatorResponse Router::get_job(std::string_view label) {
   const std::string identifier = aws::uri_decode(label);
   if (!parse_job_identifier(identifier)) {
-    return error_response(validation_error("1 validation error detected: Value '" + identifier +
-                                           "' at 'jobIdentifier' failed to satisfy constraint: Member must satisfy "
-                                           "regular expression pattern: ((arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/)?[a-z0-9]{12})"));
+    return error_response(validation_error(
+        "1 validation error detected: Value '" + identifier +
+        "' at 'jobIdentifier' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: "
+        "((arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/)?[a-z0-9]{12})"));
   }
   const Job* job = store_.find(identifier);
-  if (job == nullptr) return error_response(not_found_error("The specified job " + identifier + " was not found."));
+  if (job == nullptr)
+    return error_response(not_found_error("The specified job " + identifier + " was not found."));
   return json_response(200, job_to_json(*job));
 }
 
 EmulatorResponse Router::stop_job(std::string_view label) {
   const std::string identifier = aws::uri_decode(label);
   if (!parse_job_identifier(identifier)) {
-    return error_response(validation_error("1 validation error detected: Value '" + identifier +
-                                           "' at 'jobIdentifier' failed to satisfy constraint: Member must satisfy "
-                                           "regular expression pattern"));
+    return error_response(
+        validation_error("1 validation error detected: Value '" + identifier +
+                         "' at 'jobIdentifier' failed to satisfy constraint: Member must satisfy "
+                         "regular expression pattern"));
   }
   Job* job = store_.find(identifier);
-  if (job == nullptr) return error_response(not_found_error("The specified job " + identifier + " was not found."));
+  if (job == nullptr)
+    return error_response(not_found_error("The specified job " + identifier + " was not found."));
   if (auto error = store_.request_stop(*job)) return error_response(*error);
   return json_response(200, json::object());
 }
@@ -201,8 +220,8 @@ EmulatorResponse Router::json_response(int status, const json& body) {
   const std::uint64_t h = fnv1a64(std::to_string(n) + "request");
   std::snprintf(request_id, sizeof request_id, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
                 static_cast<unsigned long long>(h >> 32), static_cast<unsigned long long>((h >> 16) & 0xFFFF),
-                static_cast<unsigned long long>(h & 0xFFF), static_cast<unsigned long long>((h >> 20) & 0xFFF),
-                static_cast<unsigned long long>(n));
+                static_cast<unsigned long long>(h & 0xFFF),
+                static_cast<unsigned long long>((h >> 20) & 0xFFF), static_cast<unsigned long long>(n));
   response.headers.push_back({"Content-Type", "application/json"});
   response.headers.push_back({"x-amzn-RequestId", request_id});
   response.body = body.dump();
@@ -211,7 +230,8 @@ EmulatorResponse Router::json_response(int status, const json& body) {
 
 EmulatorResponse Router::error_response(const ApiError& error) {
   // Both the header and __type, so every restJson1 parser finds the code (spec §7).
-  EmulatorResponse response = json_response(error.status, json{{"__type", error.type}, {"message", error.message}});
+  EmulatorResponse response =
+      json_response(error.status, json{{"__type", error.type}, {"message", error.message}});
   response.headers.push_back({"x-amzn-ErrorType", error.type});
   return response;
 }

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "knobs.hpp"
 #include "job_store.hpp"
+#include "knobs.hpp"
 #include "server/aws/http_types.hpp"
 
 namespace batchgate::bedrock_emulator {
@@ -33,7 +33,7 @@ struct AuthSettings {
   bool verify = true;                          // false: accept any (or no) signature
   std::map<std::string, std::string> secrets;  // access key id → secret access key
   std::string region = "us-east-1";
-  std::chrono::seconds max_skew{900};          // spec aws-sigv4-s3.md §1.2 step 1
+  std::chrono::seconds max_skew{900};  // spec aws-sigv4-s3.md §1.2 step 1
 };
 
 class Router {

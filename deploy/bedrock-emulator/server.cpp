@@ -43,18 +43,19 @@ std::string random_job_id(std::mt19937_64& rng) {
 }
 
 struct Emulator {
-  Emulator(asio::io_context& context, Options opts, StoreSettings settings, aws::HttpClientOptions http_options,
-           std::uint64_t seed)
+  Emulator(asio::io_context& context, Options opts, StoreSettings settings,
+           aws::HttpClientOptions http_options, std::uint64_t seed)
       : io(context),
         options(std::move(opts)),
         rng(seed),
-        store(std::move(settings), [] { return std::chrono::system_clock::now(); },
-              [this] {
-                std::string id;
-                do id = random_job_id(rng);
-                while (store.find(id) != nullptr);
-                return id;
-              }),
+        store(
+            std::move(settings), [] { return std::chrono::system_clock::now(); },
+            [this] {
+              std::string id;
+              do id = random_job_id(rng);
+              while (store.find(id) != nullptr);
+              return id;
+            }),
         http(context.get_executor(), std::move(http_options)) {}
 
   asio::io_context& io;
@@ -86,8 +87,9 @@ asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration duration) {
 
 // Waits out a phase in short ticks; returns false as soon as the user asked to stop.
 asio::awaitable<bool> phase(Job& job, double seconds) {
-  const auto end = std::chrono::steady_clock::now() +
-                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
   while (job.status != JobStatus::kStopping) {
     const auto left = end - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) co_return true;
@@ -123,8 +125,8 @@ asio::awaitable<Inputs> load_inputs(aws::S3Client& s3, const std::string& uri) {
   }
   // moto_server's SigV4 check rejects a ListObjectsV2 whose prefix holds an encoded '/' (botocore's own
   // requests included), so list by the leading plain segment and filter here.
-  const std::string list_prefix = prefix.substr(0, prefix.find_first_not_of(
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."));
+  const std::string list_prefix = prefix.substr(
+      0, prefix.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."));
   auto listed = co_await s3.list_all_objects(location->bucket, list_prefix);
   if (!listed) co_return "Unable to list the input " + uri + ": " + listed.error().to_string();
   std::vector<InputFile> files;
@@ -147,7 +149,9 @@ asio::awaitable<std::optional<std::string>> write_outputs(aws::S3Client& s3, con
   for (auto& object : processor.outputs()) {
     const std::string key = output_key(location->key, job.id, object.name);
     auto put = co_await s3.put_object(location->bucket, key, std::move(object.body));
-    if (!put) co_return "Unable to write the output s3://" + location->bucket + "/" + key + ": " + put.error().to_string();
+    if (!put)
+      co_return "Unable to write the output s3://" + location->bucket + "/" + key + ": " +
+          put.error().to_string();
   }
   co_return std::nullopt;
 }
@@ -161,7 +165,8 @@ asio::awaitable<void> finish_stopped(Emulator& emu, Job& job) {
 // Runs InProgress: records at knobs.records_per_second in 100 ms slices until done, stopped or expired.
 asio::awaitable<void> process_records(Emulator& emu, Job& job, RecordProcessor& processor) {
   double credit = 0.0;
-  while (!processor.finished() && job.status != JobStatus::kStopping && emu.store.now() <= job.expiration_time) {
+  while (!processor.finished() && job.status != JobStatus::kStopping &&
+         emu.store.now() <= job.expiration_time) {
     credit += emu.knobs.records_per_second * 0.1;
     const auto count = static_cast<std::int64_t>(credit);
     credit -= static_cast<double>(count);
@@ -221,8 +226,10 @@ asio::awaitable<void> run_job(Emulator& emu, std::string job_id) {
 }
 
 EmulatorRequest to_emulator_request(const http::request<http::string_body>& request) {
-  EmulatorRequest out{std::string(request.method_string()), std::string(request.target()), {}, request.body()};
-  for (const auto& field : request) out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  EmulatorRequest out{
+      std::string(request.method_string()), std::string(request.target()), {}, request.body()};
+  for (const auto& field : request)
+    out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
   return out;
 }
 
@@ -280,7 +287,8 @@ int run(Options options) {
   auth.secrets = options.credentials;
   auth.region = options.region;
   emu.router = std::make_unique<Router>(
-      emu.store, emu.knobs, auth, [&emu] { return std::uniform_real_distribution<double>(0.0, 1.0)(emu.rng); },
+      emu.store, emu.knobs, auth,
+      [&emu] { return std::uniform_real_distribution<double>(0.0, 1.0)(emu.rng); },
       [&emu](Job& job) { asio::co_spawn(emu.io, run_job(emu, job.id), asio::detached); });
 
   beast::error_code ec;
@@ -294,8 +302,8 @@ int run(Options options) {
   acceptor.set_option(asio::socket_base::reuse_address(true));
   acceptor.bind({address, options.port}, ec);
   if (ec) {
-    std::cerr << "bedrock-emulator: cannot listen on " << options.host << ":" << options.port << ": " << ec.message()
-              << "\n";
+    std::cerr << "bedrock-emulator: cannot listen on " << options.host << ":" << options.port << ": "
+              << ec.message() << "\n";
     return 1;
   }
   acceptor.listen();

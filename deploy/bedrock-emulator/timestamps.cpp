@@ -85,7 +85,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
   if (!ymd.ok()) return std::nullopt;
   const auto days = std::chrono::sys_days{ymd};
   return TimePoint{days.time_since_epoch()} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second} + std::chrono::milliseconds{millis} - std::chrono::minutes{offset_minutes};
+         std::chrono::seconds{second} + std::chrono::milliseconds{millis} -
+         std::chrono::minutes{offset_minutes};
 }
 
 }  // namespace batchgate::bedrock_emulator

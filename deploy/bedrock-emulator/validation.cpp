@@ -50,7 +50,8 @@ const std::regex& tag_re() {
   return re;
 }
 const std::regex& identifier_re() {
-  static const std::regex re(R"(((arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/)?[a-z0-9]{12}))");
+  static const std::regex re(
+      R"(((arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/)?[a-z0-9]{12}))");
   return re;
 }
 
@@ -64,8 +65,9 @@ class Violations {
   void add_raw(std::string text) { items_.push_back(std::move(text)); }
   bool empty() const { return items_.empty(); }
   ApiError error() const {
-    std::string message = std::to_string(items_.size()) +
-                          (items_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+    std::string message =
+        std::to_string(items_.size()) +
+        (items_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
     for (std::size_t i = 0; i < items_.size(); ++i) {
       if (i > 0) message += "; ";
       message += items_[i];
@@ -144,7 +146,8 @@ void parse_input_config(Violations& v, const json& body, CreateRequest& out) {
     check_string(v, out.input_s3_uri, field + ".s3Uri", 1, 1024, &s3_uri_re(), "s3://...");
   }
   if (auto format = string_member(v, *s3, "s3InputFormat", field + ".s3InputFormat")) {
-    if (*format != "JSONL") v.add(*format, field + ".s3InputFormat", "Member must satisfy enum value set: [JSONL]");
+    if (*format != "JSONL")
+      v.add(*format, field + ".s3InputFormat", "Member must satisfy enum value set: [JSONL]");
   }
   out.input_bucket_owner = string_member(v, *s3, "s3BucketOwner", field + ".s3BucketOwner");
   if (out.input_bucket_owner) {
@@ -204,16 +207,22 @@ void parse_optional_members(Violations& v, const json& body, CreateRequest& out)
       v.add_raw("Value at 'timeoutDurationInHours' must be an integer");
     } else {
       const auto hours = it->get<long long>();
-      if (hours < 24) v.add(std::to_string(hours), "timeoutDurationInHours", "Member must have value greater than or equal to 24");
-      else if (hours > 168) v.add(std::to_string(hours), "timeoutDurationInHours", "Member must have value less than or equal to 168");
-      else out.timeout_hours = static_cast<int>(hours);
+      if (hours < 24)
+        v.add(std::to_string(hours), "timeoutDurationInHours",
+              "Member must have value greater than or equal to 24");
+      else if (hours > 168)
+        v.add(std::to_string(hours), "timeoutDurationInHours",
+              "Member must have value less than or equal to 168");
+      else
+        out.timeout_hours = static_cast<int>(hours);
     }
   }
   if (const auto it = body.find("tags"); it != body.end() && !it->is_null()) {
     if (!it->is_array()) {
       v.add_raw("Value at 'tags' must be a list");
     } else {
-      if (it->size() > 200) v.add(std::to_string(it->size()), "tags", "Member must have length less than or equal to 200");
+      if (it->size() > 200)
+        v.add(std::to_string(it->size()), "tags", "Member must have length less than or equal to 200");
       for (std::size_t i = 0; i < it->size(); ++i) {
         const json& tag = (*it)[i];
         const std::string field = "tags." + std::to_string(i + 1);
@@ -223,8 +232,11 @@ void parse_optional_members(Violations& v, const json& body, CreateRequest& out)
         }
         Tag parsed{required_string(v, tag, "key", field + ".member.key"),
                    required_string(v, tag, "value", field + ".member.value")};
-        if (tag.contains("key")) check_string(v, parsed.key, field + ".member.key", 1, 128, &tag_re(), "[a-zA-Z0-9\\s._:/=+@-]*");
-        if (tag.contains("value")) check_string(v, parsed.value, field + ".member.value", 0, 256, &tag_re(), "[a-zA-Z0-9\\s._:/=+@-]*");
+        if (tag.contains("key"))
+          check_string(v, parsed.key, field + ".member.key", 1, 128, &tag_re(), "[a-zA-Z0-9\\s._:/=+@-]*");
+        if (tag.contains("value"))
+          check_string(v, parsed.value, field + ".member.value", 0, 256, &tag_re(),
+                       "[a-zA-Z0-9\\s._:/=+@-]*");
         out.tags.push_back(std::move(parsed));
       }
     }
@@ -263,11 +275,13 @@ Validated<CreateRequest> validate_create_request(std::string_view body_text) {
   CreateRequest out;
   out.job_name = required_string(v, body, "jobName", "jobName");
   if (body.contains("jobName")) {
-    check_string(v, out.job_name, "jobName", 1, 63, &job_name_re(), "[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}");
+    check_string(v, out.job_name, "jobName", 1, 63, &job_name_re(),
+                 "[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}");
   }
   out.role_arn = required_string(v, body, "roleArn", "roleArn");
   if (body.contains("roleArn")) {
-    check_string(v, out.role_arn, "roleArn", 0, 2048, &role_arn_re(), "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+");
+    check_string(v, out.role_arn, "roleArn", 0, 2048, &role_arn_re(),
+                 "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+");
   }
   out.client_request_token = string_member(v, body, "clientRequestToken", "clientRequestToken");
   if (out.client_request_token) {
@@ -300,17 +314,23 @@ void apply_list_param(Violations& v, const std::string& name, const std::string&
   } else if (name == "statusEquals") {
     out.status_equals = parse_job_status(value);
     if (!out.status_equals) {
-      v.add(value, name, "Member must satisfy enum value set: [Submitted, InProgress, Completed, Failed, Stopping, Stopped, PartiallyCompleted, Expired, Validating, Scheduled]");
+      v.add(value, name,
+            "Member must satisfy enum value set: [Submitted, InProgress, Completed, Failed, Stopping, "
+            "Stopped, PartiallyCompleted, Expired, Validating, Scheduled]");
     }
   } else if (name == "nameContains") {
     check_string(v, value, name, 1, 63, &job_name_re(), "[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}");
     out.name_contains = value;
   } else if (name == "maxResults") {
     const auto n = parse_int(value);
-    if (!n) v.add(value, name, "Member must be an integer");
-    else if (*n < 1) v.add(value, name, "Member must have value greater than or equal to 1");
-    else if (*n > 1000) v.add(value, name, "Member must have value less than or equal to 1000");
-    else out.max_results = *n;
+    if (!n)
+      v.add(value, name, "Member must be an integer");
+    else if (*n < 1)
+      v.add(value, name, "Member must have value greater than or equal to 1");
+    else if (*n > 1000)
+      v.add(value, name, "Member must have value less than or equal to 1000");
+    else
+      out.max_results = *n;
   } else if (name == "nextToken") {
     if (value.empty() || value.size() > 2048 || value.find_first_of(" \t\r\n") != std::string::npos) {
       v.add(value, name, "Member must satisfy regular expression pattern: \\S*");
@@ -319,9 +339,12 @@ void apply_list_param(Violations& v, const std::string& name, const std::string&
   } else if (name == "sortBy") {
     if (value != "CreationTime") v.add(value, name, "Member must satisfy enum value set: [CreationTime]");
   } else if (name == "sortOrder") {
-    if (value == "Ascending") out.sort_order = SortOrder::kAscending;
-    else if (value == "Descending") out.sort_order = SortOrder::kDescending;
-    else v.add(value, name, "Member must satisfy enum value set: [Ascending, Descending]");
+    if (value == "Ascending")
+      out.sort_order = SortOrder::kAscending;
+    else if (value == "Descending")
+      out.sort_order = SortOrder::kDescending;
+    else
+      v.add(value, name, "Member must satisfy enum value set: [Ascending, Descending]");
   }
 }
 

@@ -3,14 +3,13 @@
 // Synchronous parameter validation of the four operations (spec/bedrock-batch.md §2, §3, §5): every shape
 // constraint of the service model, reported as ValidationException in AWS's wording.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api_error.hpp"
 #include "job_status.hpp"

@@ -34,7 +34,8 @@ std::optional<Timestamp> optional_timestamp(const json& object, const char* name
   const auto it = object.find(name);
   if (it == object.end()) return std::nullopt;
   if (it->is_number()) {
-    return Timestamp{} + std::chrono::duration_cast<Timestamp::duration>(std::chrono::duration<double>(it->get<double>()));
+    return Timestamp{} +
+           std::chrono::duration_cast<Timestamp::duration>(std::chrono::duration<double>(it->get<double>()));
   }
   if (!it->is_string()) return std::nullopt;
   return parse_aws_timestamp(it->get_ref<const std::string&>());
@@ -69,7 +70,8 @@ BedrockResult<InvocationJob> job_from_json(const json& j) {
   // Unions (spec §3): today the s3 member is the only one.
   if (const auto in = j.find("inputDataConfig"); in != j.end() && in->contains("s3InputDataConfig")) {
     const json& s3 = (*in)["s3InputDataConfig"];
-    job.input = {optional_string(s3, "s3Uri").value_or(""), optional_string(s3, "s3InputFormat").value_or("JSONL"),
+    job.input = {optional_string(s3, "s3Uri").value_or(""),
+                 optional_string(s3, "s3InputFormat").value_or("JSONL"),
                  optional_string(s3, "s3BucketOwner")};
   }
   if (const auto out = j.find("outputDataConfig"); out != j.end() && out->contains("s3OutputDataConfig")) {
@@ -80,7 +82,8 @@ BedrockResult<InvocationJob> job_from_json(const json& j) {
   if (const auto vpc = j.find("vpcConfig"); vpc != j.end() && vpc->is_object()) {
     job.vpc_config = VpcConfig{string_list(*vpc, "subnetIds"), string_list(*vpc, "securityGroupIds")};
   }
-  if (auto hours = optional_integer(j, "timeoutDurationInHours")) job.timeout_duration_in_hours = static_cast<int>(*hours);
+  if (auto hours = optional_integer(j, "timeoutDurationInHours"))
+    job.timeout_duration_in_hours = static_cast<int>(*hours);
   job.model_invocation_type = optional_string(j, "modelInvocationType");
   job.total_record_count = optional_integer(j, "totalRecordCount");
   job.processed_record_count = optional_integer(j, "processedRecordCount");
@@ -112,14 +115,22 @@ bool skip(std::string_view text, std::size_t& pos, char c) {
 
 std::string_view to_string(BedrockErrc kind) {
   switch (kind) {
-    case BedrockErrc::kValidation: return "validation";
-    case BedrockErrc::kAccessDenied: return "access_denied";
-    case BedrockErrc::kNotFound: return "not_found";
-    case BedrockErrc::kConflict: return "conflict";
-    case BedrockErrc::kQuotaExceeded: return "quota_exceeded";
-    case BedrockErrc::kThrottling: return "throttling";
-    case BedrockErrc::kInternal: return "internal";
-    case BedrockErrc::kOther: return "other";
+    case BedrockErrc::kValidation:
+      return "validation";
+    case BedrockErrc::kAccessDenied:
+      return "access_denied";
+    case BedrockErrc::kNotFound:
+      return "not_found";
+    case BedrockErrc::kConflict:
+      return "conflict";
+    case BedrockErrc::kQuotaExceeded:
+      return "quota_exceeded";
+    case BedrockErrc::kThrottling:
+      return "throttling";
+    case BedrockErrc::kInternal:
+      return "internal";
+    case BedrockErrc::kOther:
+      return "other";
   }
   return "other";
 }
@@ -156,7 +167,8 @@ BedrockErrc classify_bedrock_error(std::string_view code, int http_status) {
   if (code == "ThrottlingException" || code == "TooManyRequestsException" || code == "Throttling") {
     return BedrockErrc::kThrottling;
   }
-  if (code == "InternalServerException" || code == "ServiceUnavailableException") return BedrockErrc::kInternal;
+  if (code == "InternalServerException" || code == "ServiceUnavailableException")
+    return BedrockErrc::kInternal;
   if (!code.empty()) return BedrockErrc::kOther;
   if (http_status == 404) return BedrockErrc::kNotFound;
   if (http_status == 403) return BedrockErrc::kAccessDenied;
@@ -176,14 +188,16 @@ std::optional<Timestamp> parse_aws_timestamp(std::string_view text) {
     double seconds = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
     if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-    return Timestamp{} + std::chrono::duration_cast<Timestamp::duration>(std::chrono::duration<double>(seconds));
+    return Timestamp{} +
+           std::chrono::duration_cast<Timestamp::duration>(std::chrono::duration<double>(seconds));
   }
   std::size_t pos = 0;
   int year, month, day, hour, minute, second;
   if (!read_digits(text, pos, 4, year) || !skip(text, pos, '-') || !read_digits(text, pos, 2, month) ||
-      !skip(text, pos, '-') || !read_digits(text, pos, 2, day) || !(skip(text, pos, 'T') || skip(text, pos, 't')) ||
-      !read_digits(text, pos, 2, hour) || !skip(text, pos, ':') || !read_digits(text, pos, 2, minute) ||
-      !skip(text, pos, ':') || !read_digits(text, pos, 2, second)) {
+      !skip(text, pos, '-') || !read_digits(text, pos, 2, day) ||
+      !(skip(text, pos, 'T') || skip(text, pos, 't')) || !read_digits(text, pos, 2, hour) ||
+      !skip(text, pos, ':') || !read_digits(text, pos, 2, minute) || !skip(text, pos, ':') ||
+      !read_digits(text, pos, 2, second)) {
     return std::nullopt;
   }
   std::chrono::nanoseconds fraction{0};
@@ -200,7 +214,8 @@ std::optional<Timestamp> parse_aws_timestamp(std::string_view text) {
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     const int sign = text[pos++] == '-' ? -1 : 1;
     int oh, om;
-    if (!read_digits(text, pos, 2, oh) || !skip(text, pos, ':') || !read_digits(text, pos, 2, om)) return std::nullopt;
+    if (!read_digits(text, pos, 2, oh) || !skip(text, pos, ':') || !read_digits(text, pos, 2, om))
+      return std::nullopt;
     offset_minutes = sign * (oh * 60 + om);
   } else {
     return std::nullopt;
@@ -239,7 +254,8 @@ std::string create_job_body(const CreateJobRequest& r) {
   body["inputDataConfig"] = {{"s3InputDataConfig", input}};
   body["outputDataConfig"] = {{"s3OutputDataConfig", output}};
   if (r.vpc_config) {
-    body["vpcConfig"] = {{"subnetIds", r.vpc_config->subnet_ids}, {"securityGroupIds", r.vpc_config->security_group_ids}};
+    body["vpcConfig"] = {{"subnetIds", r.vpc_config->subnet_ids},
+                         {"securityGroupIds", r.vpc_config->security_group_ids}};
   }
   if (r.timeout_duration_in_hours) body["timeoutDurationInHours"] = *r.timeout_duration_in_hours;
   if (!r.tags.empty()) {
@@ -259,7 +275,8 @@ std::string list_jobs_query(const ListJobsRequest& r) {
   if (r.sort_by) params.emplace_back("sortBy", *r.sort_by);
   if (r.sort_order) params.emplace_back("sortOrder", *r.sort_order);
   if (r.submit_time_after) params.emplace_back("submitTimeAfter", format_aws_timestamp(*r.submit_time_after));
-  if (r.submit_time_before) params.emplace_back("submitTimeBefore", format_aws_timestamp(*r.submit_time_before));
+  if (r.submit_time_before)
+    params.emplace_back("submitTimeBefore", format_aws_timestamp(*r.submit_time_before));
   std::string query;
   for (const auto& [name, value] : params) {
     if (!query.empty()) query += '&';
@@ -296,21 +313,26 @@ BedrockResult<ListJobsPage> parse_list_jobs_response(std::string_view body) {
   return page;
 }
 
-BedrockClient::BedrockClient(HttpClient& http, BedrockConfig config) : http_(http), config_(std::move(config)) {}
+BedrockClient::BedrockClient(HttpClient& http, BedrockConfig config)
+    : http_(http), config_(std::move(config)) {}
 
 asio::awaitable<BedrockResult<HttpResponse>> BedrockClient::call(HttpRequest request) {
-  const std::string url = config_.endpoint_url.value_or("https://bedrock." + config_.region + ".amazonaws.com");
+  const std::string url =
+      config_.endpoint_url.value_or("https://bedrock." + config_.region + ".amazonaws.com");
   const auto endpoint = parse_url(url);
-  if (!endpoint) co_return BedrockError{BedrockErrc::kOther, "", "invalid Bedrock endpoint URL '" + url + "'", 0};
+  if (!endpoint)
+    co_return BedrockError{BedrockErrc::kOther, "", "invalid Bedrock endpoint URL '" + url + "'", 0};
   request.path = endpoint->base_path + request.path;
   AwsSigning signing{config_.region, "bedrock", config_.credentials, config_.clock};
-  auto response = co_await send_signed(http_, *endpoint, std::move(request), std::move(signing), config_.retry);
+  auto response =
+      co_await send_signed(http_, *endpoint, std::move(request), std::move(signing), config_.retry);
   if (!response) co_return BedrockError{BedrockErrc::kOther, "", response.error().message(), 0};
   if (response->status < 200 || response->status >= 300) co_return bedrock_error_from_response(*response);
   co_return std::move(*response);
 }
 
-asio::awaitable<BedrockResult<std::string>> BedrockClient::create_model_invocation_job(CreateJobRequest request) {
+asio::awaitable<BedrockResult<std::string>> BedrockClient::create_model_invocation_job(
+    CreateJobRequest request) {
   HttpRequest http_request;
   http_request.method = "POST";
   http_request.path = "/model-invocation-job";
@@ -321,7 +343,8 @@ asio::awaitable<BedrockResult<std::string>> BedrockClient::create_model_invocati
   co_return parse_create_job_response(response->body);
 }
 
-asio::awaitable<BedrockResult<InvocationJob>> BedrockClient::get_model_invocation_job(std::string job_identifier) {
+asio::awaitable<BedrockResult<InvocationJob>> BedrockClient::get_model_invocation_job(
+    std::string job_identifier) {
   HttpRequest http_request;
   http_request.method = "GET";
   http_request.path = job_path(job_identifier);
@@ -330,7 +353,8 @@ asio::awaitable<BedrockResult<InvocationJob>> BedrockClient::get_model_invocatio
   co_return parse_get_job_response(response->body);
 }
 
-asio::awaitable<BedrockResult<ListJobsPage>> BedrockClient::list_model_invocation_jobs(ListJobsRequest request) {
+asio::awaitable<BedrockResult<ListJobsPage>> BedrockClient::list_model_invocation_jobs(
+    ListJobsRequest request) {
   HttpRequest http_request;
   http_request.method = "GET";
   http_request.path = "/model-invocation-jobs";

@@ -41,7 +41,8 @@ struct BedrockError {
 };
 
 // Required by boost::system::result<T, BedrockError>::value(); throws std::runtime_error.
-[[noreturn]] void throw_exception_from_error(const BedrockError& error, const boost::source_location& location);
+[[noreturn]] void throw_exception_from_error(const BedrockError& error,
+                                             const boost::source_location& location);
 
 template <typename T>
 using BedrockResult = boost::system::result<T, BedrockError>;

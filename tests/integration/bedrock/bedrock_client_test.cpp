@@ -20,10 +20,13 @@ class BedrockClientTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(stack_->ok()) << stack_->error(); }
 
   // A job whose input does not exist: it fails in Validating, which these tests do not wait for.
-  aws::CreateJobRequest request(std::string name) { return clients_.job_request(std::move(name), "none/in.jsonl", "none/out/"); }
+  aws::CreateJobRequest request(std::string name) {
+    return clients_.job_request(std::move(name), "none/in.jsonl", "none/out/");
+  }
 
   template <typename T>
-  aws::BedrockError expect_error(aws::BedrockResult<T> result, BedrockErrc kind, std::string_view code, int status) {
+  aws::BedrockError expect_error(aws::BedrockResult<T> result, BedrockErrc kind, std::string_view code,
+                                 int status) {
     EXPECT_FALSE(result) << "expected " << code;
     if (result) return {};
     EXPECT_EQ(result.error().kind, kind) << result.error().to_string();
@@ -46,7 +49,8 @@ TEST_F(BedrockClientTest, CreateGetByArnAndIdIsIdempotent) {
   r.tags = {{"team", "ml"}};
   auto arn = clients_.run(clients_.bedrock().create_model_invocation_job(r));
   ASSERT_TRUE(arn) << arn.error().to_string();
-  EXPECT_TRUE(std::regex_match(*arn, std::regex("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/[a-z0-9]{12}")));
+  EXPECT_TRUE(std::regex_match(
+      *arn, std::regex("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/[a-z0-9]{12}")));
 
   auto by_arn = clients_.run(clients_.bedrock().get_model_invocation_job(*arn));
   ASSERT_TRUE(by_arn) << by_arn.error().to_string();
@@ -57,7 +61,8 @@ TEST_F(BedrockClientTest, CreateGetByArnAndIdIsIdempotent) {
   EXPECT_EQ(by_arn->client_request_token, "tok-it-create-1");
   EXPECT_EQ(by_arn->timeout_duration_in_hours, 24);
   EXPECT_EQ(*by_arn->job_expiration_time - by_arn->submit_time, std::chrono::hours(24));
-  EXPECT_LT(std::chrono::abs(std::chrono::system_clock::now() - by_arn->submit_time), std::chrono::minutes(1));
+  EXPECT_LT(std::chrono::abs(std::chrono::system_clock::now() - by_arn->submit_time),
+            std::chrono::minutes(1));
   EXPECT_EQ(by_arn->input.s3_uri, "s3://" + kBucket + "/none/in.jsonl");
 
   const auto created_before = clients_.stats()["jobsCreated"];
@@ -74,7 +79,8 @@ TEST_F(BedrockClientTest, CreateGetByArnAndIdIsIdempotent) {
 TEST_F(BedrockClientTest, ListPagesNewestFirst) {
   std::vector<std::string> arns;
   for (int i = 0; i < 7; ++i) {
-    auto arn = clients_.run(clients_.bedrock().create_model_invocation_job(request("it-page-" + std::to_string(i))));
+    auto arn =
+        clients_.run(clients_.bedrock().create_model_invocation_job(request("it-page-" + std::to_string(i))));
     ASSERT_TRUE(arn) << arn.error().to_string();
     arns.push_back(*arn);
   }
@@ -124,10 +130,10 @@ TEST_F(BedrockClientTest, ErrorKinds) {
                "ValidationException", 400);
   auto long_timeout = request("it-timeout");
   long_timeout.timeout_duration_in_hours = 200;
-  expect_error(clients_.run(clients_.bedrock().create_model_invocation_job(long_timeout)), BedrockErrc::kValidation,
-               "ValidationException", 400);
-  expect_error(clients_.run(clients_.bedrock().get_model_invocation_job("zzzzzzzzzzzz")), BedrockErrc::kNotFound,
-               "ResourceNotFoundException", 404);
+  expect_error(clients_.run(clients_.bedrock().create_model_invocation_job(long_timeout)),
+               BedrockErrc::kValidation, "ValidationException", 400);
+  expect_error(clients_.run(clients_.bedrock().get_model_invocation_job("zzzzzzzzzzzz")),
+               BedrockErrc::kNotFound, "ResourceNotFoundException", 404);
   expect_error(clients_.run(clients_.bedrock().stop_model_invocation_job(
                    "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/zzzzzzzzzzzz")),
                BedrockErrc::kNotFound, "ResourceNotFoundException", 404);
@@ -156,8 +162,8 @@ TEST_F(BedrockClientTest, RetriesRideOutThrottling) {
 
 TEST_F(BedrockClientTest, SignatureErrors) {
   StackClients wrong_secret(*stack_, "not-the-secret");
-  expect_error(wrong_secret.run(wrong_secret.bedrock().list_model_invocation_jobs({})), BedrockErrc::kAccessDenied,
-               "InvalidSignatureException", 403);
+  expect_error(wrong_secret.run(wrong_secret.bedrock().list_model_invocation_jobs({})),
+               BedrockErrc::kAccessDenied, "InvalidSignatureException", 403);
   StackClients unknown_key(*stack_, "whatever", "AKIDUNKNOWN000000000");
   expect_error(unknown_key.run(unknown_key.bedrock().get_model_invocation_job("zzzzzzzzzzzz")),
                BedrockErrc::kAccessDenied, "UnrecognizedClientException", 403);

@@ -16,10 +16,11 @@ namespace {
 using nlohmann::json;
 
 json claude(int i) {
-  return json{{"anthropic_version", "bedrock-2023-05-31"},
-              {"max_tokens", 128},
-              {"system", "Answer briefly."},
-              {"messages", json::array({{{"role", "user"}, {"content", "Question number " + std::to_string(i)}}})}};
+  return json{
+      {"anthropic_version", "bedrock-2023-05-31"},
+      {"max_tokens", 128},
+      {"system", "Answer briefly."},
+      {"messages", json::array({{{"role", "user"}, {"content", "Question number " + std::to_string(i)}}})}};
 }
 
 // Every 8th record is malformed in one of the ways Bedrock answers with a per-record 400.
@@ -27,11 +28,21 @@ json record_input(int i) {
   json input = claude(i);
   if (i % 8 != 0) return input;
   switch ((i / 8) % 5) {
-    case 0: input.erase("max_tokens"); break;
-    case 1: input.erase("anthropic_version"); break;
-    case 2: input["model"] = kClaude; break;
-    case 3: input["messages"].push_back({{"role", "user"}, {"content", "twice in a row"}}); break;
-    default: input["messages"][0]["role"] = "assistant"; break;
+    case 0:
+      input.erase("max_tokens");
+      break;
+    case 1:
+      input.erase("anthropic_version");
+      break;
+    case 2:
+      input["model"] = kClaude;
+      break;
+    case 3:
+      input["messages"].push_back({{"role", "user"}, {"content", "twice in a row"}});
+      break;
+    default:
+      input["messages"][0]["role"] = "assistant";
+      break;
   }
   return input;
 }
@@ -154,7 +165,8 @@ TEST_F(BedrockJobTest, PrefixInputUsesEveryJsonlFile) {
   upload("prefix/in/part-a.jsonl", input_file(60));
   upload("prefix/in/part-b.jsonl", input_file(50));
   upload("prefix/in/readme.txt", "not input");
-  const auto job = c_.wait_for(create(c_.job_request("it-prefix", "prefix/in/", "prefix/out/")), {"Completed", "Failed"});
+  const auto job =
+      c_.wait_for(create(c_.job_request("it-prefix", "prefix/in/", "prefix/out/")), {"Completed", "Failed"});
   ASSERT_EQ(job.status, "Completed") << job.message.value_or("");
   EXPECT_EQ(job.total_record_count, 110);
   EXPECT_EQ(lines_by_record(read("prefix/out/" + job.job_id() + "/part-b.jsonl.out")).size(), 50u);
@@ -164,19 +176,20 @@ TEST_F(BedrockJobTest, InputProblemsFailInValidating) {
   upload("bad/few.jsonl", input_file(99));
   upload("bad/input.csv", input_file(100));
   upload("bad/broken.jsonl", input_file(100) + "{this is not json}\n");
-  const std::vector<std::pair<std::string, std::string>> cases{
-      {"bad/few.jsonl", "minimum of 100"},
-      {"bad/input.csv", "not a .jsonl file"},
-      {"bad/broken.jsonl", "line 101"},
-      {"bad/missing.jsonl", "No .jsonl input file"}};
+  const std::vector<std::pair<std::string, std::string>> cases{{"bad/few.jsonl", "minimum of 100"},
+                                                               {"bad/input.csv", "not a .jsonl file"},
+                                                               {"bad/broken.jsonl", "line 101"},
+                                                               {"bad/missing.jsonl", "No .jsonl input file"}};
   for (const auto& [key, message] : cases) {
     const auto job = c_.wait_for(create(c_.job_request("it-bad", key, "bad/out/")), {"Failed", "Completed"});
     EXPECT_EQ(job.status, "Failed") << key;
-    EXPECT_NE(job.message.value_or("").find(message), std::string::npos) << key << ": " << job.message.value_or("");
+    EXPECT_NE(job.message.value_or("").find(message), std::string::npos)
+        << key << ": " << job.message.value_or("");
   }
   ASSERT_EQ(c_.configure({{"maxRecords", 150}}), 200);
   upload("bad/many.jsonl", input_file(151));
-  const auto many = c_.wait_for(create(c_.job_request("it-many", "bad/many.jsonl", "bad/out/")), {"Failed", "Completed"});
+  const auto many =
+      c_.wait_for(create(c_.job_request("it-many", "bad/many.jsonl", "bad/out/")), {"Failed", "Completed"});
   ASSERT_EQ(c_.configure({{"maxRecords", 50000}}), 200);
   EXPECT_EQ(many.status, "Failed");
   EXPECT_NE(many.message.value_or("").find("maximum of 150"), std::string::npos);

@@ -17,15 +17,32 @@ EmulatorStack::EmulatorStack() : moto_(std::make_unique<MotoServer>()) {
   }
   port_ = free_port();
   const std::string log = "/tmp/batchgate-bedrock-emulator-" + std::to_string(port_) + ".log";
-  emulator_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{std::string(BATCHGATE_BINARY_DIR) + "/deploy/bedrock-emulator/bedrock-emulator",
-                               "--port", std::to_string(port_), "--access-key-id", moto_->access_key_id(),
-                               "--secret-access-key", moto_->secret_access_key(), "--s3-endpoint", moto_->endpoint(),
-                               "--s3-access-key-id", moto_->access_key_id(), "--s3-secret-access-key",
-                               moto_->secret_access_key(), "--submitted-seconds", "0.1", "--validating-seconds", "0.1",
-                               "--scheduled-seconds", "0.1", "--stopping-seconds", "0.2", "--max-concurrent-jobs",
-                               "100"},
-      std::vector<std::string>{}, log);
+  emulator_ =
+      std::make_unique<ChildProcess>(std::vector<std::string>{std::string(BATCHGATE_BINARY_DIR) +
+                                                                  "/deploy/bedrock-emulator/bedrock-emulator",
+                                                              "--port",
+                                                              std::to_string(port_),
+                                                              "--access-key-id",
+                                                              moto_->access_key_id(),
+                                                              "--secret-access-key",
+                                                              moto_->secret_access_key(),
+                                                              "--s3-endpoint",
+                                                              moto_->endpoint(),
+                                                              "--s3-access-key-id",
+                                                              moto_->access_key_id(),
+                                                              "--s3-secret-access-key",
+                                                              moto_->secret_access_key(),
+                                                              "--submitted-seconds",
+                                                              "0.1",
+                                                              "--validating-seconds",
+                                                              "0.1",
+                                                              "--scheduled-seconds",
+                                                              "0.1",
+                                                              "--stopping-seconds",
+                                                              "0.2",
+                                                              "--max-concurrent-jobs",
+                                                              "100"},
+                                     std::vector<std::string>{}, log);
   if (!emulator_->started() || !wait_for_port(port_, std::chrono::seconds(10))) {
     error_ = "bedrock-emulator did not start; see " + log;
   }
@@ -71,7 +88,8 @@ nlohmann::json StackClients::stats() {
   return response ? nlohmann::json::parse(response->body, nullptr, false) : nlohmann::json();
 }
 
-aws::InvocationJob StackClients::wait_for(const std::string& arn, std::initializer_list<std::string_view> wanted) {
+aws::InvocationJob StackClients::wait_for(const std::string& arn,
+                                          std::initializer_list<std::string_view> wanted) {
   aws::InvocationJob last;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < end) {

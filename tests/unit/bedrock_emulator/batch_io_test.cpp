@@ -1,8 +1,8 @@
+#include "batch_io.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "batch_io.hpp"
 
 namespace batchgate::bedrock_emulator {
 namespace {
@@ -23,7 +23,8 @@ InputFile parse_ok(std::string name, const std::string& content) {
 }
 
 TEST(EmulatorBatchIo, ParsesRecordsAndGeneratesMissingIds) {
-  const auto file = parse_ok("in.jsonl", claude_line(1, true) + "\n  \r\n" + R"({"modelInput":{"prompt":"x"}})" + "\r\n");
+  const auto file =
+      parse_ok("in.jsonl", claude_line(1, true) + "\n  \r\n" + R"({"modelInput":{"prompt":"x"}})" + "\r\n");
   ASSERT_EQ(file.records.size(), 2u);
   EXPECT_EQ(file.records[0].record_id, "rec1");
   EXPECT_EQ(file.records[1].record_id.size(), 11u);
@@ -90,7 +91,8 @@ TEST(EmulatorBatchIo, InjectedFailuresAndUnprocessedShare) {
   knobs.record_failure_rate = 0.25;
   knobs.record_failure_code = 429;
   knobs.unprocessed_fraction = 0.1;
-  RecordProcessor processor(ModelFamily::kAnthropicMessages, false, "m", {parse_ok("a.jsonl", content)}, knobs);
+  RecordProcessor processor(ModelFamily::kAnthropicMessages, false, "m", {parse_ok("a.jsonl", content)},
+                            knobs);
   EXPECT_EQ(processor.planned(), 180);
   processor.process(1000);
   EXPECT_TRUE(processor.finished());
@@ -103,9 +105,9 @@ TEST(EmulatorBatchIo, InjectedFailuresAndUnprocessedShare) {
 }
 
 TEST(EmulatorBatchIo, SeveralFilesKeepTheirNames) {
-  RecordProcessor processor(ModelFamily::kAnthropicMessages, false, "m",
-                            {parse_ok("a.jsonl", claude_line(1, true)), parse_ok("sub/b.jsonl", claude_line(2, true))},
-                            {});
+  RecordProcessor processor(
+      ModelFamily::kAnthropicMessages, false, "m",
+      {parse_ok("a.jsonl", claude_line(1, true)), parse_ok("sub/b.jsonl", claude_line(2, true))}, {});
   processor.process(10);
   const auto outputs = processor.outputs();
   ASSERT_EQ(outputs.size(), 3u);

@@ -1,10 +1,10 @@
 // Pure parts of server/aws/bedrock_client: wire shapes of spec/bedrock-batch.md §1–§7.
 
+#include "server/aws/bedrock_client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "server/aws/bedrock_client.hpp"
 
 namespace batchgate::aws {
 namespace {
@@ -13,7 +13,8 @@ using nlohmann::json;
 
 TEST(BedrockClientWire, ArnIsOnePercentEncodedLabel) {
   EXPECT_EQ(job_path("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefghij12"),
-            "/model-invocation-job/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Amodel-invocation-job%2Fabcdefghij12");
+            "/model-invocation-job/"
+            "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Amodel-invocation-job%2Fabcdefghij12");
   EXPECT_EQ(job_path("abcdefghij12", "/stop"), "/model-invocation-job/abcdefghij12/stop");
 }
 
@@ -28,8 +29,9 @@ TEST(BedrockClientWire, CreateBodyMatchesBotocoreOrder) {
   r.timeout_duration_in_hours = 24;
   r.tags = {{"k", "v"}};
   // Same members and order as the botocore capture in spec §3 (without its spaces).
-  EXPECT_EQ(create_job_body(r),
-            R"({"jobName":"my-job-1","roleArn":"arn:aws:iam::123456789012:role/BedrockBatchRole","clientRequestToken":"tok-123","modelId":"anthropic.claude-3-haiku-20240307-v1:0","inputDataConfig":{"s3InputDataConfig":{"s3InputFormat":"JSONL","s3Uri":"s3://in-bucket/batch/job1/input.jsonl"}},"outputDataConfig":{"s3OutputDataConfig":{"s3Uri":"s3://out-bucket/batch/job1/"}},"timeoutDurationInHours":24,"tags":[{"key":"k","value":"v"}]})");
+  EXPECT_EQ(
+      create_job_body(r),
+      R"({"jobName":"my-job-1","roleArn":"arn:aws:iam::123456789012:role/BedrockBatchRole","clientRequestToken":"tok-123","modelId":"anthropic.claude-3-haiku-20240307-v1:0","inputDataConfig":{"s3InputDataConfig":{"s3InputFormat":"JSONL","s3Uri":"s3://in-bucket/batch/job1/input.jsonl"}},"outputDataConfig":{"s3OutputDataConfig":{"s3Uri":"s3://out-bucket/batch/job1/"}},"timeoutDurationInHours":24,"tags":[{"key":"k","value":"v"}]})");
 }
 
 TEST(BedrockClientWire, ListQueryEncodesTimestamps) {
@@ -39,7 +41,8 @@ TEST(BedrockClientWire, ListQueryEncodesTimestamps) {
   r.submit_time_after = *parse_aws_timestamp("2024-01-01T00:00:00Z");
   r.next_token = "a+b/c=";
   EXPECT_EQ(list_jobs_query(r),
-            "maxResults=10&nextToken=a%2Bb%2Fc%3D&statusEquals=InProgress&submitTimeAfter=2024-01-01T00%3A00%3A00Z");
+            "maxResults=10&nextToken=a%2Bb%2Fc%3D&statusEquals=InProgress&submitTimeAfter=2024-01-01T00%3A00%"
+            "3A00Z");
 }
 
 TEST(BedrockClientWire, TimestampsInEveryForm) {
@@ -54,7 +57,8 @@ TEST(BedrockClientWire, TimestampsInEveryForm) {
 }
 
 TEST(BedrockClientWire, ParsesTheSpecGetExample) {
-  const auto job = parse_get_job_response(R"({"jobArn":"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefghij12",
+  const auto job = parse_get_job_response(
+      R"({"jobArn":"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefghij12",
  "jobName":"oai-batch-7f3k","modelId":"anthropic.claude-3-haiku-20240307-v1:0",
  "clientRequestToken":"0b7c3c2e-2d51-4a4e-9d0f-6a1d1b7f7a11",
  "roleArn":"arn:aws:iam::123456789012:role/BedrockBatchRole","status":"InProgress",
@@ -101,16 +105,42 @@ struct ErrorCase {
 
 TEST(BedrockClientWire, ErrorsFollowBotocoreRules) {
   const std::vector<ErrorCase> cases{
-      {400, {{"x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"}},
-       R"({"message":"bad"})", BedrockErrc::kValidation, "ValidationException"},
-      {400, {}, R"({"__type":"com.amazonaws.bedrock#ServiceQuotaExceededException","message":"q"})",
-       BedrockErrc::kQuotaExceeded, "ServiceQuotaExceededException"},
+      {400,
+       {{"x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"}},
+       R"({"message":"bad"})",
+       BedrockErrc::kValidation,
+       "ValidationException"},
+      {400,
+       {},
+       R"({"__type":"com.amazonaws.bedrock#ServiceQuotaExceededException","message":"q"})",
+       BedrockErrc::kQuotaExceeded,
+       "ServiceQuotaExceededException"},
       {400, {}, R"({"code":"ConflictException","Message":"c"})", BedrockErrc::kConflict, "ConflictException"},
-      {404, {{"x-amzn-ErrorType", "ResourceNotFoundException"}}, "{}", BedrockErrc::kNotFound, "ResourceNotFoundException"},
-      {403, {{"x-amzn-ErrorType", "AccessDeniedException"}}, "{}", BedrockErrc::kAccessDenied, "AccessDeniedException"},
-      {403, {{"x-amzn-ErrorType", "InvalidSignatureException"}}, "{}", BedrockErrc::kAccessDenied, "InvalidSignatureException"},
-      {429, {{"x-amzn-ErrorType", "ThrottlingException"}}, "{}", BedrockErrc::kThrottling, "ThrottlingException"},
-      {500, {{"x-amzn-ErrorType", "InternalServerException"}}, "{}", BedrockErrc::kInternal, "InternalServerException"},
+      {404,
+       {{"x-amzn-ErrorType", "ResourceNotFoundException"}},
+       "{}",
+       BedrockErrc::kNotFound,
+       "ResourceNotFoundException"},
+      {403,
+       {{"x-amzn-ErrorType", "AccessDeniedException"}},
+       "{}",
+       BedrockErrc::kAccessDenied,
+       "AccessDeniedException"},
+      {403,
+       {{"x-amzn-ErrorType", "InvalidSignatureException"}},
+       "{}",
+       BedrockErrc::kAccessDenied,
+       "InvalidSignatureException"},
+      {429,
+       {{"x-amzn-ErrorType", "ThrottlingException"}},
+       "{}",
+       BedrockErrc::kThrottling,
+       "ThrottlingException"},
+      {500,
+       {{"x-amzn-ErrorType", "InternalServerException"}},
+       "{}",
+       BedrockErrc::kInternal,
+       "InternalServerException"},
       {503, {}, "", BedrockErrc::kInternal, ""},
       {418, {}, "", BedrockErrc::kOther, ""},
       {400, {{"x-amzn-ErrorType", "SomethingNew"}}, "{}", BedrockErrc::kOther, "SomethingNew"},
@@ -122,7 +152,9 @@ TEST(BedrockClientWire, ErrorsFollowBotocoreRules) {
     EXPECT_EQ(error.code, c.code);
     EXPECT_EQ(error.http_status, c.status);
   }
-  HttpResponse with_message{400, {{"x-amzn-ErrorType", "ValidationException"}}, R"({"message":"Job cannot be stopped. State was: Completed"})"};
+  HttpResponse with_message{400,
+                            {{"x-amzn-ErrorType", "ValidationException"}},
+                            R"({"message":"Job cannot be stopped. State was: Completed"})"};
   EXPECT_EQ(bedrock_error_from_response(with_message).message, "Job cannot be stopped. State was: Completed");
 }
 

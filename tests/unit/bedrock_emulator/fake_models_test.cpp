@@ -1,8 +1,8 @@
+#include "fake_models.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "fake_models.hpp"
 
 namespace batchgate::bedrock_emulator {
 namespace {
@@ -44,14 +44,16 @@ TEST(EmulatorFakeModels, ClaudeOutputIsDeterministicWithUsage) {
   EXPECT_GE(a.output_tokens, 8);
   json other = claude_input();
   other["messages"][0]["content"] = "Something else entirely";
-  const auto c = run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", other);
+  const auto c =
+      run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", other);
   EXPECT_NE((*c.output)["content"][0]["text"], out["content"][0]["text"]);
 }
 
 TEST(EmulatorFakeModels, ClaudeMaxTokensTruncates) {
   json input = claude_input();
   input["max_tokens"] = 3;
-  const auto r = run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", input);
+  const auto r =
+      run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", input);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r.output)["stop_reason"], "max_tokens");
   EXPECT_EQ(r.output_tokens, 3);
@@ -84,30 +86,38 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"claude_missing_version", ModelFamily::kAnthropicMessages, false,
                   R"({"max_tokens":10,"messages":[{"role":"user","content":"hi"}]})",
                   "required key [anthropic_version] not found"},
-        Malformed{"claude_model_inside", ModelFamily::kAnthropicMessages, false,
-                  R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"model":"x","messages":[{"role":"user","content":"hi"}]})",
-                  "extraneous key [model] is not permitted"},
-        Malformed{"claude_openai_field", ModelFamily::kAnthropicMessages, false,
-                  R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"n":2,"messages":[{"role":"user","content":"hi"}]})",
-                  "extraneous key [n]"},
-        Malformed{"claude_assistant_first", ModelFamily::kAnthropicMessages, false,
-                  R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"assistant","content":"hi"}]})",
-                  "first message must use the \"user\" role"},
-        Malformed{"claude_two_users", ModelFamily::kAnthropicMessages, false,
-                  R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]})",
-                  "roles must alternate"},
-        Malformed{"claude_system_role", ModelFamily::kAnthropicMessages, false,
-                  R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"system","content":"a"}]})",
-                  "role must be"},
-        Malformed{"claude_temperature", ModelFamily::kAnthropicMessages, false,
-                  R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"temperature":1.5,"messages":[{"role":"user","content":"a"}]})",
-                  "temperature"},
+        Malformed{
+            "claude_model_inside", ModelFamily::kAnthropicMessages, false,
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"model":"x","messages":[{"role":"user","content":"hi"}]})",
+            "extraneous key [model] is not permitted"},
+        Malformed{
+            "claude_openai_field", ModelFamily::kAnthropicMessages, false,
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"n":2,"messages":[{"role":"user","content":"hi"}]})",
+            "extraneous key [n]"},
+        Malformed{
+            "claude_assistant_first", ModelFamily::kAnthropicMessages, false,
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"assistant","content":"hi"}]})",
+            "first message must use the \"user\" role"},
+        Malformed{
+            "claude_two_users", ModelFamily::kAnthropicMessages, false,
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]})",
+            "roles must alternate"},
+        Malformed{
+            "claude_system_role", ModelFamily::kAnthropicMessages, false,
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"system","content":"a"}]})",
+            "role must be"},
+        Malformed{
+            "claude_temperature", ModelFamily::kAnthropicMessages, false,
+            R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"temperature":1.5,"messages":[{"role":"user","content":"a"}]})",
+            "temperature"},
         Malformed{"nova_string_content", ModelFamily::kNovaMessages, false,
                   R"({"messages":[{"role":"user","content":"hi"}]})", "content blocks"},
         Malformed{"nova_unknown_key", ModelFamily::kNovaMessages, false,
-                  R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],"max_tokens":5})", "extraneous key [max_tokens]"},
+                  R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],"max_tokens":5})",
+                  "extraneous key [max_tokens]"},
         Malformed{"nova_assistant_first", ModelFamily::kNovaMessages, false,
-                  R"({"messages":[{"role":"assistant","content":[{"text":"hi"}]}]})", "start with a user message"},
+                  R"({"messages":[{"role":"assistant","content":[{"text":"hi"}]}]})",
+                  "start with a user message"},
         Malformed{"llama_missing_prompt", ModelFamily::kLlamaPrompt, false, R"({"max_gen_len":10})",
                   "required key [prompt] not found"},
         Malformed{"llama_too_long", ModelFamily::kLlamaPrompt, false, R"({"prompt":"x","max_gen_len":4096})",
@@ -117,7 +127,8 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"titan_bad_dimensions", ModelFamily::kTitanEmbeddingsV2, false,
                   R"({"inputText":"a","dimensions":300})", "dimensions"},
         Malformed{"converse_model_id", ModelFamily::kAnthropicMessages, true,
-                  R"({"modelId":"x","messages":[{"role":"user","content":[{"text":"hi"}]}]})", "extraneous key [modelId]"},
+                  R"({"modelId":"x","messages":[{"role":"user","content":[{"text":"hi"}]}]})",
+                  "extraneous key [modelId]"},
         Malformed{"converse_tools", ModelFamily::kNovaMessages, true,
                   R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],"toolConfig":{"tools":[]}})",
                   "Tool use is not supported"},
@@ -138,7 +149,8 @@ TEST(EmulatorFakeModels, NovaAndConverseShapes) {
 
   json converse = input;
   converse.erase("schemaVersion");
-  const auto c = run_record(ModelFamily::kAnthropicMessages, true, "anthropic.claude-3-haiku-20240307-v1:0", converse);
+  const auto c =
+      run_record(ModelFamily::kAnthropicMessages, true, "anthropic.claude-3-haiku-20240307-v1:0", converse);
   ASSERT_TRUE(c.ok()) << c.error_message;
   EXPECT_TRUE((*c.output).contains("metrics"));
   EXPECT_EQ((*c.output)["stopReason"], "end_turn");
@@ -154,8 +166,9 @@ TEST(EmulatorFakeModels, LlamaShape) {
 }
 
 TEST(EmulatorFakeModels, TitanEmbeddingIsNormalisedAndSized) {
-  const auto r = run_record(ModelFamily::kTitanEmbeddingsV2, false, "amazon.titan-embed-text-v2:0",
-                            json{{"inputText", "hello world"}, {"dimensions", 256}, {"embeddingTypes", {"float", "binary"}}});
+  const auto r = run_record(
+      ModelFamily::kTitanEmbeddingsV2, false, "amazon.titan-embed-text-v2:0",
+      json{{"inputText", "hello world"}, {"dimensions", 256}, {"embeddingTypes", {"float", "binary"}}});
   ASSERT_TRUE(r.ok()) << r.error_message;
   const json& out = *r.output;
   ASSERT_EQ(out["embedding"].size(), 256u);

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "job_store.hpp"
+
+#include <gtest/gtest.h>
 
 namespace batchgate::bedrock_emulator {
 namespace {
@@ -11,11 +11,13 @@ class EmulatorJobStoreTest : public testing::Test {
  protected:
   EmulatorJobStoreTest()
       : now_(*parse_iso8601("2024-01-15T12:00:00Z")),
-        store_(StoreSettings{}, [this] { return now_; }, [this] {
-          char id[13];
-          std::snprintf(id, sizeof id, "job%09d", ++ids_);
-          return std::string(id);
-        }) {}
+        store_(
+            StoreSettings{}, [this] { return now_; },
+            [this] {
+              char id[13];
+              std::snprintf(id, sizeof id, "job%09d", ++ids_);
+              return std::string(id);
+            }) {}
 
   CreateRequest request(std::string name, std::optional<std::string> token = std::nullopt) {
     CreateRequest r;
@@ -40,19 +42,26 @@ class EmulatorJobStoreTest : public testing::Test {
 
 TEST(EmulatorJobStatus, TransitionTableOfSpecSection6) {
   using S = JobStatus;
-  const std::vector<std::pair<S, S>> allowed{
-      {S::kSubmitted, S::kValidating}, {S::kValidating, S::kScheduled},  {S::kValidating, S::kFailed},
-      {S::kScheduled, S::kInProgress}, {S::kScheduled, S::kExpired},     {S::kInProgress, S::kCompleted},
-      {S::kInProgress, S::kPartiallyCompleted}, {S::kInProgress, S::kFailed}, {S::kSubmitted, S::kStopping},
-      {S::kValidating, S::kStopping},  {S::kScheduled, S::kStopping},    {S::kInProgress, S::kStopping},
-      {S::kStopping, S::kStopped}};
+  const std::vector<std::pair<S, S>> allowed{{S::kSubmitted, S::kValidating},
+                                             {S::kValidating, S::kScheduled},
+                                             {S::kValidating, S::kFailed},
+                                             {S::kScheduled, S::kInProgress},
+                                             {S::kScheduled, S::kExpired},
+                                             {S::kInProgress, S::kCompleted},
+                                             {S::kInProgress, S::kPartiallyCompleted},
+                                             {S::kInProgress, S::kFailed},
+                                             {S::kSubmitted, S::kStopping},
+                                             {S::kValidating, S::kStopping},
+                                             {S::kScheduled, S::kStopping},
+                                             {S::kInProgress, S::kStopping},
+                                             {S::kStopping, S::kStopped}};
   for (const auto& [from, to] : allowed) {
     EXPECT_TRUE(is_allowed_transition(from, to)) << to_string(from) << "->" << to_string(to);
   }
-  const std::vector<std::pair<S, S>> refused{
-      {S::kSubmitted, S::kInProgress}, {S::kCompleted, S::kStopping}, {S::kStopped, S::kStopping},
-      {S::kStopping, S::kCompleted},   {S::kInProgress, S::kExpired}, {S::kFailed, S::kScheduled},
-      {S::kScheduled, S::kCompleted}};
+  const std::vector<std::pair<S, S>> refused{{S::kSubmitted, S::kInProgress}, {S::kCompleted, S::kStopping},
+                                             {S::kStopped, S::kStopping},     {S::kStopping, S::kCompleted},
+                                             {S::kInProgress, S::kExpired},   {S::kFailed, S::kScheduled},
+                                             {S::kScheduled, S::kCompleted}};
   for (const auto& [from, to] : refused) {
     EXPECT_FALSE(is_allowed_transition(from, to)) << to_string(from) << "->" << to_string(to);
   }

@@ -1,6 +1,7 @@
+#include "router.hpp"
+
 #include <gtest/gtest.h>
 
-#include "router.hpp"
 #include "server/aws/sigv4.hpp"
 
 namespace batchgate::bedrock_emulator {
@@ -17,8 +18,11 @@ class EmulatorRouterTest : public testing::Test {
  protected:
   EmulatorRouterTest()
       : now_(*parse_iso8601("2024-01-15T12:00:00Z")),
-        store_(StoreSettings{}, [this] { return now_; }, [] { return std::string("abcdefghij12"); }),
-        router_(store_, knobs_, auth(), [this] { return random_; }, [this](Job& job) { started_.push_back(job.id); }) {}
+        store_(
+            StoreSettings{}, [this] { return now_; }, [] { return std::string("abcdefghij12"); }),
+        router_(
+            store_, knobs_, auth(), [this] { return random_; },
+            [this](Job& job) { started_.push_back(job.id); }) {}
 
   static AuthSettings auth() {
     AuthSettings a;
@@ -28,8 +32,8 @@ class EmulatorRouterTest : public testing::Test {
 
   EmulatorRequest signed_request(std::string method, std::string target, std::string body,
                                  std::string secret = kSecret, std::string akid = "AKIDEXAMPLE") {
-    EmulatorRequest r{std::move(method), std::move(target), {{"Host", "bedrock.us-east-1.amazonaws.com"}},
-                      std::move(body)};
+    EmulatorRequest r{
+        std::move(method), std::move(target), {{"Host", "bedrock.us-east-1.amazonaws.com"}}, std::move(body)};
     if (!r.body.empty()) r.headers.push_back({"Content-Type", "application/json"});
     aws::SigningRequest s;
     s.method = r.method;
@@ -61,7 +65,8 @@ class EmulatorRouterTest : public testing::Test {
 };
 
 TEST_F(EmulatorRouterTest, AcceptsBotocoreWireBytesOfSpecVector) {
-  EmulatorRequest r{"POST", "/model-invocation-job",
+  EmulatorRequest r{"POST",
+                    "/model-invocation-job",
                     {{"Host", "bedrock.us-east-1.amazonaws.com"},
                      {"Content-Type", "application/json"},
                      {"User-Agent", "Boto3/1.43.11"},
@@ -80,7 +85,8 @@ TEST_F(EmulatorRouterTest, AcceptsBotocoreWireBytesOfSpecVector) {
 
   // Get by ARN: the path label is percent-encoded once on the wire, twice in the canonical URI.
   EmulatorRequest get{"GET",
-                      "/model-invocation-job/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Amodel-invocation-job%2Fabcdefghij12",
+                      "/model-invocation-job/"
+                      "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Amodel-invocation-job%2Fabcdefghij12",
                       {{"Host", "bedrock.us-east-1.amazonaws.com"},
                        {"X-Amz-Date", "20240115T120000Z"},
                        {"Authorization",
@@ -102,7 +108,8 @@ TEST_F(EmulatorRouterTest, SignatureFailures) {
   EXPECT_EQ(wrong_secret.status, 403);
   EXPECT_EQ(error_type(wrong_secret), "InvalidSignatureException");
 
-  auto unknown_key = router_.handle(signed_request("GET", "/model-invocation-jobs", "", kSecret, "AKIDUNKNOWN"));
+  auto unknown_key =
+      router_.handle(signed_request("GET", "/model-invocation-jobs", "", kSecret, "AKIDUNKNOWN"));
   EXPECT_EQ(unknown_key.status, 403);
   EXPECT_EQ(error_type(unknown_key), "UnrecognizedClientException");
 
@@ -142,11 +149,14 @@ TEST_F(EmulatorRouterTest, OperationsAndErrors) {
   EXPECT_EQ(stop.body, "{}");
   Job* job = store_.find("abcdefghij12");
   store_.transition(*job, JobStatus::kStopped);
-  const auto stop_again = router_.handle(signed_request("POST", "/model-invocation-job/abcdefghij12/stop", ""));
+  const auto stop_again =
+      router_.handle(signed_request("POST", "/model-invocation-job/abcdefghij12/stop", ""));
   EXPECT_EQ(error_type(stop_again), "ValidationException");
-  EXPECT_NE(json::parse(stop_again.body)["message"].get<std::string>().find("State was: Stopped"), std::string::npos);
+  EXPECT_NE(json::parse(stop_again.body)["message"].get<std::string>().find("State was: Stopped"),
+            std::string::npos);
 
-  const auto list = router_.handle(signed_request("GET", "/model-invocation-jobs?maxResults=10&sortOrder=Ascending", ""));
+  const auto list =
+      router_.handle(signed_request("GET", "/model-invocation-jobs?maxResults=10&sortOrder=Ascending", ""));
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(json::parse(list.body)["invocationJobSummaries"].size(), 1u);
   EXPECT_FALSE(json::parse(list.body).contains("nextToken"));
@@ -159,8 +169,6 @@ TEST_F(EmulatorRouterTest, OperationsAndErrors) {
   unknown_model.erase("clientRequestToken");
   const auto refused = router_.handle(signed_request("POST", "/model-invocation-job", unknown_model.dump()));
   EXPECT_EQ(error_type(refused), "ValidationException");
-
-
 }
 
 TEST_F(EmulatorRouterTest, FaultInjectionAndQuota) {
@@ -181,7 +189,8 @@ TEST_F(EmulatorRouterTest, FaultInjectionAndQuota) {
 }
 
 TEST_F(EmulatorRouterTest, AdminEndpointsAreUnsigned) {
-  const auto set = router_.handle({"POST", "/_emulator/config", {}, R"({"throttleRate":0.25,"minRecords":5})"});
+  const auto set =
+      router_.handle({"POST", "/_emulator/config", {}, R"({"throttleRate":0.25,"minRecords":5})"});
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(knobs_.throttle_rate, 0.25);
   EXPECT_EQ(knobs_.limits.min_records, 5);

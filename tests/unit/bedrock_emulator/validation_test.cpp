@@ -1,8 +1,8 @@
+#include "validation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "validation.hpp"
 
 namespace batchgate::bedrock_emulator {
 namespace {
@@ -71,29 +71,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"role not iam", "/roleArn", "arn:aws:s3:::bucket", "roleArn"},
         BadCase{"missing role", "/roleArn", nullptr, "roleArn"},
         BadCase{"model id with space", "/modelId", "claude 3", "modelId"},
-        BadCase{"input uri with colon", "/inputDataConfig/s3InputDataConfig/s3Uri", "s3://in-bucket/a:b.jsonl",
-                "inputDataConfig.s3InputDataConfig.s3Uri"},
-        BadCase{"input uri uppercase bucket", "/inputDataConfig/s3InputDataConfig/s3Uri", "s3://In-Bucket/x.jsonl",
+        BadCase{"input uri with colon", "/inputDataConfig/s3InputDataConfig/s3Uri",
+                "s3://in-bucket/a:b.jsonl", "inputDataConfig.s3InputDataConfig.s3Uri"},
+        BadCase{"input uri uppercase bucket", "/inputDataConfig/s3InputDataConfig/s3Uri",
+                "s3://In-Bucket/x.jsonl", "s3Uri"},
+        BadCase{"output uri with equals", "/outputDataConfig/s3OutputDataConfig/s3Uri", "s3://out/a=b/",
                 "s3Uri"},
-        BadCase{"output uri with equals", "/outputDataConfig/s3OutputDataConfig/s3Uri", "s3://out/a=b/", "s3Uri"},
-        BadCase{"input format csv", "/inputDataConfig/s3InputDataConfig/s3InputFormat", "CSV", "s3InputFormat"},
+        BadCase{"input format csv", "/inputDataConfig/s3InputDataConfig/s3InputFormat", "CSV",
+                "s3InputFormat"},
         BadCase{"bucket owner", "/inputDataConfig/s3InputDataConfig/s3BucketOwner", "12345", "s3BucketOwner"},
-        BadCase{"kms key", "/outputDataConfig/s3OutputDataConfig/s3EncryptionKeyId", "not a key", "s3EncryptionKeyId"},
+        BadCase{"kms key", "/outputDataConfig/s3OutputDataConfig/s3EncryptionKeyId", "not a key",
+                "s3EncryptionKeyId"},
         BadCase{"empty input union", "/inputDataConfig", json::object(), "inputDataConfig"},
         BadCase{"two-member output union", "/outputDataConfig",
-                json{{"s3OutputDataConfig", {{"s3Uri", "s3://out/x/"}}}, {"other", {{"a", 1}}}}, "outputDataConfig"},
+                json{{"s3OutputDataConfig", {{"s3Uri", "s3://out/x/"}}}, {"other", {{"a", 1}}}},
+                "outputDataConfig"},
         BadCase{"missing input config", "/inputDataConfig", nullptr, "inputDataConfig"},
         BadCase{"timeout 23", "/timeoutDurationInHours", 23, "timeoutDurationInHours"},
         BadCase{"timeout 169", "/timeoutDurationInHours", 169, "timeoutDurationInHours"},
         BadCase{"tag key empty", "/tags/0/key", "", "tags.1.member.key"},
         BadCase{"tag value bad char", "/tags/0/value", "a*b", "tags.1.member.value"},
-        BadCase{"vpc without security groups", "/vpcConfig", json{{"subnetIds", {"subnet-1"}}}, "securityGroupIds"},
-        BadCase{"vpc with bad id", "/vpcConfig", json{{"subnetIds", {"sub_1"}}, {"securityGroupIds", {"sg-1"}}},
-                "subnetIds"},
+        BadCase{"vpc without security groups", "/vpcConfig", json{{"subnetIds", {"subnet-1"}}},
+                "securityGroupIds"},
+        BadCase{"vpc with bad id", "/vpcConfig",
+                json{{"subnetIds", {"sub_1"}}, {"securityGroupIds", {"sg-1"}}}, "subnetIds"},
         BadCase{"invocation type", "/modelInvocationType", "Chat", "modelInvocationType"}),
     [](const auto& info) {
       std::string name = info.param.name;
-      for (char& c : name) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       return name;
     });
 
@@ -117,7 +123,8 @@ TEST(EmulatorValidation, PatternsAcceptWhatBedrockAccepts) {
   EXPECT_TRUE(is_valid_model_id("us.anthropic.claude-3-5-haiku-20241022-v1:0"));
   EXPECT_TRUE(is_valid_model_id("amazon.titan-embed-text-v2:0"));
   EXPECT_TRUE(is_valid_model_id("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"));
-  EXPECT_TRUE(is_valid_model_id("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0"));
+  EXPECT_TRUE(
+      is_valid_model_id("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0"));
   EXPECT_FALSE(is_valid_model_id("anthropic claude"));
 }
 
@@ -136,9 +143,15 @@ TEST(EmulatorValidation, ListQueryLimitsAndDefaults) {
   EXPECT_EQ(std::get<ListQuery>(ok).sort_order, SortOrder::kAscending);
   EXPECT_TRUE(std::get<ListQuery>(ok).submit_time_after.has_value());
 
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"maxResults", "0"}, {"maxResults", "1001"}, {"maxResults", "x"}, {"statusEquals", "Running"},
-           {"sortBy", "Name"}, {"sortOrder", "Up"}, {"nameContains", "a_b"}, {"submitTimeBefore", "yesterday"}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"maxResults", "0"},
+                                                        {"maxResults", "1001"},
+                                                        {"maxResults", "x"},
+                                                        {"statusEquals", "Running"},
+                                                        {"sortBy", "Name"},
+                                                        {"sortOrder", "Up"},
+                                                        {"nameContains", "a_b"},
+                                                        {"submitTimeBefore", "yesterday"}}) {
     const auto bad = validate_list_query({{name, value}});
     ASSERT_TRUE(std::holds_alternative<ApiError>(bad)) << name << "=" << value;
     EXPECT_NE(std::get<ApiError>(bad).message.find(name), std::string::npos);
@@ -151,7 +164,8 @@ TEST(EmulatorValidation, JobIdentifierIsArnOrBareId) {
             "abcdefghij12");
   EXPECT_FALSE(parse_job_identifier("ABCDEFGHIJ12"));
   EXPECT_FALSE(parse_job_identifier("abc"));
-  EXPECT_FALSE(parse_job_identifier("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job%2Fabcdefghij12"));
+  EXPECT_FALSE(
+      parse_job_identifier("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job%2Fabcdefghij12"));
 }
 
 TEST(EmulatorTimestamps, RoundTripAndOffsets) {
