@@ -1,5 +1,6 @@
 #include "server/app.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -29,6 +30,8 @@ struct App::Impl {
   config::Settings settings;
   std::unique_ptr<storage::Store> store;
   boost::asio::io_context ioc;
+  // Keeps ioc.run() going while the accept loop winds down, until shutdown has drained.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
   boost::asio::thread_pool blocking;
   SystemClock clock;
   RandomIdGenerator ids;
@@ -94,6 +97,7 @@ void App::request_stop() {
       boost::system::error_code ec;
       impl_->signals->cancel(ec);
     }
+    impl_->work.reset();
     impl_->ioc.stop();
     std::lock_guard lock(impl_->mutex);
     impl_->stopped = true;
