@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds batchgate (strict warnings), runs every test, and prints
+# "N passed, N failed" as its last line.
+#   tests/run.sh              the whole suite (what CI runs)
+#   tests/run.sh --sanitize   the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   tests/run.sh -R regex     only the tests whose names match
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+build_dir=build
+cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHGATE_WERROR=ON -DBATCHGATE_BENCH=OFF)
+ctest_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize) build_dir=build-asan; cmake_args+=(-DBATCHGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
+    -R) ctest_args+=(-R "$2"); shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+bash deploy/install-deps.sh
+
+jobs=$(nproc)
+cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
+cmake --build "$build_dir" -j"$jobs"
+
+log="$build_dir/ctest.log"
+set +e
+ctest --test-dir "$build_dir" --output-on-failure --timeout 600 -j"$jobs" "${ctest_args[@]}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+if [ -z "$summary" ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+failed=$(echo "$summary" | sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/')
+total=$(echo "$summary" | sed -E 's/.* failed out of ([0-9]+).*/\1/')
+echo "$((total - failed)) passed, $failed failed"
+exit "$status"
