@@ -53,22 +53,81 @@ bool parse_number(const std::string& text, T& out) {
 
 }  // namespace
 
+namespace {
+
+struct ParseState {
+  Options options;
+  std::string access_key;  // --access-key-id / env, paired with secret_key at the end
+  std::string secret_key;
+};
+
+// Applies one "--name value" flag; an error message when the value is invalid or the flag unknown.
+std::optional<std::string> apply_flag(ParseState& state, const std::string& name, const std::string& value) {
+  Options& o = state.options;
+  if (knob_flags().contains(name)) {
+    o.knobs[camel_case(name)] = knob_value(value);
+  } else if (name == "host") {
+    o.host = value;
+  } else if (name == "port") {
+    if (!parse_number(value, o.port)) return "invalid --port '" + value + "'";
+  } else if (name == "region") {
+    o.region = value;
+  } else if (name == "account-id") {
+    if (value.size() != 12 || value.find_first_not_of("0123456789") != std::string::npos) {
+      return "--account-id must be 12 digits";
+    }
+    o.account_id = value;
+  } else if (name == "access-key-id") {
+    state.access_key = value;
+  } else if (name == "secret-access-key") {
+    state.secret_key = value;
+  } else if (name == "credential") {
+    const auto colon = value.find(':');
+    if (colon == std::string::npos || colon == 0) return "--credential must be ACCESS_KEY_ID:SECRET";
+    o.credentials[value.substr(0, colon)] = value.substr(colon + 1);
+  } else if (name == "s3-endpoint") {
+    o.s3_endpoint = value;
+  } else if (name == "s3-region") {
+    o.s3_region = value;
+  } else if (name == "s3-access-key-id") {
+    o.s3_access_key_id = value;
+  } else if (name == "s3-secret-access-key") {
+    o.s3_secret_access_key = value;
+  } else if (name == "default-timeout-hours") {
+    // The service model's range for timeoutDurationInHours (spec §2).
+    if (!parse_number(value, o.default_timeout_hours) || o.default_timeout_hours < 24 ||
+        o.default_timeout_hours > 168) {
+      return "--default-timeout-hours must be between 24 and 168";
+    }
+  } else if (name == "seed") {
+    std::uint64_t seed = 0;
+    if (!parse_number(value, seed)) return "invalid --seed '" + value + "'";
+    o.seed = seed;
+  } else {
+    return "unknown option --" + name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::variant<Options, std::string> parse_options(const std::vector<std::string>& args,
                                                  const Environment& env) {
-  Options o;
   auto from_env = [&](std::initializer_list<const char*> names) -> std::string {
     for (const char* name : names) {
       if (auto value = env(name); value && !value->empty()) return *value;
     }
     return {};
   };
-  std::string access_key = from_env({"BEDROCK_EMULATOR_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"});
-  std::string secret_key = from_env({"BEDROCK_EMULATOR_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"});
+  ParseState state;
+  Options& o = state.options;
+  state.access_key = from_env({"BEDROCK_EMULATOR_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"});
+  state.secret_key = from_env({"BEDROCK_EMULATOR_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"});
   o.s3_access_key_id = from_env({"AWS_ACCESS_KEY_ID"});
   o.s3_secret_access_key = from_env({"AWS_SECRET_ACCESS_KEY"});
-  if (auto endpoint = from_env({"S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}); !endpoint.empty())
+  if (auto endpoint = from_env({"S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}); !endpoint.empty()) {
     o.s3_endpoint = endpoint;
-
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
     if (flag == "--help" || flag == "-h") {
@@ -90,50 +149,10 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
       if (i + 1 >= args.size()) return "missing value for " + flag;
       value = args[++i];
     }
-    const std::string name = flag.substr(2);
-    if (knob_flags().contains(name)) {
-      o.knobs[camel_case(name)] = knob_value(value);
-    } else if (name == "host") {
-      o.host = value;
-    } else if (name == "port") {
-      if (!parse_number(value, o.port)) return "invalid --port '" + value + "'";
-    } else if (name == "region") {
-      o.region = value;
-    } else if (name == "account-id") {
-      if (value.size() != 12 || value.find_first_not_of("0123456789") != std::string::npos) {
-        return "--account-id must be 12 digits";
-      }
-      o.account_id = value;
-    } else if (name == "access-key-id") {
-      access_key = value;
-    } else if (name == "secret-access-key") {
-      secret_key = value;
-    } else if (name == "credential") {
-      const auto colon = value.find(':');
-      if (colon == std::string::npos || colon == 0) return "--credential must be ACCESS_KEY_ID:SECRET";
-      o.credentials[value.substr(0, colon)] = value.substr(colon + 1);
-    } else if (name == "s3-endpoint") {
-      o.s3_endpoint = value;
-    } else if (name == "s3-region") {
-      o.s3_region = value;
-    } else if (name == "s3-access-key-id") {
-      o.s3_access_key_id = value;
-    } else if (name == "s3-secret-access-key") {
-      o.s3_secret_access_key = value;
-    } else if (name == "default-timeout-hours") {
-      if (!parse_number(value, o.default_timeout_hours) || o.default_timeout_hours < 24 ||
-          o.default_timeout_hours > 168) {
-        return "--default-timeout-hours must be between 24 and 168";
-      }
-    } else if (name == "seed") {
-      std::uint64_t seed = 0;
-      if (!parse_number(value, seed)) return "invalid --seed '" + value + "'";
-      o.seed = seed;
-    } else {
-      return "unknown option " + flag;
-    }
+    if (auto error = apply_flag(state, flag.substr(2), value)) return *error;
   }
-  if (!access_key.empty() && !secret_key.empty()) o.credentials.emplace(access_key, secret_key);
+  if (!state.access_key.empty() && !state.secret_key.empty())
+    o.credentials.emplace(state.access_key, state.secret_key);
   if (o.s3_region.empty()) o.s3_region = o.region;
   if (o.verify_signatures && o.credentials.empty() && !o.help) {
     return "no credentials to verify signatures with: give --access-key-id/--secret-access-key, "
