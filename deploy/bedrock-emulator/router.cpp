@@ -43,7 +43,7 @@ EmulatorResponse Router::handle(const EmulatorRequest& request) {
       qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
   if (path.starts_with("/_emulator/")) return admin(request, path);
   if (auth_.verify) {
-    if (auto error = verify_signature(request, path, query)) return error_response(*error);
+    if (auto error = verify_signature(request)) return error_response(*error);
   }
   // Faults are injected after authentication, as AWS throttles authenticated callers (spec §11.10).
   if (knobs_.throttle_rate > 0.0 && random_() < knobs_.throttle_rate)
@@ -53,8 +53,7 @@ EmulatorResponse Router::handle(const EmulatorRequest& request) {
   return route(request, path, query);
 }
 
-std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request, std::string_view path,
-                                                 std::string_view query) const {
+std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request) const {
   const auto header = aws::find_header(request.headers, "authorization");
   if (!header) return auth_error("MissingAuthenticationTokenException", "Missing Authentication Token");
   const auto parsed = aws::parse_authorization(*header);
@@ -84,13 +83,8 @@ std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request,
                       "Signature expired: " + std::string(*amz_date) +
                           " is now earlier or later than the allowed 15 minutes.");
   }
-  aws::SigningRequest signing;
-  signing.method = request.method;
-  signing.host = std::string(aws::find_header(request.headers, "host").value_or(""));
-  signing.path = std::string(path);
-  signing.query = aws::parse_query_string(query);
-  signing.headers = request.headers;
-  signing.payload_hash = aws::sha256_hex(request.body);
+  const aws::SigningRequest signing =
+      aws::received_signing_request(request.method, request.target, request.headers, request.body);
   const std::string expected = aws::signature_for_received(signing, *parsed, *amz_date, secret->second);
   if (!aws::signatures_equal(expected, parsed->signature)) {
     return auth_error(

@@ -48,8 +48,7 @@ class Router {
   std::size_t create_calls() const { return create_calls_; }
 
  private:
-  std::optional<ApiError> verify_signature(const EmulatorRequest& request, std::string_view path,
-                                           std::string_view query) const;
+  std::optional<ApiError> verify_signature(const EmulatorRequest& request) const;
   EmulatorResponse route(const EmulatorRequest& request, std::string_view path, std::string_view query);
   EmulatorResponse admin(const EmulatorRequest& request, std::string_view path);
   EmulatorResponse create_job(const EmulatorRequest& request);
