@@ -212,8 +212,10 @@ struct HttpClient::Impl {
     if (ec) co_return ec;
     if (!url.is_tls()) co_return connection;
 
-    // SNI and host name verification (RFC 6125) on top of the chain verification.
-    if (!SSL_set_tlsext_host_name(connection->tls->native_handle(), url.host.c_str())) {
+    // SNI (host names only, RFC 6066 §3) and host name verification (RFC 6125) on top of the chain check.
+    error_code not_an_address;
+    asio::ip::make_address(url.host, not_an_address);
+    if (not_an_address && !SSL_set_tlsext_host_name(connection->tls->native_handle(), url.host.c_str())) {
       co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
     }
     connection->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));

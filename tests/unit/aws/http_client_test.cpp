@@ -317,6 +317,16 @@ TEST_F(HttpsTest, TrustedCertificateWithMatchingNameIsAccepted) {
   EXPECT_EQ(response->body, "ok tls");
 }
 
+TEST_F(HttpsTest, IpAddressIsVerifiedAgainstTheCertificatesIpNames) {
+  ASSERT_TRUE(server_->ready());
+  auto response = fetch("127.0.0.1", (*dir_ / "cert.pem").string());
+  ASSERT_TRUE(response) << response.error().message();
+  EXPECT_EQ(response->status, 200);
+  // other.pem names only other.example: an IP address does not match it.
+  auto mismatch = fetch("127.0.0.1", (*dir_ / "other.pem").string(), other_server_->port());
+  ASSERT_FALSE(mismatch);
+}
+
 TEST_F(HttpsTest, UntrustedCertificateIsRefused) {
   ASSERT_TRUE(server_->ready());
   auto response = fetch("localhost", "");
