@@ -105,8 +105,12 @@ std::string message_param(std::size_t index) {
 std::string describe(const json& value) {
   std::string text = value.dump();
   constexpr std::size_t kMax = 60;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
-  return text;
+  if (text.size() <= kMax) return text;
+  // Cut at a UTF-8 character boundary: the message ends up in JSON, where a split character is invalid.
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text + "...";
 }
 
 const json* find_set(const json& object, std::string_view key) {

@@ -1,5 +1,6 @@
 #include "translators/chat_response.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace batchgate::translators::chat {
@@ -51,9 +52,13 @@ LineError invalid_output(std::string_view family, std::string_view detail) {
 
 std::int64_t read_count(const json& object, std::string_view key) {
   auto it = object.find(key);
-  if (it == object.end() || !it->is_number()) return 0;
-  auto value = it->get<std::int64_t>();
-  return value < 0 ? 0 : value;
+  if (it == object.end()) return 0;
+  if (it->is_number_integer()) return std::max<std::int64_t>(0, it->get<std::int64_t>());
+  if (!it->is_number_float()) return 0;
+  // A float count is not what Bedrock sends; converting an out-of-range double would be undefined.
+  double value = it->get<double>();
+  constexpr double kMax = 1e15;
+  return value >= 0.0 && value <= kMax ? static_cast<std::int64_t>(value) : 0;
 }
 
 }  // namespace batchgate::translators::chat

@@ -7,7 +7,7 @@ namespace {
 
 std::int64_t count(const nlohmann::json& usage, const char* key) {
   auto it = usage.find(key);
-  if (it == usage.end() || !it->is_number()) return 0;
+  if (it == usage.end() || !it->is_number_integer()) return 0;
   return std::max<std::int64_t>(0, it->get<std::int64_t>());
 }
 

@@ -68,7 +68,7 @@ Expected<std::vector<const std::string*>> read_inputs(const json& body) {
 Expected<std::optional<int>> read_dimensions(const json& body, TitanEmbeddings::Version version) {
   const json* value = find_set(body, "dimensions");
   if (value == nullptr) return std::optional<int>();
-  int dimensions = value->is_number_integer() ? value->get<int>() : 0;
+  std::int64_t dimensions = value->is_number_integer() ? value->get<std::int64_t>() : 0;
   if (version == TitanEmbeddings::Version::kV1) {
     if (dimensions == kV1Dimensions) return std::optional<int>();
     return make_error(
@@ -83,7 +83,7 @@ Expected<std::optional<int>> read_dimensions(const json& body, TitanEmbeddings::
                           " is not supported by Titan Text Embeddings V2: allowed 256, 512 or 1024.",
                       "body.dimensions");
   }
-  return std::optional<int>(dimensions);
+  return std::optional<int>(static_cast<int>(dimensions));
 }
 
 Expected<bool> read_base64(const json& body) {
