@@ -50,6 +50,7 @@ CREATE TABLE file_records (
   line INTEGER NOT NULL,
   part INTEGER NOT NULL DEFAULT 0,
   parts INTEGER NOT NULL DEFAULT 1,
+  hints INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (file_id, record_id)
 ) WITHOUT ROWID;
 CREATE TABLE batches (

@@ -51,6 +51,7 @@ struct RecordMapping {
   std::int64_t line = 0;    // 1-based line of the input file
   std::int64_t part = 0;    // index within an expanded request (embedding list inputs)
   std::int64_t parts = 1;
+  std::int64_t hints = 0;   // translators::ResponseHints as bits, for the way back
 };
 
 struct BatchRecord {

@@ -1,0 +1,157 @@
+#include "server/files/batch_file_checker.hpp"
+
+#include <cstdio>
+
+#include "translators/batch_line.hpp"
+
+namespace batchgate::files {
+namespace {
+
+// Bedrock recordIds we generate ourselves: custom_ids may hold characters Bedrock does not accept
+// (spec/bedrock-batch.md §8.1), so the mapping back is stored with the file.
+std::string record_id(std::int64_t index) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "R%010lld", static_cast<long long>(index));
+  return buf;
+}
+
+bool blank(std::string_view text) {
+  for (char c : text)
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  return true;
+}
+
+std::string configured_batch_models(const config::Settings& settings) {
+  std::string out;
+  for (const auto& m : settings.models) {
+    if (!m.is_batch()) continue;
+    if (!out.empty()) out += ", ";
+    out += m.model_name;
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+}  // namespace
+
+BatchFileChecker::BatchFileChecker(const config::Settings& settings, ModelFilter may_use, CheckLimits limits,
+                                   std::optional<std::string> pinned_model)
+    : settings_(settings), may_use_(std::move(may_use)), limits_(limits), pinned_(std::move(pinned_model)) {}
+
+void BatchFileChecker::problem(std::string code, std::string message, std::string param) {
+  ++problem_count_;
+  if (problems_.size() < limits_.max_reported)
+    problems_.push_back({line_, std::move(code), std::move(message), std::move(param)});
+}
+
+bool BatchFileChecker::check_model(const std::string& name) {
+  const std::string param = pinned_ ? "target_model_names" : "body.model";
+  const config::Model* m = settings_.find_model(name);
+  if (!m) {
+    ++unknown_model_count_;
+    problem("model_not_found",
+            "Model '" + name + "' is not configured for batches. Use one of: " + configured_batch_models(settings_) +
+                " (or name one with target_model_names).",
+            param);
+    return false;
+  }
+  if (!m->is_batch()) {
+    problem("model_not_batch", "Model '" + name + "' is not configured with mode: batch.", param);
+    return false;
+  }
+  if (!may_use_(name)) {
+    problem("model_not_allowed", "This key may not use model '" + name + "'.", param);
+    return false;
+  }
+  return true;
+}
+
+void BatchFileChecker::add_line(std::string_view text, bool too_long, std::string& records) {
+  ++line_;
+  if (too_long) {
+    problem("line_too_long", "This line is longer than the gateway accepts for one request.");
+    return;
+  }
+  if (blank(text)) return;  // blank lines (a trailing newline, spacing) carry no request
+  if (std::uint64_t(++requests_) > limits_.max_lines) {
+    if (std::uint64_t(requests_) == limits_.max_lines + 1)
+      problem("too_many_tasks", "The file has more than " + std::to_string(limits_.max_lines) +
+                                    " requests; split it into several batches.");
+    return;
+  }
+  auto parsed = translators::parse_batch_line(text);
+  if (!parsed) {
+    const auto& e = parsed.error();
+    problem(e.code, e.message, e.param);
+    return;
+  }
+  auto& line = *parsed;
+
+  auto [seen, inserted] = custom_ids_.emplace(line.custom_id, line_);
+  if (!inserted)
+    problem("duplicate_custom_id",
+            "custom_id '" + line.custom_id + "' was already used on line " + std::to_string(seen->second) +
+                "; every custom_id must be unique within the file.",
+            "custom_id");
+
+  if (!endpoint_) {
+    endpoint_ = line.endpoint;
+    endpoint_line_ = line_;
+  } else if (*endpoint_ != line.endpoint) {
+    problem("url_mismatch",
+            "url " + std::string(translators::endpoint_url(line.endpoint)) + " differs from " +
+                std::string(translators::endpoint_url(*endpoint_)) + " on line " + std::to_string(endpoint_line_) +
+                "; every line of a batch uses the same url.",
+            "url");
+    return;
+  }
+
+  const std::string& wanted = pinned_ ? *pinned_ : line.model;
+  if (first_model_.empty()) {
+    first_model_ = wanted;
+    model_line_ = line_;
+  }
+  if (!check_model(wanted)) return;
+  if (wanted != first_model_) {
+    problem("model_mismatch",
+            "body.model '" + wanted + "' differs from '" + first_model_ + "' on line " +
+                std::to_string(model_line_) + "; every line of a batch uses the same model.",
+            "body.model");
+    return;
+  }
+  if (!model_) {
+    model_ = settings_.find_model(wanted);
+    translator_ = translators::find_translator(model_->bedrock_model_id, line.endpoint);
+  }
+  if (!translator_) {
+    problem("unsupported_endpoint",
+            "Model '" + model_->model_name + "' (" + model_->bedrock_model_id + ") does not serve " +
+                std::string(translators::endpoint_url(line.endpoint)) + ".",
+            "url");
+    return;
+  }
+
+  translators::RequestOptions options{model_->max_tokens, model_->drop_params};
+  auto translated = translator_->to_bedrock(line.body, options);
+  if (translated.error) {
+    problem(translated.error->code, translated.error->message, translated.error->param);
+    return;
+  }
+  if (!ok()) return;  // the file is refused anyway: keep checking, stop producing records
+  const auto parts = std::int64_t(translated.model_inputs.size());
+  const auto hints = translators::hints_to_bits(translated.hints);
+  for (std::int64_t part = 0; part < parts; ++part) {
+    std::string id = record_id(std::int64_t(mappings_.size()) + 1);
+    records += translators::bedrock_record_line(id, translated.model_inputs[size_t(part)]);
+    records += '\n';
+    mappings_.push_back({std::move(id), line.custom_id, line_, part, parts, hints});
+  }
+}
+
+void BatchFileChecker::finish() {
+  if (requests_ == 0 && problem_count_ == 0) {
+    line_ = 0;
+    problem("empty_file", "The file has no requests: each line must be one JSON request object.");
+  }
+}
+
+}  // namespace batchgate::files
