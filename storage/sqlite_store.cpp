@@ -10,19 +10,6 @@ void throw_exception_from_error(const Error& e, const boost::source_location&) {
   throw std::runtime_error("storage: " + e.message);
 }
 
-template <class F>
-auto SqliteStore::guarded(F&& f) -> decltype(f()) {
-  std::lock_guard lock(mutex_);
-  try {
-    return f();
-  } catch (const SqliteFailure& e) {
-    const bool conflict = (e.code & 0xff) == SQLITE_CONSTRAINT;
-    return Error{conflict ? ErrorCode::kConflict : ErrorCode::kIo, e.what()};
-  } catch (const nlohmann::json::exception& e) {
-    return Error{ErrorCode::kIo, std::string("corrupt JSON column: ") + e.what()};
-  }
-}
-
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open_blocking(const std::string& path) {
   try {
     std::unique_ptr<SqliteStore> store(new SqliteStore(path));

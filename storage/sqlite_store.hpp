@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +23,11 @@ class SqliteStore final : public Store {
   Result<std::vector<KeyRecord>> list_keys(std::int64_t limit, std::int64_t offset) override;
   Result<KeyRecord> update_key(const std::string& token_hash, const KeyUpdate& update, std::int64_t now) override;
   Result<std::int64_t> delete_keys(const std::vector<std::string>& token_hashes) override;
+  Result<void> insert_file(const FileRecord& file, const std::vector<RecordMapping>& mappings) override;
+  Result<std::optional<FileRecord>> find_file(const std::string& id) override;
+  Result<std::vector<FileRecord>> list_files(const FileQuery& query) override;
+  Result<void> delete_file(const std::string& id) override;
+  Result<std::vector<RecordMapping>> file_mappings(const std::string& file_id) override;
 
  private:
   explicit SqliteStore(const std::string& path) : db_(path) {}
@@ -32,5 +39,18 @@ class SqliteStore final : public Store {
   std::mutex mutex_;
   Database db_;
 };
+
+template <class F>
+auto SqliteStore::guarded(F&& f) -> decltype(f()) {
+  std::lock_guard lock(mutex_);
+  try {
+    return f();
+  } catch (const SqliteFailure& e) {
+    const bool conflict = (e.code & 0xff) == SQLITE_CONSTRAINT;
+    return Error{conflict ? ErrorCode::kConflict : ErrorCode::kIo, e.what()};
+  } catch (const nlohmann::json::exception& e) {
+    return Error{ErrorCode::kIo, std::string("corrupt JSON column: ") + e.what()};
+  }
+}
 
 }  // namespace batchgate::storage

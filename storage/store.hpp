@@ -36,6 +36,18 @@ struct KeyUpdate {
   std::optional<bool> blocked;
 };
 
+struct FileQuery {
+  std::optional<std::int64_t> owner;  // nullopt with all_owners: every file (the master key)
+  bool all_owners = false;
+  std::string purpose;                // empty: any
+  std::string after;                  // cursor: a file id
+  bool ascending = false;             // by created_at, then id
+  std::int64_t limit = 10000;
+};
+
+// OpenAI batch states in which a batch still needs its input file.
+inline constexpr const char* kActiveBatchStates = "('validating','in_progress','finalizing','cancelling')";
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -51,6 +63,14 @@ class Store {
                                        std::int64_t now) = 0;
   // Returns how many of the keys existed and were deleted.
   virtual Result<std::int64_t> delete_keys(const std::vector<std::string>& token_hashes) = 0;
+
+  // The file row and its custom_id ↔ recordId mappings, in one transaction.
+  virtual Result<void> insert_file(const FileRecord& file, const std::vector<RecordMapping>& mappings) = 0;
+  virtual Result<std::optional<FileRecord>> find_file(const std::string& id) = 0;
+  virtual Result<std::vector<FileRecord>> list_files(const FileQuery& query) = 0;
+  // kConflict while a batch that is not finished uses the file as input.
+  virtual Result<void> delete_file(const std::string& id) = 0;
+  virtual Result<std::vector<RecordMapping>> file_mappings(const std::string& file_id) = 0;
 };
 
 }  // namespace batchgate::storage

@@ -142,3 +142,98 @@ TEST_F(SqliteStoreTest, UnopenablePathIsAnError) {
 
 }  // namespace
 }  // namespace batchgate::storage
+
+namespace batchgate::storage {
+namespace {
+
+FileRecord file(std::string id, std::optional<std::int64_t> owner, std::int64_t created, std::string purpose = "batch") {
+  FileRecord f;
+  f.id = std::move(id);
+  f.owner_key_id = owner;
+  f.purpose = std::move(purpose);
+  f.filename = "in.jsonl";
+  f.bytes = 10;
+  f.created_at = created;
+  f.model = "claude-batch";
+  f.endpoint = "/v1/chat/completions";
+  return f;
+}
+
+class SqliteFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() / ("batchgate-files-" + std::to_string(::getpid()) + ".db")).string();
+    std::filesystem::remove(path_);
+    store_ = std::move(*SqliteStore::open_blocking(path_));
+    KeyRecord k;
+    k.created_at = k.updated_at = 1;
+    k.token_hash = "a";
+    key_a_ = *store_->insert_key(k);
+    k.token_hash = "b";
+    key_b_ = *store_->insert_key(k);
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+  }
+  std::string path_;
+  std::unique_ptr<SqliteStore> store_;
+  std::int64_t key_a_ = 0, key_b_ = 0;
+};
+
+TEST_F(SqliteFilesTest, InsertFindAndMappings) {
+  std::vector<RecordMapping> maps = {{"R1", "c-1", 1, 0, 1, 0}, {"R2", "c-2", 2, 0, 1, 1}};
+  ASSERT_TRUE(store_->insert_file(file("file-1", key_a_, 100), maps).has_value());
+  auto f = store_->find_file("file-1");
+  ASSERT_TRUE(f.has_value() && f->has_value());
+  EXPECT_EQ((*f)->owner_key_id, key_a_);
+  EXPECT_EQ((*f)->model, "claude-batch");
+  auto m = store_->file_mappings("file-1");
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[1].custom_id, "c-2");
+  EXPECT_EQ((*m)[1].hints, 1);
+  EXPECT_FALSE(store_->find_file("file-x")->has_value());
+}
+
+TEST_F(SqliteFilesTest, ListFiltersByOwnerPurposeAndPagesWithACursor) {
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(store_->insert_file(file("file-a" + std::to_string(i), key_a_, 100 + i), {}).has_value());
+  ASSERT_TRUE(store_->insert_file(file("file-b1", key_b_, 50), {}).has_value());
+  ASSERT_TRUE(store_->insert_file(file("file-out", key_a_, 200, "batch_output"), {}).has_value());
+
+  FileQuery q;
+  q.owner = key_a_;
+  q.purpose = "batch";
+  q.limit = 2;
+  auto page1 = *store_->list_files(q);
+  ASSERT_EQ(page1.size(), 2u);
+  EXPECT_EQ(page1[0].id, "file-a5");  // newest first by default
+  EXPECT_EQ(page1[1].id, "file-a4");
+  q.after = page1[1].id;
+  auto page2 = *store_->list_files(q);
+  ASSERT_EQ(page2.size(), 2u);
+  EXPECT_EQ(page2[0].id, "file-a3");
+
+  q = FileQuery{};
+  q.owner = key_a_;
+  q.ascending = true;
+  auto asc = *store_->list_files(q);
+  ASSERT_EQ(asc.size(), 6u);
+  EXPECT_EQ(asc.front().id, "file-a1");
+
+  q = FileQuery{};
+  q.all_owners = true;
+  EXPECT_EQ(store_->list_files(q)->size(), 7u);
+}
+
+TEST_F(SqliteFilesTest, DeleteRemovesMappingsAndReportsMissing) {
+  ASSERT_TRUE(store_->insert_file(file("file-1", key_a_, 1), {{"R1", "c", 1, 0, 1, 0}}).has_value());
+  ASSERT_TRUE(store_->delete_file("file-1").has_value());
+  EXPECT_TRUE(store_->file_mappings("file-1")->empty());
+  auto again = store_->delete_file("file-1");
+  ASSERT_TRUE(again.has_error());
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace batchgate::storage

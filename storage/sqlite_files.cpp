@@ -1,0 +1,131 @@
+// SqliteStore: files and their record mappings.
+#include "storage/sqlite_store.hpp"
+
+namespace batchgate::storage {
+namespace {
+
+constexpr const char* kFileColumns =
+    "id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, endpoint, line_count, "
+    "record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id";
+
+FileRecord read_file(const Statement& st) {
+  FileRecord f;
+  f.id = st.text(0);
+  f.owner_key_id = st.opt_int64(1);
+  f.purpose = st.text(2);
+  f.filename = st.text(3);
+  f.bytes = st.int64(4);
+  f.created_at = st.int64(5);
+  f.expires_at = st.opt_int64(6);
+  f.status = st.text(7);
+  f.model = st.text(8);
+  f.endpoint = st.text(9);
+  f.line_count = st.int64(10);
+  f.record_count = st.int64(11);
+  f.content_s3_uri = st.text(12);
+  f.bedrock_s3_uri = st.text(13);
+  f.bedrock_bytes = st.int64(14);
+  f.batch_id = st.text(15);
+  return f;
+}
+
+}  // namespace
+
+Result<void> SqliteStore::insert_file(const FileRecord& f, const std::vector<RecordMapping>& mappings) {
+  return guarded([&]() -> Result<void> {
+    Transaction tx(db_);
+    db_.prepare(
+           "INSERT INTO files (id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, "
+           "endpoint, line_count, record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, f.id)
+        .bind(2, f.owner_key_id)
+        .bind(3, f.purpose)
+        .bind(4, f.filename)
+        .bind(5, f.bytes)
+        .bind(6, f.created_at)
+        .bind(7, f.expires_at)
+        .bind(8, f.status)
+        .bind(9, f.model)
+        .bind(10, f.endpoint)
+        .bind(11, f.line_count)
+        .bind(12, f.record_count)
+        .bind(13, f.content_s3_uri)
+        .bind(14, f.bedrock_s3_uri)
+        .bind(15, f.bedrock_bytes)
+        .bind(16, f.batch_id)
+        .run();
+    for (const auto& m : mappings) {
+      db_.prepare(
+             "INSERT INTO file_records (file_id, record_id, custom_id, line, part, parts, hints) "
+             "VALUES (?,?,?,?,?,?,?)")
+          .bind(1, f.id)
+          .bind(2, m.record_id)
+          .bind(3, m.custom_id)
+          .bind(4, m.line)
+          .bind(5, m.part)
+          .bind(6, m.parts)
+          .bind(7, m.hints)
+          .run();
+    }
+    tx.commit();
+    return {};
+  });
+}
+
+Result<std::optional<FileRecord>> SqliteStore::find_file(const std::string& id) {
+  return guarded([&]() -> Result<std::optional<FileRecord>> {
+    static const std::string sql = std::string("SELECT ") + kFileColumns + " FROM files WHERE id = ?";
+    auto st = db_.prepare(sql);
+    st.bind(1, id);
+    if (!st.step()) return std::optional<FileRecord>();
+    return std::optional<FileRecord>(read_file(st));
+  });
+}
+
+Result<std::vector<FileRecord>> SqliteStore::list_files(const FileQuery& q) {
+  return guarded([&]() -> Result<std::vector<FileRecord>> {
+    // The cursor is a file id: rows strictly after it in (created_at, id) order, as OpenAI's `after`.
+    const char* cmp = q.ascending ? ">" : "<";
+    const char* dir = q.ascending ? "ASC" : "DESC";
+    std::string sql = std::string("SELECT ") + kFileColumns +
+                      " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
+                      "(?4 = '' OR (created_at, id) " + cmp +
+                      " (SELECT created_at, id FROM files WHERE id = ?4)) ORDER BY created_at " + dir + ", id " +
+                      dir + " LIMIT ?5";
+    auto st = db_.prepare(sql);
+    st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.purpose).bind(4, q.after).bind(5, q.limit);
+    std::vector<FileRecord> out;
+    while (st.step()) out.push_back(read_file(st));
+    return out;
+  });
+}
+
+Result<void> SqliteStore::delete_file(const std::string& id) {
+  return guarded([&]() -> Result<void> {
+    Transaction tx(db_);
+    auto busy = db_.prepare(std::string("SELECT id FROM batches WHERE input_file_id = ? AND status IN ") +
+                            kActiveBatchStates + " LIMIT 1");
+    busy.bind(1, id);
+    if (busy.step())
+      return Error{ErrorCode::kConflict, "file is the input of batch " + busy.text(0) + ", which is still running"};
+    db_.prepare("DELETE FROM files WHERE id = ?").bind(1, id).run();
+    if (db_.changes() == 0) return Error{ErrorCode::kNotFound, "no such file"};
+    tx.commit();
+    return {};
+  });
+}
+
+Result<std::vector<RecordMapping>> SqliteStore::file_mappings(const std::string& file_id) {
+  return guarded([&]() -> Result<std::vector<RecordMapping>> {
+    auto st = db_.prepare(
+        "SELECT record_id, custom_id, line, part, parts, hints FROM file_records WHERE file_id = ? ORDER BY "
+        "record_id");
+    st.bind(1, file_id);
+    std::vector<RecordMapping> out;
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
+    return out;
+  });
+}
+
+}  // namespace batchgate::storage
