@@ -37,6 +37,10 @@ class Expected {
     assert(!has_value());
     return std::get<1>(state_);
   }
+  const LineError& error() const {
+    assert(!has_value());
+    return std::get<1>(state_);
+  }
 
  private:
   std::variant<T, LineError> state_;
