@@ -86,11 +86,15 @@ asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection,
                                       StreamTarget target) {
   const BodySink* sink = target.body;
   Exchange out;
-  connection.lowest().expires_after(options.io_timeout);
-  auto [write_ec, written] = co_await http::async_write(stream, req, kTuple);
-  if (write_ec) {
-    out.result = write_ec;
-    co_return out;
+  // The deadline is renewed on every piece written: io_timeout bounds a stall, not the whole upload.
+  http::request_serializer<http::string_body> serializer{req};
+  while (!serializer.is_done()) {
+    connection.lowest().expires_after(options.io_timeout);
+    auto [write_ec, written] = co_await http::async_write_some(stream, serializer, kTuple);
+    if (write_ec) {
+      out.result = write_ec;
+      co_return out;
+    }
   }
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());

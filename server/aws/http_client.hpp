@@ -38,10 +38,11 @@ boost::system::error_code make_error_code(HttpErrc e);
 
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{5'000};  // DNS + TCP connect + TLS handshake
-  std::chrono::milliseconds io_timeout{60'000};      // each write of the request / each read of the response
-  std::size_t max_idle_per_host = 4;                 // keep-alive connections kept per scheme://host:port
-  std::size_t max_body_bytes = 64 * 1024 * 1024;     // limit for responses read into a string
-  std::string ca_file;                               // extra trusted CA bundle (tests); system paths always
+  std::chrono::milliseconds io_timeout{
+      60'000};                        // longest stall while writing or reading (renewed on progress)
+  std::size_t max_idle_per_host = 4;  // keep-alive connections kept per scheme://host:port
+  std::size_t max_body_bytes = 64 * 1024 * 1024;  // limit for responses read into a string
+  std::string ca_file;                            // extra trusted CA bundle (tests); system paths always
 };
 
 // Receives response body bytes as they arrive (only for 2xx responses). Return false to stop; the
