@@ -2,6 +2,7 @@
 // (exceptions do not cross module boundaries, STYLE.md rule 8) or produce output that cannot be serialised.
 // Every golden case is mutated at every JSON node into every JSON type, and the results are checked.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
