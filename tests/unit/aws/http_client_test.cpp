@@ -1,7 +1,11 @@
 // HttpClient and the retry loop against a real local HTTP(S) server (tests/unit/aws/scripted_http_server.py).
 #include "server/aws/http_client.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -254,6 +258,35 @@ TEST(HttpClientRestart, PooledConnectionToARestartedServerIsReplacedTransparentl
   ASSERT_TRUE(after) << after.error().message();
   EXPECT_EQ(after->status, 200);
   EXPECT_NE(after->body, before->body) << "a fresh connection must have been opened";
+}
+
+TEST(HttpClientStall, WriteStallTimesOut) {
+  // A listener that never accepts: the kernel completes the handshake, nobody reads, the socket buffers
+  // fill up and the upload stalls.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t length = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &length);
+
+  asio::io_context io;
+  HttpClientOptions options;
+  options.io_timeout = std::chrono::milliseconds(300);
+  HttpClient client(io.get_executor(), options);
+  HttpRequest put = get("/upload");
+  put.method = "PUT";
+  put.body = std::string(64 * 1024 * 1024, 'x');
+  auto start = std::chrono::steady_clock::now();
+  auto response =
+      run(io, client.send(*parse_url("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port))), put));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ::close(listener);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error(), boost::beast::error::timeout) << response.error().message();
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST_F(HttpClientTest, RejectsUnknownMethod) {
