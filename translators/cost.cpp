@@ -5,28 +5,48 @@
 namespace batchgate::translators {
 namespace {
 
-std::int64_t count(const nlohmann::json& usage, const char* key) {
-  auto it = usage.find(key);
-  if (it == usage.end() || !it->is_number_integer()) return 0;
+using nlohmann::json;
+
+std::int64_t count(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return 0;
   return std::max<std::int64_t>(0, it->get<std::int64_t>());
+}
+
+const json* find_object(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? &*it : nullptr;
 }
 
 }  // namespace
 
 double cost_usd(const TokenUsage& usage, const TokenPrices& prices) {
-  auto input = static_cast<double>(std::max<std::int64_t>(0, usage.input_tokens));
+  std::int64_t input = std::max<std::int64_t>(0, usage.input_tokens);
+  std::int64_t cached = std::clamp<std::int64_t>(usage.cached_input_tokens, 0, input);
+  double cached_price = prices.cached_input_usd_per_token.value_or(prices.input_usd_per_token);
   auto output = static_cast<double>(std::max<std::int64_t>(0, usage.output_tokens));
-  return input * prices.input_usd_per_token + output * prices.output_usd_per_token;
+  return static_cast<double>(input - cached) * prices.input_usd_per_token +
+         static_cast<double>(cached) * cached_price + output * prices.output_usd_per_token;
 }
 
-TokenUsage usage_of_response(const nlohmann::json& body) {
+TokenUsage usage_of_response(const json& body) {
   TokenUsage usage;
-  if (!body.is_object()) return usage;
-  auto it = body.find("usage");
-  if (it == body.end() || !it->is_object()) return usage;
-  usage.input_tokens = count(*it, "prompt_tokens");
-  usage.output_tokens = count(*it, "completion_tokens");
+  const json* counts = body.is_object() ? find_object(body, "usage") : nullptr;
+  if (counts == nullptr) return usage;
+  usage.input_tokens = count(*counts, "prompt_tokens");
+  usage.output_tokens = count(*counts, "completion_tokens");
+  if (const json* details = find_object(*counts, "prompt_tokens_details")) {
+    usage.cached_input_tokens = count(*details, "cached_tokens");
+  }
   return usage;
+}
+
+json batch_usage_json(const TokenUsage& usage) {
+  return {{"input_tokens", usage.input_tokens},
+          {"input_tokens_details", {{"cached_tokens", usage.cached_input_tokens}}},
+          {"output_tokens", usage.output_tokens},
+          {"output_tokens_details", {{"reasoning_tokens", 0}}},
+          {"total_tokens", usage.input_tokens + usage.output_tokens}};
 }
 
 }  // namespace batchgate::translators
