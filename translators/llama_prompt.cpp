@@ -21,10 +21,16 @@ constexpr std::array<std::string_view, 5> kHandledKeys = {"messages", "max_token
 // models with larger limits, so it is capped here. Explicit values go through for Bedrock to judge.
 constexpr int kMaxGenLen = 2048;
 
-constexpr std::string_view kBegin = "<|begin_of_text|>";
-constexpr std::string_view kHeaderStart = "<|start_header_id|>";
-constexpr std::string_view kHeaderEnd = "<|end_header_id|>\n\n";
-constexpr std::string_view kEndOfTurn = "<|eot_id|>";
+struct TemplateTokens {
+  std::string_view begin;
+  std::string_view header_start;
+  std::string_view header_end;  // includes the blank line before the turn's text
+  std::string_view end_of_turn;
+};
+constexpr TemplateTokens kLlama3Tokens = {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>\n\n",
+                                          "<|eot_id|>"};
+constexpr TemplateTokens kLlama4Tokens = {"<|begin_of_text|>", "<|header_start|>", "<|header_end|>\n\n",
+                                          "<|eot|>"};
 
 struct Turn {
   std::string_view role;
@@ -53,35 +59,36 @@ Expected<std::string> turn_text(const json& message, std::string_view role, std:
   return std::move(*text);
 }
 
-// The Llama 3 chat template; a trailing assistant message is left open so the model continues it.
-std::string render_prompt(const std::string& system, const std::vector<Turn>& turns) {
-  std::size_t size = kBegin.size() + system.size() + 64;
+// The Llama chat template; a trailing assistant message is left open so the model continues it.
+std::string render_prompt(const TemplateTokens& tokens, const std::string& system,
+                          const std::vector<Turn>& turns) {
+  std::size_t size = tokens.begin.size() + system.size() + 64;
   for (const Turn& turn : turns) size += turn.text.size() + 48;
   std::string prompt;
   prompt.reserve(size);
-  prompt += kBegin;
-  auto header = [&prompt](std::string_view role) {
-    prompt += kHeaderStart;
+  prompt += tokens.begin;
+  auto header = [&prompt, &tokens](std::string_view role) {
+    prompt += tokens.header_start;
     prompt += role;
-    prompt += kHeaderEnd;
+    prompt += tokens.header_end;
   };
   if (!system.empty()) {
     header("system");
     prompt += system;
-    prompt += kEndOfTurn;
+    prompt += tokens.end_of_turn;
   }
   for (std::size_t t = 0; t < turns.size(); ++t) {
     header(turns[t].role);
     prompt += turns[t].text;
     bool open_prefill = t + 1 == turns.size() && turns[t].role == "assistant";
     if (open_prefill) return prompt;
-    prompt += kEndOfTurn;
+    prompt += tokens.end_of_turn;
   }
   header("assistant");
   return prompt;
 }
 
-Expected<std::string> read_prompt(const json& body) {
+Expected<std::string> read_prompt(const json& body, const TemplateTokens& tokens) {
   Expected<const json*> messages = read_messages(body);
   if (!messages) return std::move(messages.error());
   std::string system;
@@ -122,13 +129,13 @@ Expected<std::string> read_prompt(const json& body) {
         "not a conversation.",
         "body.messages");
   }
-  return render_prompt(system, turns);
+  return render_prompt(tokens, system, turns);
 }
 
-Expected<json> build_input(const json& body, const RequestOptions& options) {
+Expected<json> build_input(const json& body, const RequestOptions& options, const TemplateTokens& tokens) {
   if (!body.is_object()) return make_error("invalid_type", "body must be a JSON object.", "body");
   if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return std::move(*error);
-  Expected<std::string> prompt = read_prompt(body);
+  Expected<std::string> prompt = read_prompt(body, tokens);
   if (!prompt) return std::move(prompt.error());
   Expected<int> max_gen_len = read_max_tokens(body, std::min(options.default_max_tokens, kMaxGenLen));
   if (!max_gen_len) return std::move(max_gen_len.error());
@@ -152,7 +159,8 @@ std::string_view llama_finish_reason(std::string_view stop_reason) {
 
 RequestTranslation LlamaPrompt::to_bedrock(const json& body, const RequestOptions& options) const {
   RequestTranslation translation;
-  Expected<json> input = build_input(body, options);
+  Expected<json> input =
+      build_input(body, options, template_ == Template::kLlama4 ? kLlama4Tokens : kLlama3Tokens);
   if (!input) {
     translation.error = std::move(input.error());
     return translation;

@@ -10,11 +10,19 @@ namespace batchgate::translators {
 
 class LlamaPrompt final : public Translator {
  public:
+  // The chat template differs between generations: Llama 3.x (spec/bedrock-batch.md §10.4) and Llama 4
+  // (<|header_start|>…<|header_end|>, <|eot|>).
+  enum class Template { kLlama3, kLlama4 };
+  explicit LlamaPrompt(Template chat_template) : template_(chat_template) {}
+
   Endpoint endpoint() const override { return Endpoint::kChatCompletions; }
   std::string_view family() const override { return "llama_prompt"; }
   RequestTranslation to_bedrock(const nlohmann::json& body, const RequestOptions& options) const override;
   ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
                                 const ResponseContext& context) const override;
+
+ private:
+  Template template_;
 };
 
 // Llama stop_reason → OpenAI finish_reason: "length" → "length", anything else → "stop".

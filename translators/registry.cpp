@@ -36,7 +36,8 @@ std::string_view strip_geography(std::string_view id) {
 const Translator* by_base_id(std::string_view id) {
   static const AnthropicMessages kClaude;
   static const NovaMessages kNova;
-  static const LlamaPrompt kLlama;
+  static const LlamaPrompt kLlama3(LlamaPrompt::Template::kLlama3);
+  static const LlamaPrompt kLlama4(LlamaPrompt::Template::kLlama4);
   static const TitanEmbeddings kTitanV1(TitanEmbeddings::Version::kV1);
   static const TitanEmbeddings kTitanV2(TitanEmbeddings::Version::kV2);
   if (id.starts_with("anthropic.")) return &kClaude;
@@ -46,7 +47,9 @@ const Translator* by_base_id(std::string_view id) {
     }
     return &kNova;
   }
-  if (id.starts_with("meta.llama")) return &kLlama;
+  // Llama 2's [INST] template is not supported (Llama 2 is retired on Bedrock).
+  if (id.starts_with("meta.llama3")) return &kLlama3;
+  if (id.starts_with("meta.llama4")) return &kLlama4;
   if (id.starts_with("amazon.titan-embed-text-v2")) return &kTitanV2;
   if (id.starts_with("amazon.titan-embed-text-v1")) return &kTitanV1;
   return nullptr;

@@ -57,6 +57,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "nova_messages"},
         RegistryRow{"meta.llama3-1-70b-instruct-v1:0", kChat, "llama_prompt"},
         RegistryRow{"us.meta.llama3-2-11b-instruct-v1:0", kChat, "llama_prompt"},
+        RegistryRow{"us.meta.llama4-scout-17b-instruct-v1:0", kChat, "llama_prompt"},
+        RegistryRow{"meta.llama2-13b-chat-v1", kChat, ""},
         RegistryRow{"amazon.titan-embed-text-v2:0", kEmbed, "titan_embeddings"},
         RegistryRow{"amazon.titan-embed-text-v1", kEmbed, "titan_embeddings"},
         // The endpoint has to fit the family.
