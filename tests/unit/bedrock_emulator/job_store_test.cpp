@@ -14,9 +14,8 @@ class EmulatorJobStoreTest : public testing::Test {
         store_(
             StoreSettings{}, [this] { return now_; },
             [this] {
-              char id[13];
-              std::snprintf(id, sizeof id, "job%09d", ++ids_);
-              return std::string(id);
+              const std::string n = std::to_string(++ids_);
+              return "job" + std::string(9 - n.size(), '0') + n;
             }) {}
 
   CreateRequest request(std::string name, std::optional<std::string> token = std::nullopt) {
