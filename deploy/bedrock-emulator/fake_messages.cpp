@@ -30,7 +30,9 @@ std::size_t block_chars(const json& content, std::string_view where, std::string
                         "document, toolUse, toolResult");
       return 0;
     }
-    const auto& [key, value] = *block.items().begin();
+    const auto entry = block.begin();  // exactly one member, checked above
+    const std::string& key = entry.key();
+    const nlohmann::json& value = entry.value();
     if (key == "text") {
       if (!value.is_string()) {
         error = malformed(std::string(where) + "/text: expected type: String");
