@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/api/backends.hpp"
 #include "server/api/context.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
@@ -25,7 +26,8 @@ struct App::Impl {
       : settings(std::move(s)),
         store(std::move(st)),
         blocking(std::size_t(settings.server.blocking_threads)),
-        context{settings, *store, blocking, clock, ids, clock.now_seconds()} {}
+        backends(settings, ioc.get_executor()),
+        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends} {}
 
   config::Settings settings;
   std::unique_ptr<storage::Store> store;
@@ -35,6 +37,7 @@ struct App::Impl {
   boost::asio::thread_pool blocking;
   SystemClock clock;
   RandomIdGenerator ids;
+  api::Backends backends;
   api::AppContext context;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
@@ -65,6 +68,7 @@ boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Set
   api::add_health_routes(impl->router, impl->context);
   api::add_key_routes(impl->router, impl->context);
   api::add_model_routes(impl->router, impl->context);
+  api::add_file_routes(impl->router, impl->context);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

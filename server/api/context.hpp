@@ -15,6 +15,8 @@
 
 namespace batchgate::api {
 
+class Backends;
+
 struct AppContext {
   const config::Settings& settings;
   storage::Store& store;
@@ -22,6 +24,7 @@ struct AppContext {
   const Clock& clock;
   IdGenerator& ids;
   std::int64_t started_at = 0;
+  Backends* backends = nullptr;  // AWS clients per model
 };
 
 enum class Access { kAnyKey, kMasterOnly };
@@ -36,5 +39,6 @@ http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler);
 void add_health_routes(http::Router& router, AppContext& app);
 void add_key_routes(http::Router& router, AppContext& app);
 void add_model_routes(http::Router& router, AppContext& app);
+void add_file_routes(http::Router& router, AppContext& app);
 
 }  // namespace batchgate::api

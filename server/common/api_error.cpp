@@ -45,6 +45,12 @@ std::string error_body(const ApiError& error) {
                       {"type", openai_error_type(error.kind)},
                       {"param", error.param.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.param)},
                       {"code", error.code.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.code)}};
+  if (!error.extra_json.empty()) {
+    auto extra = nlohmann::json::parse(error.extra_json, nullptr, false);
+    if (extra.is_object())
+      for (auto& [k, v] : extra.items())
+        if (!e.contains(k)) e[k] = v;
+  }
   return nlohmann::json{{"error", std::move(e)}}.dump();
 }
 

@@ -22,10 +22,15 @@ enum class ErrorKind {
 };
 
 struct ApiError {
+  ApiError() = default;
+  ApiError(ErrorKind k, std::string m, std::string p = {}, std::string c = {})
+      : kind(k), message(std::move(m)), param(std::move(p)), code(std::move(c)) {}
+
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
   std::string param;  // empty → null
   std::string code;   // empty → null
+  std::string extra_json;  // optional JSON object whose members are added to "error" (e.g. per-line errors)
 
   static ApiError invalid(std::string message, std::string param = {}, std::string code = "invalid_value") {
     return {ErrorKind::kInvalidRequest, std::move(message), std::move(param), std::move(code)};

@@ -55,16 +55,19 @@ struct Request {
   }
 };
 
-// Produces the body of a streamed response: the next chunk, an empty string at the end, or an error
-// (which ends the response early by closing the connection).
-using ChunkSource = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
+// Writes one chunk of a streamed response body; false when the client is gone.
+using ChunkWriter = std::function<boost::asio::awaitable<bool>(std::string_view chunk)>;
+// Produces a streamed body by calling the writer for each chunk; returns false when the source failed part way
+// (the connection is then cut, the only honest signal once the status line has been sent). The writer is
+// taken by reference: it outlives the call, and g++ 12 destroys by-value parameters of coroutine lambdas twice.
+using StreamBody = std::function<boost::asio::awaitable<bool>(const ChunkWriter& write)>;
 
 struct Response {
   beast_http::status status = beast_http::status::ok;
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
-  ChunkSource stream;                         // set for streamed bodies
+  StreamBody stream;                          // set for streamed bodies
   std::optional<std::uint64_t> stream_length; // Content-Length of a streamed body when known
 
   static Response json(std::string body, beast_http::status status = beast_http::status::ok) {

@@ -315,27 +315,33 @@ awaitable<void> HttpServer::State::write_response(beast::tcp_stream& stream, Res
   http::response_serializer<http::buffer_body> sr{out};
   co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
   if (ec) co_return;
-  for (;;) {
-    std::optional<std::string> chunk;
-    try {
-      chunk = co_await resp.stream();
-    } catch (const std::exception& e) {
-      spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
-    }
-    if (!chunk) {
-      // The source failed mid-body: the only honest signal left is to cut the connection.
-      ec = asio::error::connection_aborted;
-      co_return;
-    }
-    if (chunk->empty()) break;
-    out.body().data = chunk->data();
-    out.body().size = chunk->size();
+  bool client_gone = false;
+  ChunkWriter writer = [&](std::string_view chunk) -> awaitable<bool> {
+    if (chunk.empty()) co_return true;
+    out.body().data = const_cast<char*>(chunk.data());
+    out.body().size = chunk.size();
     out.body().more = true;
     stream.expires_after(limits.read_timeout);
     co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return;
-    bytes_out += chunk->size();
+    if (ec) {
+      client_gone = true;
+      co_return false;
+    }
+    bytes_out += chunk.size();
+    co_return true;
+  };
+  bool complete = false;
+  try {
+    complete = co_await resp.stream(writer);
+  } catch (const std::exception& e) {
+    spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
+  }
+  if (client_gone) co_return;
+  if (!complete) {
+    // The source failed mid-body: the only honest signal left is to cut the connection.
+    ec = asio::error::connection_aborted;
+    co_return;
   }
   out.body().data = nullptr;
   out.body().size = 0;

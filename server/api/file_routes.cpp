@@ -1,0 +1,156 @@
+// /v1/files: upload (streamed, see file_upload.cpp), list, retrieve, content (streamed from S3), delete.
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/api/backends.hpp"
+#include "server/api/context.hpp"
+#include "server/api/file_upload.hpp"
+#include "server/http/blocking.hpp"
+
+namespace batchgate::api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+namespace bh = boost::beast::http;
+
+constexpr std::uint64_t kNoBody = 0;
+
+Response unavailable(const std::string& request_id, const std::string& what) {
+  spdlog::error("request {}: {}", request_id, what);
+  return Response::error({ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {}, {}});
+}
+
+ApiError no_such_file(const std::string& id) {
+  return ApiError::not_found("No such File object: " + id, "file_id");
+}
+
+// The file when it exists, has not expired and belongs to the caller; otherwise a 404 (never 403: another
+// key's ids must not be confirmed to exist).
+awaitable<std::variant<storage::FileRecord, Response>> owned_file(AppContext& app, const Request& req,
+                                                                 const Principal& who) {
+  const std::string id = req.params.at("file_id");
+  auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_file(id); });
+  if (found.has_error()) co_return unavailable(req.request_id, found.error().message);
+  if (!*found || !who.owns((*found)->owner_key_id) ||
+      ((*found)->expires_at && *(*found)->expires_at <= app.clock.now_seconds()))
+    co_return Response::error(no_such_file(id));
+  co_return std::move(**found);
+}
+
+const config::Model* storage_model(const AppContext& app, const storage::FileRecord& f) {
+  return app.settings.find_model(f.model);
+}
+
+awaitable<Response> list_files(AppContext& app, Request& req, const Principal& who) {
+  storage::FileQuery q;
+  q.owner = who.owner_id();
+  q.all_owners = who.is_master;
+  if (auto it = req.query.find("purpose"); it != req.query.end()) q.purpose = it->second;
+  if (auto it = req.query.find("after"); it != req.query.end()) q.after = it->second;
+  if (auto it = req.query.find("order"); it != req.query.end()) {
+    if (it->second != "asc" && it->second != "desc")
+      co_return Response::error(ApiError::invalid("order must be 'asc' or 'desc'.", "order"));
+    q.ascending = it->second == "asc";
+  }
+  std::int64_t limit = 10000;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    try {
+      limit = std::stoll(it->second);
+    } catch (...) {
+      limit = 0;
+    }
+    if (limit < 1 || limit > 10000)
+      co_return Response::error(ApiError::invalid("limit must be between 1 and 10000.", "limit"));
+  }
+  q.limit = limit + 1;  // one more tells whether there is a next page
+  auto rows = co_await http::run_blocking(app.blocking, [&] { return app.store.list_files(q); });
+  if (rows.has_error()) co_return unavailable(req.request_id, rows.error().message);
+  const bool has_more = std::int64_t(rows->size()) > limit;
+  if (has_more) rows->pop_back();
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& f : *rows) data.push_back(file_json(f));
+  nlohmann::json out = {{"object", "list"},
+                        {"data", data},
+                        {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
+                        {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
+                        {"has_more", has_more}};
+  co_return Response::json(out.dump());
+}
+
+awaitable<Response> retrieve_file(AppContext& app, Request& req, const Principal& who) {
+  auto f = co_await owned_file(app, req, who);
+  if (auto* r = std::get_if<Response>(&f)) co_return std::move(*r);
+  co_return Response::json(file_json(std::get<storage::FileRecord>(f)).dump());
+}
+
+awaitable<Response> file_content(AppContext& app, Request& req, const Principal& who) {
+  auto found = co_await owned_file(app, req, who);
+  if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+  auto f = std::get<storage::FileRecord>(std::move(found));
+  const config::Model* model = storage_model(app, f);
+  std::string bucket, key;
+  if (!model || !parse_s3_uri(f.content_s3_uri, bucket, key))
+    co_return Response::error(ApiError::not_found(
+        "File " + f.id + " belongs to model '" + f.model + "', which is no longer configured.", "file_id"));
+  Response r;
+  r.content_type = "application/octet-stream";
+  r.stream_length = std::uint64_t(f.bytes);
+  aws::S3Client* s3 = &app.backends->s3(*model);
+  const std::string request_id = req.request_id;
+  r.stream = [s3, bucket, key, request_id](const http::ChunkWriter& write) -> awaitable<bool> {
+    auto got = co_await s3->get_object(bucket, key, [&write](std::string_view chunk) { return write(chunk); });
+    if (got.has_error()) {
+      spdlog::error("request {}: reading s3://{}/{} failed: {}", request_id, bucket, key, got.error().to_string());
+      co_return false;
+    }
+    co_return true;
+  };
+  co_return r;
+}
+
+awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& who) {
+  auto found = co_await owned_file(app, req, who);
+  if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+  auto f = std::get<storage::FileRecord>(std::move(found));
+  auto deleted = co_await http::run_blocking(app.blocking, [&] { return app.store.delete_file(f.id); });
+  if (deleted.has_error()) {
+    if (deleted.error().code == storage::ErrorCode::kConflict)
+      co_return Response::error({ErrorKind::kInvalidRequest,
+                                 "File " + f.id + " cannot be deleted: " + deleted.error().message +
+                                     ". Cancel the batch or wait for it to finish.",
+                                 "file_id", "file_in_use"});
+    if (deleted.error().code == storage::ErrorCode::kNotFound) co_return Response::error(no_such_file(f.id));
+    co_return unavailable(req.request_id, deleted.error().message);
+  }
+  // The row is gone first, so a failure below leaves only unreachable objects, never a file without data.
+  if (const config::Model* model = storage_model(app, f)) {
+    for (const auto& uri : {f.content_s3_uri, f.bedrock_s3_uri}) {
+      std::string bucket, key;
+      if (!parse_s3_uri(uri, bucket, key)) continue;
+      auto r = co_await app.backends->s3(*model).delete_object(bucket, key);
+      if (r.has_error())
+        spdlog::warn("request {}: deleting {} failed: {}", req.request_id, uri, r.error().to_string());
+    }
+  }
+  co_return Response::json(nlohmann::json{{"id", f.id}, {"object", "file"}, {"deleted", true}}.dump());
+}
+
+}  // namespace
+
+void add_file_routes(http::Router& router, AppContext& app) {
+  auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
+  auto bound = [&app](auto fn) {
+    return [&app, fn](Request& req, const Principal& who) { return fn(app, req, who); };
+  };
+  // Multipart overhead on top of the file itself.
+  const std::uint64_t upload_limit = app.settings.server.max_upload_bytes + (1 << 20);
+  router.add(bh::verb::post, "/v1/files", upload_limit, any_key(bound(upload_file)), /*streaming=*/true);
+  router.add(bh::verb::get, "/v1/files", kNoBody, any_key(bound(list_files)));
+  router.add(bh::verb::get, "/v1/files/{file_id}", kNoBody, any_key(bound(retrieve_file)));
+  router.add(bh::verb::get, "/v1/files/{file_id}/content", kNoBody, any_key(bound(file_content)));
+  router.add(bh::verb::delete_, "/v1/files/{file_id}", kNoBody, any_key(bound(delete_file)));
+}
+
+}  // namespace batchgate::api
