@@ -89,6 +89,7 @@ CREATE TABLE jobs (
   message TEXT NOT NULL DEFAULT '',
   input_s3_uri TEXT NOT NULL,
   output_s3_uri TEXT NOT NULL,
+  stop_requested INTEGER NOT NULL DEFAULT 0,
   next_poll_at INTEGER NOT NULL DEFAULT 0,
   poll_interval INTEGER NOT NULL DEFAULT 0,
   updated_at INTEGER NOT NULL,

@@ -86,6 +86,7 @@ struct JobRecord {
   std::string message;
   std::string input_s3_uri;
   std::string output_s3_uri;
+  bool stop_requested = false;  // StopModelInvocationJob was sent
   std::int64_t next_poll_at = 0;
   std::int64_t poll_interval = 0;
   std::int64_t updated_at = 0;

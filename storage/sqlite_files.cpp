@@ -31,30 +31,35 @@ FileRecord read_file(const Statement& st) {
 
 }  // namespace
 
+void SqliteStore::write_file(const FileRecord& f) {
+  db_.prepare(
+         "INSERT INTO files (id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, "
+         "endpoint, line_count, record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING")
+      .bind(1, f.id)
+      .bind(2, f.owner_key_id)
+      .bind(3, f.purpose)
+      .bind(4, f.filename)
+      .bind(5, f.bytes)
+      .bind(6, f.created_at)
+      .bind(7, f.expires_at)
+      .bind(8, f.status)
+      .bind(9, f.model)
+      .bind(10, f.endpoint)
+      .bind(11, f.line_count)
+      .bind(12, f.record_count)
+      .bind(13, f.content_s3_uri)
+      .bind(14, f.bedrock_s3_uri)
+      .bind(15, f.bedrock_bytes)
+      .bind(16, f.batch_id)
+      .run();
+}
+
 Result<void> SqliteStore::insert_file(const FileRecord& f, const std::vector<RecordMapping>& mappings) {
   return guarded([&]() -> Result<void> {
     Transaction tx(db_);
-    db_.prepare(
-           "INSERT INTO files (id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, "
-           "endpoint, line_count, record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-        .bind(1, f.id)
-        .bind(2, f.owner_key_id)
-        .bind(3, f.purpose)
-        .bind(4, f.filename)
-        .bind(5, f.bytes)
-        .bind(6, f.created_at)
-        .bind(7, f.expires_at)
-        .bind(8, f.status)
-        .bind(9, f.model)
-        .bind(10, f.endpoint)
-        .bind(11, f.line_count)
-        .bind(12, f.record_count)
-        .bind(13, f.content_s3_uri)
-        .bind(14, f.bedrock_s3_uri)
-        .bind(15, f.bedrock_bytes)
-        .bind(16, f.batch_id)
-        .run();
+    write_file(f);
+    if (db_.changes() == 0) return Error{ErrorCode::kConflict, "file id exists"};
     for (const auto& m : mappings) {
       db_.prepare(
              "INSERT INTO file_records (file_id, record_id, custom_id, line, part, parts, hints) "

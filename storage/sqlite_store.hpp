@@ -28,6 +28,16 @@ class SqliteStore final : public Store {
   Result<std::vector<FileRecord>> list_files(const FileQuery& query) override;
   Result<void> delete_file(const std::string& id) override;
   Result<std::vector<RecordMapping>> file_mappings(const std::string& file_id) override;
+  Result<void> insert_batch(const BatchRecord& batch, const JobRecord& job) override;
+  Result<std::optional<BatchRecord>> find_batch(const std::string& id) override;
+  Result<std::vector<BatchRecord>> list_batches(const BatchQuery& query) override;
+  Result<std::vector<BatchRecord>> active_batches() override;
+  Result<BatchRecord> update_batch(const BatchRecord& batch) override;
+  Result<std::vector<JobRecord>> batch_jobs(const std::string& batch_id) override;
+  Result<void> update_job(const JobRecord& job) override;
+  Result<BatchRecord> finish_batch(const BatchRecord& batch, const std::vector<FileRecord>& files,
+                                   const std::optional<SpendRecord>& spend) override;
+  Result<std::vector<SpendRecord>> list_spend(const SpendQuery& query) override;
 
  private:
   explicit SqliteStore(const std::string& path) : db_(path) {}
@@ -35,6 +45,9 @@ class SqliteStore final : public Store {
   // Runs f under the lock and turns SQLite failures into Error values at the module boundary.
   template <class F>
   auto guarded(F&& f) -> decltype(f());
+
+  void write_batch(const BatchRecord& b);  // CAS update; throws SqliteFailure, returns via changes()
+  void write_file(const FileRecord& f);
 
   std::mutex mutex_;
   Database db_;

@@ -45,6 +45,19 @@ struct FileQuery {
   std::int64_t limit = 10000;
 };
 
+struct BatchQuery {
+  std::optional<std::int64_t> owner;
+  bool all_owners = false;
+  std::string after;  // cursor: a batch id; newest first
+  std::int64_t limit = 20;
+};
+
+struct SpendQuery {
+  std::optional<std::int64_t> key_id;
+  bool all_keys = false;
+  std::int64_t limit = 100;
+};
+
 // OpenAI batch states in which a batch still needs its input file.
 inline constexpr const char* kActiveBatchStates = "('validating','in_progress','finalizing','cancelling')";
 
@@ -71,6 +84,23 @@ class Store {
   // kConflict while a batch that is not finished uses the file as input.
   virtual Result<void> delete_file(const std::string& id) = 0;
   virtual Result<std::vector<RecordMapping>> file_mappings(const std::string& file_id) = 0;
+
+  // The batch and its first Bedrock job, in one transaction: the row exists before Bedrock is called.
+  virtual Result<void> insert_batch(const BatchRecord& batch, const JobRecord& job) = 0;
+  virtual Result<std::optional<BatchRecord>> find_batch(const std::string& id) = 0;
+  virtual Result<std::vector<BatchRecord>> list_batches(const BatchQuery& query) = 0;
+  // Batches the lifecycle still has to drive (not in a terminal state).
+  virtual Result<std::vector<BatchRecord>> active_batches() = 0;
+  // Compare-and-set: writes `batch` only if the stored version equals batch.version, then bumps the version.
+  // kConflict when someone else changed it first.
+  virtual Result<BatchRecord> update_batch(const BatchRecord& batch) = 0;
+  virtual Result<std::vector<JobRecord>> batch_jobs(const std::string& batch_id) = 0;
+  virtual Result<void> update_job(const JobRecord& job) = 0;
+  // Ends a batch in one transaction: the batch (compare-and-set), its output/error files, and its spend row,
+  // which is also added to the key's spend. The spend row is unique per batch, so a retry never counts twice.
+  virtual Result<BatchRecord> finish_batch(const BatchRecord& batch, const std::vector<FileRecord>& files,
+                                           const std::optional<SpendRecord>& spend) = 0;
+  virtual Result<std::vector<SpendRecord>> list_spend(const SpendQuery& query) = 0;
 };
 
 }  // namespace batchgate::storage

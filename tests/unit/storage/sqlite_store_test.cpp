@@ -237,3 +237,135 @@ TEST_F(SqliteFilesTest, DeleteRemovesMappingsAndReportsMissing) {
 
 }  // namespace
 }  // namespace batchgate::storage
+
+namespace batchgate::storage {
+namespace {
+
+class SqliteBatchesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() / ("batchgate-batches-" + std::to_string(::getpid()) + ".db")).string();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+    store_ = std::move(*SqliteStore::open_blocking(path_));
+    KeyRecord k;
+    k.created_at = k.updated_at = 1;
+    k.token_hash = "a";
+    key_ = *store_->insert_key(k);
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+  }
+  BatchRecord batch(std::string id, std::int64_t created) {
+    BatchRecord b;
+    b.id = std::move(id);
+    b.owner_key_id = key_;
+    b.input_file_id = "file-1";
+    b.endpoint = "/v1/chat/completions";
+    b.model = "claude-batch";
+    b.created_at = created;
+    b.total = 100;
+    return b;
+  }
+  JobRecord job(const std::string& batch_id) {
+    JobRecord j;
+    j.batch_id = batch_id;
+    j.client_request_token = "tok-" + batch_id;
+    j.job_name = "bg-" + batch_id;
+    j.input_s3_uri = "s3://b/in.jsonl";
+    j.output_s3_uri = "s3://b/out/";
+    return j;
+  }
+  std::string path_;
+  std::unique_ptr<SqliteStore> store_;
+  std::int64_t key_ = 0;
+};
+
+TEST_F(SqliteBatchesTest, CreateReadAndCompareAndSet) {
+  ASSERT_TRUE(store_->insert_batch(batch("b1", 10), job("b1")).has_value());
+  auto b = **store_->find_batch("b1");
+  EXPECT_EQ(b.status, "validating");
+  EXPECT_EQ(b.version, 0);
+  auto jobs = *store_->batch_jobs("b1");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].client_request_token, "tok-b1");
+
+  BatchRecord next = b;
+  next.status = "in_progress";
+  next.in_progress_at = 20;
+  auto updated = store_->update_batch(next);
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_EQ(updated->version, 1);
+  auto stale = store_->update_batch(next);  // still version 0: someone else moved first
+  ASSERT_TRUE(stale.has_error());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  EXPECT_EQ((*store_->find_batch("b1"))->in_progress_at, 20);
+
+  jobs[0].job_arn = "arn:x";
+  jobs[0].stop_requested = true;
+  ASSERT_TRUE(store_->update_job(jobs[0]).has_value());
+  auto again = *store_->batch_jobs("b1");
+  EXPECT_EQ(again[0].job_arn, "arn:x");
+  EXPECT_TRUE(again[0].stop_requested);
+}
+
+TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
+  for (int i = 1; i <= 4; ++i) {
+    auto id = "b" + std::to_string(i);
+    ASSERT_TRUE(store_->insert_batch(batch(id, i), job(id)).has_value());
+  }
+  BatchQuery q;
+  q.owner = key_;
+  q.limit = 3;
+  auto page = *store_->list_batches(q);
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0].id, "b4");
+  q.after = "b2";
+  page = *store_->list_batches(q);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].id, "b1");
+
+  auto b = **store_->find_batch("b3");
+  b.status = "completed";
+  ASSERT_TRUE(store_->update_batch(b).has_value());
+  auto active = *store_->active_batches();
+  EXPECT_EQ(active.size(), 3u);
+  for (const auto& a : active) EXPECT_NE(a.id, "b3");
+}
+
+TEST_F(SqliteBatchesTest, FinishingRecordsFilesAndSpendOnce) {
+  ASSERT_TRUE(store_->insert_batch(batch("b1", 1), job("b1")).has_value());
+  auto b = **store_->find_batch("b1");
+  b.status = "completed";
+  b.output_file_id = "file-out";
+  FileRecord out;
+  out.id = "file-out";
+  out.owner_key_id = key_;
+  out.purpose = "batch_output";
+  out.filename = "b1_output.jsonl";
+  out.batch_id = "b1";
+  SpendRecord spend;
+  spend.batch_id = "b1";
+  spend.key_id = key_;
+  spend.model = "claude-batch";
+  spend.input_tokens = 1000;
+  spend.output_tokens = 500;
+  spend.cost = 0.25;
+  auto done = store_->finish_batch(b, {out}, spend);
+  ASSERT_TRUE(done.has_value());
+  EXPECT_TRUE((*store_->find_file("file-out")).has_value());
+  EXPECT_DOUBLE_EQ((**store_->find_key_by_hash("a")).spend, 0.25);
+
+  // A retried finish (same batch, fresh version) must not count the spend twice.
+  auto retried = store_->finish_batch(*done, {out}, spend);
+  ASSERT_TRUE(retried.has_value());
+  EXPECT_DOUBLE_EQ((**store_->find_key_by_hash("a")).spend, 0.25);
+  SpendQuery sq;
+  sq.key_id = key_;
+  auto rows = *store_->list_spend(sq);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].input_tokens, 1000);
+}
+
+}  // namespace
+}  // namespace batchgate::storage

@@ -1,0 +1,255 @@
+// SqliteStore: batches, their Bedrock jobs, and spend.
+#include "storage/sqlite_store.hpp"
+
+namespace batchgate::storage {
+namespace {
+
+constexpr const char* kBatchColumns =
+    "id, owner_key_id, input_file_id, endpoint, model, completion_window, status, output_file_id, error_file_id, "
+    "errors, metadata, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at, expired_at, "
+    "cancelling_at, cancelled_at, total, completed, failed, input_tokens, output_tokens, spend, version";
+
+BatchRecord read_batch(const Statement& st) {
+  BatchRecord b;
+  b.id = st.text(0);
+  b.owner_key_id = st.opt_int64(1);
+  b.input_file_id = st.text(2);
+  b.endpoint = st.text(3);
+  b.model = st.text(4);
+  b.completion_window = st.text(5);
+  b.status = st.text(6);
+  b.output_file_id = st.text(7);
+  b.error_file_id = st.text(8);
+  b.errors_json = st.text(9);
+  b.metadata_json = st.text(10);
+  b.created_at = st.int64(11);
+  b.in_progress_at = st.opt_int64(12);
+  b.expires_at = st.opt_int64(13);
+  b.finalizing_at = st.opt_int64(14);
+  b.completed_at = st.opt_int64(15);
+  b.failed_at = st.opt_int64(16);
+  b.expired_at = st.opt_int64(17);
+  b.cancelling_at = st.opt_int64(18);
+  b.cancelled_at = st.opt_int64(19);
+  b.total = st.int64(20);
+  b.completed = st.int64(21);
+  b.failed = st.int64(22);
+  b.input_tokens = st.int64(23);
+  b.output_tokens = st.int64(24);
+  b.spend = st.real(25);
+  b.version = st.int64(26);
+  return b;
+}
+
+constexpr const char* kJobColumns =
+    "id, batch_id, job_index, client_request_token, job_name, job_arn, bedrock_status, message, input_s3_uri, "
+    "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at";
+
+JobRecord read_job(const Statement& st) {
+  JobRecord j;
+  j.id = st.int64(0);
+  j.batch_id = st.text(1);
+  j.job_index = st.int64(2);
+  j.client_request_token = st.text(3);
+  j.job_name = st.text(4);
+  j.job_arn = st.text(5);
+  j.bedrock_status = st.text(6);
+  j.message = st.text(7);
+  j.input_s3_uri = st.text(8);
+  j.output_s3_uri = st.text(9);
+  j.stop_requested = st.int64(10) != 0;
+  j.next_poll_at = st.int64(11);
+  j.poll_interval = st.int64(12);
+  j.updated_at = st.int64(13);
+  return j;
+}
+
+}  // namespace
+
+Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j) {
+  return guarded([&]() -> Result<void> {
+    Transaction tx(db_);
+    db_.prepare(
+           "INSERT INTO batches (id, owner_key_id, input_file_id, endpoint, model, completion_window, status, "
+           "errors, metadata, created_at, expires_at, total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, b.id)
+        .bind(2, b.owner_key_id)
+        .bind(3, b.input_file_id)
+        .bind(4, b.endpoint)
+        .bind(5, b.model)
+        .bind(6, b.completion_window)
+        .bind(7, b.status)
+        .bind(8, b.errors_json)
+        .bind(9, b.metadata_json)
+        .bind(10, b.created_at)
+        .bind(11, b.expires_at)
+        .bind(12, b.total)
+        .run();
+    db_.prepare(
+           "INSERT INTO jobs (batch_id, job_index, client_request_token, job_name, input_s3_uri, output_s3_uri, "
+           "next_poll_at, poll_interval, updated_at) VALUES (?,?,?,?,?,?,?,?,?)")
+        .bind(1, j.batch_id)
+        .bind(2, j.job_index)
+        .bind(3, j.client_request_token)
+        .bind(4, j.job_name)
+        .bind(5, j.input_s3_uri)
+        .bind(6, j.output_s3_uri)
+        .bind(7, j.next_poll_at)
+        .bind(8, j.poll_interval)
+        .bind(9, j.updated_at)
+        .run();
+    tx.commit();
+    return {};
+  });
+}
+
+Result<std::optional<BatchRecord>> SqliteStore::find_batch(const std::string& id) {
+  return guarded([&]() -> Result<std::optional<BatchRecord>> {
+    static const std::string sql = std::string("SELECT ") + kBatchColumns + " FROM batches WHERE id = ?";
+    auto st = db_.prepare(sql);
+    st.bind(1, id);
+    if (!st.step()) return std::optional<BatchRecord>();
+    return std::optional<BatchRecord>(read_batch(st));
+  });
+}
+
+Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) {
+  return guarded([&]() -> Result<std::vector<BatchRecord>> {
+    static const std::string sql = std::string("SELECT ") + kBatchColumns +
+                                   " FROM batches WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR "
+                                   "(created_at, id) < (SELECT created_at, id FROM batches WHERE id = ?3)) "
+                                   "ORDER BY created_at DESC, id DESC LIMIT ?4";
+    auto st = db_.prepare(sql);
+    st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.after).bind(4, q.limit);
+    std::vector<BatchRecord> out;
+    while (st.step()) out.push_back(read_batch(st));
+    return out;
+  });
+}
+
+Result<std::vector<BatchRecord>> SqliteStore::active_batches() {
+  return guarded([&]() -> Result<std::vector<BatchRecord>> {
+    static const std::string sql = std::string("SELECT ") + kBatchColumns + " FROM batches WHERE status IN " +
+                                   kActiveBatchStates + " ORDER BY created_at";
+    auto st = db_.prepare(sql);
+    std::vector<BatchRecord> out;
+    while (st.step()) out.push_back(read_batch(st));
+    return out;
+  });
+}
+
+void SqliteStore::write_batch(const BatchRecord& b) {
+  db_.prepare(
+         "UPDATE batches SET status=?, output_file_id=?, error_file_id=?, errors=?, in_progress_at=?, "
+         "finalizing_at=?, completed_at=?, failed_at=?, expired_at=?, cancelling_at=?, cancelled_at=?, total=?, "
+         "completed=?, failed=?, input_tokens=?, output_tokens=?, spend=?, version=version+1 "
+         "WHERE id=? AND version=?")
+      .bind(1, b.status)
+      .bind(2, b.output_file_id)
+      .bind(3, b.error_file_id)
+      .bind(4, b.errors_json)
+      .bind(5, b.in_progress_at)
+      .bind(6, b.finalizing_at)
+      .bind(7, b.completed_at)
+      .bind(8, b.failed_at)
+      .bind(9, b.expired_at)
+      .bind(10, b.cancelling_at)
+      .bind(11, b.cancelled_at)
+      .bind(12, b.total)
+      .bind(13, b.completed)
+      .bind(14, b.failed)
+      .bind(15, b.input_tokens)
+      .bind(16, b.output_tokens)
+      .bind(17, b.spend)
+      .bind(18, b.id)
+      .bind(19, b.version)
+      .run();
+}
+
+Result<BatchRecord> SqliteStore::update_batch(const BatchRecord& b) {
+  return guarded([&]() -> Result<BatchRecord> {
+    write_batch(b);
+    if (db_.changes() == 0) return Error{ErrorCode::kConflict, "batch " + b.id + " changed concurrently"};
+    BatchRecord out = b;
+    ++out.version;
+    return out;
+  });
+}
+
+Result<std::vector<JobRecord>> SqliteStore::batch_jobs(const std::string& batch_id) {
+  return guarded([&]() -> Result<std::vector<JobRecord>> {
+    static const std::string sql =
+        std::string("SELECT ") + kJobColumns + " FROM jobs WHERE batch_id = ? ORDER BY job_index";
+    auto st = db_.prepare(sql);
+    st.bind(1, batch_id);
+    std::vector<JobRecord> out;
+    while (st.step()) out.push_back(read_job(st));
+    return out;
+  });
+}
+
+Result<void> SqliteStore::update_job(const JobRecord& j) {
+  return guarded([&]() -> Result<void> {
+    db_.prepare(
+           "UPDATE jobs SET job_arn=?, bedrock_status=?, message=?, stop_requested=?, next_poll_at=?, "
+           "poll_interval=?, updated_at=? WHERE id=?")
+        .bind(1, j.job_arn)
+        .bind(2, j.bedrock_status)
+        .bind(3, j.message)
+        .bind(4, j.stop_requested)
+        .bind(5, j.next_poll_at)
+        .bind(6, j.poll_interval)
+        .bind(7, j.updated_at)
+        .bind(8, j.id)
+        .run();
+    if (db_.changes() == 0) return Error{ErrorCode::kNotFound, "no such job"};
+    return {};
+  });
+}
+
+Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::vector<FileRecord>& files,
+                                              const std::optional<SpendRecord>& spend) {
+  return guarded([&]() -> Result<BatchRecord> {
+    Transaction tx(db_);
+    write_batch(b);
+    if (db_.changes() == 0) return Error{ErrorCode::kConflict, "batch " + b.id + " changed concurrently"};
+    for (const auto& f : files) write_file(f);
+    if (spend) {
+      db_.prepare(
+             "INSERT INTO spend (batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, "
+             "created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(batch_id) DO NOTHING")
+          .bind(1, spend->batch_id)
+          .bind(2, spend->key_id)
+          .bind(3, spend->user_id)
+          .bind(4, spend->team_id)
+          .bind(5, spend->model)
+          .bind(6, spend->input_tokens)
+          .bind(7, spend->output_tokens)
+          .bind(8, spend->cost)
+          .bind(9, spend->created_at)
+          .run();
+      if (db_.changes() > 0 && spend->key_id)
+        db_.prepare("UPDATE keys SET spend = spend + ? WHERE id = ?").bind(1, spend->cost).bind(2, *spend->key_id).run();
+    }
+    tx.commit();
+    BatchRecord out = b;
+    ++out.version;
+    return out;
+  });
+}
+
+Result<std::vector<SpendRecord>> SqliteStore::list_spend(const SpendQuery& q) {
+  return guarded([&]() -> Result<std::vector<SpendRecord>> {
+    auto st = db_.prepare(
+        "SELECT id, batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, created_at "
+        "FROM spend WHERE (?1 = 1 OR key_id IS ?2) ORDER BY created_at DESC, id DESC LIMIT ?3");
+    st.bind(1, q.all_keys).bind(2, q.key_id).bind(3, q.limit);
+    std::vector<SpendRecord> out;
+    while (st.step())
+      out.push_back({st.int64(0), st.text(1), st.opt_int64(2), st.text(3), st.text(4), st.text(5), st.int64(6),
+                     st.int64(7), st.real(8), st.int64(9)});
+    return out;
+  });
+}
+
+}  // namespace batchgate::storage
