@@ -69,6 +69,7 @@ boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Set
   api::add_key_routes(impl->router, impl->context);
   api::add_model_routes(impl->router, impl->context);
   api::add_file_routes(impl->router, impl->context);
+  api::add_batch_routes(impl->router, impl->context);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

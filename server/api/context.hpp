@@ -25,7 +25,12 @@ struct AppContext {
   IdGenerator& ids;
   std::int64_t started_at = 0;
   Backends* backends = nullptr;  // AWS clients per model
+  // Wakes the batch lifecycle (submit, stop, poll) right away instead of at its next tick.
+  std::function<void()> wake_lifecycle = [] {};
 };
+
+// A key at or over its max_budget may not start new work (uploads, batches).
+std::optional<ApiError> check_budget(const Principal& who);
 
 enum class Access { kAnyKey, kMasterOnly };
 
@@ -40,5 +45,6 @@ void add_health_routes(http::Router& router, AppContext& app);
 void add_key_routes(http::Router& router, AppContext& app);
 void add_model_routes(http::Router& router, AppContext& app);
 void add_file_routes(http::Router& router, AppContext& app);
+void add_batch_routes(http::Router& router, AppContext& app);
 
 }  // namespace batchgate::api

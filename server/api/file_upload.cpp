@@ -349,6 +349,7 @@ nlohmann::json file_json(const storage::FileRecord& f) {
 }
 
 awaitable<Response> upload_file(AppContext& app, http::Request& req, const Principal& who) {
+  if (auto err = check_budget(who)) co_return Response::error(*err);
   Upload upload(app, req, who);
   co_return co_await upload.run();
 }

@@ -1,0 +1,135 @@
+#include "server/api/batches.hpp"
+
+namespace batchgate::api {
+namespace {
+
+nlohmann::json opt(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json opt(const std::string& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); }
+
+// "batch_AbC…" → "AbC…"
+std::string id_suffix(const std::string& batch_id) {
+  auto pos = batch_id.find('_');
+  return pos == std::string::npos ? batch_id : batch_id.substr(pos + 1);
+}
+
+}  // namespace
+
+std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::json& body) {
+  CreateBatchParams p;
+  auto str = [&](const char* name) -> std::optional<std::string> {
+    auto it = body.find(name);
+    if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto file = str("input_file_id");
+  if (!file) return ApiError::invalid("input_file_id is required: the id of a file uploaded with purpose=batch.", "input_file_id");
+  p.input_file_id = *file;
+  auto endpoint = str("endpoint");
+  if (!endpoint || (*endpoint != "/v1/chat/completions" && *endpoint != "/v1/embeddings"))
+    return ApiError::invalid("endpoint must be \"/v1/chat/completions\" or \"/v1/embeddings\".", "endpoint");
+  p.endpoint = *endpoint;
+  auto window = str("completion_window");
+  if (!window) return ApiError::invalid("completion_window is required; use \"24h\".", "completion_window");
+  // OpenAI accepts only 24h; Bedrock jobs may run up to 168 h, so longer windows map to timeoutDurationInHours.
+  int hours = 0;
+  if (window->size() >= 2 && window->back() == 'h') {
+    try {
+      size_t used = 0;
+      hours = std::stoi(window->substr(0, window->size() - 1), &used);
+      if (used != window->size() - 1) hours = 0;
+    } catch (...) {
+      hours = 0;
+    }
+  }
+  if (hours < 24 || hours > 168)
+    return ApiError::invalid("completion_window must be \"24h\" (or up to \"168h\", Bedrock's longest job timeout).",
+                             "completion_window");
+  p.completion_window = *window;
+  p.timeout_hours = hours;
+  if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return ApiError::invalid("metadata must be an object of string values.", "metadata");
+    if (it->size() > 16) return ApiError::invalid("metadata may hold at most 16 pairs.", "metadata");
+    for (auto& [k, v] : it->items()) {
+      if (k.size() > 64) return ApiError::invalid("metadata keys are at most 64 characters.", "metadata");
+      if (!v.is_string() || v.get<std::string>().size() > 512)
+        return ApiError::invalid("metadata values must be strings of at most 512 characters.", "metadata");
+    }
+    p.metadata_json = it->dump();
+  }
+  return p;
+}
+
+std::optional<ApiError> check_batch_input(const CreateBatchParams& params, const storage::FileRecord& file,
+                                          const config::Model* model) {
+  if (file.purpose != "batch")
+    return ApiError::invalid("File " + file.id + " has purpose '" + file.purpose + "'; a batch needs a purpose=batch file.",
+                             "input_file_id");
+  if (file.endpoint != params.endpoint)
+    return ApiError::invalid("File " + file.id + " holds " + file.endpoint + " requests; create the batch with endpoint \"" +
+                                 file.endpoint + "\".",
+                             "endpoint");
+  if (!model || !model->is_batch())
+    return ApiError::invalid("File " + file.id + " was made for model '" + file.model + "', which is no longer configured for batches.",
+                             "input_file_id");
+  if (file.record_count < model->min_batch_records)
+    return ApiError::invalid("File " + file.id + " has " + std::to_string(file.record_count) + " Bedrock records; model '" +
+                                 model->model_name + "' needs at least " + std::to_string(model->min_batch_records) +
+                                 " per batch job (Bedrock's minimum). Add requests to the file, or lower "
+                                 "min_batch_records in the model's config if your Bedrock quota allows.",
+                             "input_file_id", "too_few_requests");
+  if (file.record_count > model->max_batch_records)
+    return ApiError::invalid("File " + file.id + " has " + std::to_string(file.record_count) + " Bedrock records; model '" +
+                                 model->model_name + "' takes at most " + std::to_string(model->max_batch_records) +
+                                 " per batch job. Split the file into several batches.",
+                             "input_file_id", "too_many_requests");
+  return std::nullopt;
+}
+
+std::string client_request_token(const std::string& batch_id, std::int64_t job_index) {
+  return "batchgate-" + id_suffix(batch_id) + "-" + std::to_string(job_index);
+}
+
+std::string job_name(const std::string& batch_id, std::int64_t job_index) {
+  return "batchgate-" + id_suffix(batch_id) + "-" + std::to_string(job_index);
+}
+
+nlohmann::json batch_json(const storage::BatchRecord& b) {
+  nlohmann::json j = {{"id", b.id},
+                      {"object", "batch"},
+                      {"endpoint", b.endpoint},
+                      {"model", b.model},
+                      {"errors", nullptr},
+                      {"input_file_id", b.input_file_id},
+                      {"completion_window", b.completion_window},
+                      {"status", b.status},
+                      {"output_file_id", opt(b.output_file_id)},
+                      {"error_file_id", opt(b.error_file_id)},
+                      {"created_at", b.created_at},
+                      {"in_progress_at", opt(b.in_progress_at)},
+                      {"expires_at", opt(b.expires_at)},
+                      {"finalizing_at", opt(b.finalizing_at)},
+                      {"completed_at", opt(b.completed_at)},
+                      {"failed_at", opt(b.failed_at)},
+                      {"expired_at", opt(b.expired_at)},
+                      {"cancelling_at", opt(b.cancelling_at)},
+                      {"cancelled_at", opt(b.cancelled_at)},
+                      {"request_counts", {{"total", b.total}, {"completed", b.completed}, {"failed", b.failed}}},
+                      {"metadata", nullptr}};
+  if (!b.errors_json.empty()) {
+    auto errors = nlohmann::json::parse(b.errors_json, nullptr, false);
+    if (!errors.is_discarded()) j["errors"] = {{"object", "list"}, {"data", errors}};
+  }
+  if (!b.metadata_json.empty()) {
+    auto meta = nlohmann::json::parse(b.metadata_json, nullptr, false);
+    if (!meta.is_discarded()) j["metadata"] = meta;
+  }
+  if (b.input_tokens > 0 || b.output_tokens > 0 || b.status == "completed")
+    j["usage"] = {{"input_tokens", b.input_tokens},
+                  {"input_tokens_details", {{"cached_tokens", 0}}},
+                  {"output_tokens", b.output_tokens},
+                  {"output_tokens_details", {{"reasoning_tokens", 0}}},
+                  {"total_tokens", b.input_tokens + b.output_tokens}};
+  return j;
+}
+
+}  // namespace batchgate::api
