@@ -40,7 +40,7 @@ CredentialsResult<nlohmann::json> parse_object(std::string_view json, std::strin
   if (parsed.is_discarded() || !parsed.is_object()) {
     return credentials_error(std::string(what) + " is not a JSON object");
   }
-  return parsed;
+  return CredentialsResult<nlohmann::json>(boost::system::in_place_value, std::move(parsed));
 }
 
 // The common shape: access key, secret, token field `token_key`, Expiration. Missing fields are named.
