@@ -64,7 +64,13 @@ asio::awaitable<CredentialsResult<Credentials>> RefreshingCredentials::get() {
       lead = true;
     }
   }
-  Outcome outcome = lead ? co_await refresh_as_leader() : co_await wait_for_refresh();
+  // Two statements, not `lead ? co_await a : co_await b`: g++ 12 miscompiles co_await inside ?:.
+  Outcome outcome{CredentialsError{"credentials refresh did not complete"}};
+  if (lead) {
+    outcome = co_await refresh_as_leader();
+  } else {
+    outcome = co_await wait_for_refresh();
+  }
   if (!outcome) co_return outcome.error();
   co_return outcome->credentials;
 }
