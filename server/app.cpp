@@ -14,6 +14,7 @@
 
 #include "server/api/backends.hpp"
 #include "server/api/context.hpp"
+#include "server/batch/lifecycle.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
 #include "server/http/server.hpp"
@@ -27,7 +28,10 @@ struct App::Impl {
         store(std::move(st)),
         blocking(std::size_t(settings.server.blocking_threads)),
         backends(settings, ioc.get_executor()),
-        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends} {}
+        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends},
+        lifecycle(settings, *store, blocking, clock, ids, backends) {
+    context.wake_lifecycle = [this] { lifecycle.wake(); };
+  }
 
   config::Settings settings;
   std::unique_ptr<storage::Store> store;
@@ -39,6 +43,7 @@ struct App::Impl {
   RandomIdGenerator ids;
   api::Backends backends;
   api::AppContext context;
+  batch::Lifecycle lifecycle;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<boost::asio::signal_set> signals;
@@ -80,6 +85,7 @@ boost::system::result<std::uint16_t, std::string> App::start() {
   auto port = impl_->server->listen(s.host, s.port);
   if (port.has_error())
     return "cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + port.error().message();
+  impl_->lifecycle.start(impl_->ioc.get_executor());
   for (int i = 0; i < s.worker_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port, impl_->settings.models.size(),
                impl_->settings.general.database_path);
@@ -97,6 +103,7 @@ void App::handle_signals() {
 
 void App::request_stop() {
   if (impl_->stop_requested.exchange(true)) return;
+  impl_->lifecycle.stop();
   auto finish = [this] {
     if (impl_->signals) {
       boost::system::error_code ec;

@@ -217,7 +217,9 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
     if (spend) {
       db_.prepare(
              "INSERT INTO spend (batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, "
-             "created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(batch_id) DO NOTHING")
+             "created_at) VALUES (?1, ?2, COALESCE(NULLIF(?3, ''), (SELECT user_id FROM keys WHERE id = ?2), ''), "
+             "COALESCE(NULLIF(?4, ''), (SELECT team_id FROM keys WHERE id = ?2), ''), ?5, ?6, ?7, ?8, ?9) "
+             "ON CONFLICT(batch_id) DO NOTHING")
           .bind(1, spend->batch_id)
           .bind(2, spend->key_id)
           .bind(3, spend->user_id)

@@ -1,0 +1,221 @@
+#include "server/batch/collector_core.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cassert>
+#include <span>
+#include <tuple>
+#include <utility>
+
+namespace batchgate::batch {
+namespace {
+
+using nlohmann::json;
+using translators::MissingReason;
+using translators::OutputLine;
+using translators::TokenUsage;
+using Records = std::vector<std::optional<json>>;
+
+// A broken or foreign output file could repeat the same problem 50,000 times: log the first few, then
+// only the totals at finish().
+constexpr std::int64_t kLoggedPerKind = 5;
+
+bool blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+bool is_success_record(const std::optional<json>& record) {
+  if (!record || !record->is_object()) return false;
+  auto error = record->find("error");
+  if (error != record->end() && !error->is_null()) return false;
+  return record->contains("modelOutput");
+}
+
+void append_line(std::string& buffer, const json& line) {
+  // Invalid UTF-8 cannot come out of simdjson, but a line must never throw: replace rather than fail.
+  buffer += line.dump(-1, ' ', false, json::error_handler_t::replace);
+  buffer += '\n';
+}
+
+}  // namespace
+
+CollectorCore::CollectorCore(std::vector<storage::RecordMapping> mappings,
+                             const translators::Translator& translator, IdGenerator& ids,
+                             CollectorOptions options)
+    : mappings_(std::move(mappings)), translator_(translator), ids_(ids), options_(std::move(options)) {
+  index_requests();
+}
+
+// Groups the mappings into requests: one request per (line, custom_id), its records in part order and
+// contiguous, so a request is a range of mappings_. The string_views in requests_ and record_index_ point
+// into mappings_, which is never resized afterwards.
+void CollectorCore::index_requests() {
+  std::stable_sort(mappings_.begin(), mappings_.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.line, a.custom_id, a.part) < std::tie(b.line, b.custom_id, b.part);
+  });
+  request_of_record_.resize(mappings_.size());
+  record_seen_.assign(mappings_.size(), false);
+  record_index_.reserve(mappings_.size());
+  for (std::uint32_t i = 0; i < mappings_.size(); ++i) {
+    const storage::RecordMapping& m = mappings_[i];
+    bool same_request = i > 0 && mappings_[i - 1].line == m.line && mappings_[i - 1].custom_id == m.custom_id;
+    if (same_request) {
+      ++requests_.back().parts;
+    } else {
+      requests_.push_back(Request{m.custom_id, i, 1});
+    }
+    request_of_record_[i] = std::uint32_t(requests_.size() - 1);
+    if (!record_index_.emplace(m.record_id, i).second) {
+      spdlog::warn("batch {}: recordId {} is mapped twice; the second mapping is ignored", options_.batch_id,
+                   m.record_id);
+    }
+  }
+  counts_.total = std::int64_t(requests_.size());
+}
+
+void CollectorCore::add_line(std::string_view line) {
+  assert(!finished_);
+  if (blank(line)) return;
+  std::optional<BedrockOutputRecord> record = reader_.read(line, options_.raw_output);
+  if (!record) {
+    add_unreadable_line();
+    return;
+  }
+  on_record(std::move(*record));
+}
+
+void CollectorCore::add_unreadable_line() {
+  if (++counts_.malformed_lines <= kLoggedPerKind) {
+    spdlog::warn("batch {}: a line of Bedrock's output is not a record with a recordId; ignored",
+                 options_.batch_id);
+  }
+}
+
+void CollectorCore::on_record(BedrockOutputRecord record) {
+  auto found = record_index_.find(record.record_id);
+  if (found == record_index_.end()) {
+    if (++counts_.unknown_records <= kLoggedPerKind) {
+      spdlog::warn("batch {}: Bedrock output has unknown recordId {}; ignored", options_.batch_id,
+                   record.record_id);
+    }
+    return;
+  }
+  const std::uint32_t index = found->second;
+  if (record_seen_[index]) {
+    if (++counts_.duplicate_records <= kLoggedPerKind) {
+      spdlog::warn("batch {}: Bedrock output repeats recordId {}; the first one is kept", options_.batch_id,
+                   record.record_id);
+    }
+    return;
+  }
+  record_seen_[index] = true;
+  const std::uint32_t request_index = request_of_record_[index];
+  Request& request = requests_[request_index];
+  if (request.parts == 1) {
+    request.arrived = 1;
+    Records records;
+    records.emplace_back(std::move(record.record));
+    emit(request_index, std::move(records), MissingReason::kMissingOutput);
+    return;
+  }
+  Records& slots = pending_[request_index];
+  if (slots.empty()) slots.resize(request.parts);
+  slots[index - request.first_record] = std::move(record.record);
+  if (++request.arrived < request.parts) return;
+  Records complete = std::move(slots);
+  pending_.erase(request_index);
+  emit(request_index, std::move(complete), MissingReason::kMissingOutput);
+}
+
+void CollectorCore::finish(MissingReason reason) {
+  assert(!finished_);
+  finished_ = true;
+  for (std::uint32_t i = 0; i < requests_.size(); ++i) {
+    Request& request = requests_[i];
+    if (request.emitted) continue;
+    counts_.missing_records += request.parts - request.arrived;
+    Records records;
+    if (auto held = pending_.find(i); held != pending_.end()) {
+      records = std::move(held->second);
+      pending_.erase(held);
+    } else {
+      records.resize(request.parts);
+    }
+    emit(i, std::move(records), reason);
+  }
+  if (counts_.unknown_records + counts_.duplicate_records + counts_.malformed_lines + counts_.missing_records >
+      0) {
+    spdlog::warn(
+        "batch {}: Bedrock output had {} unknown recordIds, {} duplicates, {} unreadable lines; {} records "
+        "missing ({})",
+        options_.batch_id, counts_.unknown_records, counts_.duplicate_records, counts_.malformed_lines,
+        counts_.missing_records, translators::missing_reason_code(reason));
+  }
+}
+
+void CollectorCore::emit(std::uint32_t request_index, Records records, MissingReason reason) {
+  Request& request = requests_[request_index];
+  request.emitted = true;
+  const storage::RecordMapping& first = mappings_[request.first_record];
+  translators::LineIds ids{"batch_req_" + ids_.base62(24), {}};
+  const bool ran = std::any_of(records.begin(), records.end(), [](const auto& r) { return r.has_value(); });
+  if (!ran) {
+    append({translators::missing_line(request.custom_id, ids.line_id, reason), true});
+    return;
+  }
+  ids.request_id = ids_.request_id();
+  translators::ResponseContext context{options_.model, {}, options_.created,
+                                       translators::hints_from_bits(first.hints)};
+  if (translator_.endpoint() == translators::Endpoint::kChatCompletions) {
+    context.response_id = "chatcmpl-" + ids_.base62(24);
+  }
+  const bool all_succeeded = std::all_of(records.begin(), records.end(), is_success_record);
+  if (options_.raw_output && all_succeeded) {
+    usage_ += usage_of(records, context);
+    json body = records.size() == 1 ? std::move(*records[0]) : json::array();
+    if (records.size() > 1) {
+      for (auto& record : records) body.push_back(std::move(*record));
+    }
+    append({translators::success_line(request.custom_id, ids, std::move(body)), false});
+    return;
+  }
+  // Records of a failed multi-part request that did run were billed by Bedrock: count their tokens.
+  if (!all_succeeded && records.size() > 1) usage_ += usage_of(records, context);
+  OutputLine line = translators::build_output_line(request.custom_id, std::move(records), translator_, context,
+                                                   ids, reason);
+  if (!line.is_error) usage_ += translators::usage_of_response(line.line["response"]["body"]);
+  append(line);
+}
+
+// Tokens of the records that have a modelOutput, each translated on its own.
+TokenUsage CollectorCore::usage_of(const Records& records, const translators::ResponseContext& context) const {
+  TokenUsage usage;
+  for (const auto& record : records) {
+    if (!is_success_record(record)) continue;
+    const json& output = record->at("modelOutput");
+    translators::ResponseTranslation translation = translator_.to_openai(std::span(&output, 1), context);
+    if (!translation.error) usage += translators::usage_of_response(translation.body);
+  }
+  return usage;
+}
+
+void CollectorCore::append(const OutputLine& line) {
+  if (line.is_error) {
+    ++counts_.failed;
+    append_line(errors_, line.line);
+    return;
+  }
+  ++counts_.completed;
+  append_line(output_, line.line);
+}
+
+std::string CollectorCore::take_output() {
+  return std::exchange(output_, {});
+}
+
+std::string CollectorCore::take_errors() {
+  return std::exchange(errors_, {});
+}
+
+}  // namespace batchgate::batch
