@@ -8,7 +8,7 @@
 //   BATCHGATE_E2E_KEEP   set to keep the temporary directory (logs, database) after stop()
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,9 +88,35 @@ function waitExit(child, timeoutMs) {
   });
 }
 
-// Returns {baseURL, masterKey, env, bucket, s3, dir, stderr(), stop()}. stop() resolves with batchgate's exit
-// {code, signal}: a clean SIGTERM shutdown exits with code 0.
-export async function startStack() {
+// deploy/config.example.yaml with some batchgate_settings values replaced (e.g. {poll_interval_min: '1s'});
+// a key the example does not have is added at the top of the block.
+export function configWithSettings(settings) {
+  const lines = readFileSync(join(root, 'deploy/config.example.yaml'), 'utf8').split('\n');
+  const start = lines.findIndex((l) => /^batchgate_settings:/.test(l));
+  if (start < 0) throw new Error('deploy/config.example.yaml has no batchgate_settings block');
+  const missing = new Set(Object.keys(settings));
+  for (let i = start + 1; i < lines.length && !/^\S/.test(lines[i]); i++) {
+    const m = /^(\s+)([A-Za-z0-9_]+):\s*[^#]*?(\s*#.*)?$/.exec(lines[i]);
+    if (!m || !(m[2] in settings)) continue;
+    lines[i] = `${m[1]}${m[2]}: ${settings[m[2]]}${m[3] ?? ''}`;
+    missing.delete(m[2]);
+  }
+  lines.splice(start + 1, 0, ...[...missing].map((k) => `  ${k}: ${settings[k]}`));
+  return lines.join('\n');
+}
+
+// Returns {baseURL, masterKey, env, bucket, s3, dir, emulatorURL, configPath, stderr(), exitStatus(), restart(),
+// stop()}. stop() resolves with batchgate's exit {code, signal}: a clean SIGTERM shutdown exits with code 0.
+// exitStatus() is null while batchgate runs, else how it ended ({code, signal}), e.g. after a crash.
+//
+// Options (all optional):
+//   settings       batchgate_settings values to override in a copy of deploy/config.example.yaml, e.g.
+//                  {poll_interval_min: '1s', poll_interval_max: '2s'}
+//   emulatorArgs   extra bedrock-emulator flags (BEDROCK_EMULATOR_ARGS of up.sh)
+// restart() SIGKILLs batchgate (no shutdown of any kind, as a crash) and starts it again on the same database,
+// config and port; it resolves with the killed process's {code, signal} once the new one listens. It also
+// brings back a batchgate that has already died.
+export async function startStack({ settings, emulatorArgs } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'batchgate-e2e-'));
   const localDir = join(dir, 'local');
   const upEnv = {
@@ -99,6 +125,7 @@ export async function startStack() {
     BEDROCK_EMULATOR_BIN: requireExecutable(join(buildDir(), 'deploy/bedrock-emulator/bedrock-emulator'),
       'bedrock-emulator'),
   };
+  if (emulatorArgs) upEnv.BEDROCK_EMULATOR_ARGS = emulatorArgs;
   const batchgateBin = requireExecutable(join(buildDir(), 'server/batchgate'), 'batchgate');
 
   let child = null;
@@ -134,20 +161,29 @@ export async function startStack() {
     BATCHGATE_DB: join(dir, 'batchgate.db'),
   };
 
+  let configPath = join(root, 'deploy/config.example.yaml');
+  if (settings) {
+    configPath = join(dir, 'config.yaml');
+    writeFileSync(configPath, configWithSettings(settings));
+  }
+
   let tail = '';
   const logFile = createWriteStream(join(dir, 'batchgate.log'));
-  child = spawn(batchgateBin, ['--config', join(root, 'deploy/config.example.yaml'), '--port', '0'], {
-    cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.on('data', (chunk) => {
-    logFile.write(chunk);
-    tail = (tail + chunk.toString()).slice(-kLogTailBytes);
-  });
   const stderr = () => tail;
+  const launch = (port) => {
+    child = spawn(batchgateBin, ['--config', configPath, '--port', String(port)], {
+      cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr.on('data', (chunk) => {
+      logFile.write(chunk);
+      tail = (tail + chunk.toString()).slice(-kLogTailBytes);
+    });
+    return waitListening(child, stderr);
+  };
 
   let port;
   try {
-    port = await waitListening(child, stderr);
+    port = await launch(0);
   } catch (err) {
     onExit();
     logFile.end();
@@ -163,6 +199,20 @@ export async function startStack() {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+
+  async function restart() {
+    if (stopped) throw new Error('restart() after stop()');
+    child.kill('SIGKILL');
+    const killed = await waitExit(child, kStopTimeoutMs);
+    logFile.write('\n--- restarted after SIGKILL ---\n');
+    try {
+      await launch(port);
+    } catch (err) {
+      onExit();
+      throw err;
+    }
+    return killed;
+  }
 
   async function stop() {
     if (stopped) return { code: child.exitCode, signal: child.signalCode };
@@ -188,7 +238,12 @@ export async function startStack() {
     bucket: stackEnv.BATCHGATE_BUCKET,
     s3,
     dir,
+    emulatorURL: stackEnv.BEDROCK_ENDPOINT_URL,
+    configPath,
     stderr,
+    exitStatus: () => (child.exitCode === null && child.signalCode === null ? null
+      : { code: child.exitCode, signal: child.signalCode }),
+    restart,
     stop,
   };
 }

@@ -1,0 +1,582 @@
+// The Batches API as a developer uses it: the official OpenAI Node SDK against batchgate on the local stack
+// (moto_server for S3, bedrock-emulator), from deploy/config.example.yaml with 1–2 s poll intervals.
+// spec/openai-batch.md §3 (Batch API) and §5 (output and error files); deploy/bedrock-emulator/README.md for the
+// knobs that make Bedrock fail records, run slowly or refuse jobs.
+//
+// Tests that leave the emulator's knobs alone run at once (separate keys); the ones that turn knobs, and the
+// kill-and-restart test that counts the emulator's jobs, run one after the other once those are done.
+import assert from 'node:assert/strict';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { OpenAI, s3sdk } from './lib/deps.mjs';
+import { emulatorStats, withKnobs } from './lib/emulator.mjs';
+import { chatLines, writeJsonl } from './lib/jsonl.mjs';
+import { createKey, startStack } from './lib/stack.mjs';
+
+const { GetObjectCommand, ListObjectsV2Command } = s3sdk;
+
+// Every key of the Batch object (spec §3.5); `usage` is optional and checked where a batch has finished.
+const kBatchKeys = ['id', 'object', 'endpoint', 'model', 'errors', 'input_file_id', 'completion_window', 'status',
+  'output_file_id', 'error_file_id', 'created_at', 'in_progress_at', 'expires_at', 'finalizing_at', 'completed_at',
+  'failed_at', 'expired_at', 'cancelling_at', 'cancelled_at', 'request_counts', 'metadata'];
+const kTerminal = new Set(['completed', 'failed', 'cancelled', 'expired']);
+// The order a completing batch moves through (spec §3.6); polls may skip states but never go back.
+const kCompletingOrder = ['validating', 'in_progress', 'finalizing', 'completed'];
+// Batch prices per token: deploy/config.example.yaml leaves *_cost_per_token_batches unset, so they default to
+// half the on-demand prices it gives.
+const kBatchPrices = {
+  'claude-batch': { input: 0.00000025 / 2, output: 0.00000125 / 2 },
+  'titan-embed-batch': { input: 0.00000002 / 2, output: 0 },
+};
+const kBatchTimeoutMs = 60_000;
+
+let stack;
+let tmp;
+
+function sdk(apiKey) {
+  return new OpenAI({ baseURL: `${stack.baseURL}/v1`, apiKey, maxRetries: 0 });
+}
+
+async function newClient(body = {}) {
+  const info = await createKey(stack, body);
+  return { key: info.key, client: sdk(info.key) };
+}
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('the request was expected to fail');
+}
+
+async function notFound(promise, what) {
+  const err = await rejection(promise);
+  assert.ok(err instanceof OpenAI.NotFoundError, `${what}: expected a 404, got ${err.status} ${err.message}`);
+  assert.equal(err.status, 404);
+}
+
+async function uploadLines(client, name, lines) {
+  const path = join(tmp, name);
+  await writeJsonl(path, lines);
+  return client.files.create({ file: createReadStream(path), purpose: 'batch' });
+}
+
+function createBatch(client, fileId, { endpoint = '/v1/chat/completions', metadata } = {}) {
+  return client.batches.create({ input_file_id: fileId, endpoint, completion_window: '24h', metadata });
+}
+
+// Polls batches.retrieve until `until(batch)` holds (default: a terminal status); resolves with the last batch
+// and the distinct statuses seen in order.
+async function waitForBatch(client, id, { until = (b) => kTerminal.has(b.status), timeoutMs = kBatchTimeoutMs } = {}) {
+  const statuses = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const batch = await client.batches.retrieve(id);
+    if (statuses.at(-1) !== batch.status) statuses.push(batch.status);
+    if (until(batch)) return { batch, statuses };
+    if (Date.now() > deadline) {
+      assert.fail(`batch ${id} still ${batch.status} after ${timeoutMs} ms (seen ${statuses.join(' → ')}); ` +
+        `batchgate stderr:\n${stack.stderr().slice(-3000)}`);
+    }
+    await sleep(200);
+  }
+}
+
+async function fileLines(client, fileId) {
+  if (!fileId) return [];
+  const text = await (await client.files.content(fileId)).text();
+  assert.ok(text === '' || text.endsWith('\n'), 'every line ends with a newline');
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+}
+
+// The emulator's manifest.json.out of the batch's Bedrock job (spec bedrock-batch.md §8):
+// batches/<batch_id>/bedrock/<jobId>/manifest.json.out.
+async function bedrockManifest(batchId) {
+  const prefix = `batches/${batchId}/bedrock/`;
+  // moto_server rejects the signature of a ListObjectsV2 whose prefix holds an encoded '/' (getmoto/moto#5948,
+  // see deploy/bedrock-emulator/README.md): list by the batch id's leading segment and filter here.
+  const keys = [];
+  let token;
+  do {
+    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'batches',
+      ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      if (o.Key.startsWith(prefix) && o.Key.endsWith('/manifest.json.out')) keys.push(o.Key);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  assert.equal(keys.length, 1, `one Bedrock manifest under ${prefix}: ${keys}`);
+  const got = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: keys[0] }));
+  return JSON.parse(await got.Body.transformToString());
+}
+
+async function admin(method, path, body) {
+  const res = await fetch(`${stack.baseURL}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${stack.masterKey}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `${method} ${path}: ${text}`);
+  return JSON.parse(text);
+}
+
+async function listAll(page) {
+  const items = [];
+  for await (const item of page) items.push(item);
+  return items;
+}
+
+function assertBatchKeys(b) {
+  for (const k of kBatchKeys) assert.ok(k in b, `the Batch object has "${k}": ${JSON.stringify(b)}`);
+  assert.equal(b.object, 'batch');
+  assert.match(b.id, /^batch_[A-Za-z0-9]+$/);
+  assert.deepEqual(Object.keys(b.request_counts).sort(), ['completed', 'failed', 'total']);
+}
+
+// Checks the batch just returned by batches.create (spec §3.1).
+function assertNewBatch(b, { fileId, endpoint, metadata, model, startedAt }) {
+  assertBatchKeys(b);
+  assert.equal(b.status, 'validating');
+  assert.equal(b.endpoint, endpoint);
+  assert.equal(b.input_file_id, fileId);
+  assert.equal(b.completion_window, '24h');
+  assert.equal(b.model, model);
+  assert.deepEqual(b.metadata, metadata ?? null);
+  assert.equal(b.errors, null);
+  assert.equal(b.output_file_id, null);
+  assert.equal(b.error_file_id, null);
+  assert.ok(Number.isInteger(b.created_at) && b.created_at >= Math.floor(startedAt) &&
+    b.created_at <= Math.ceil(Date.now() / 1000), `created_at ${b.created_at} is the creation time`);
+  assert.equal(b.expires_at, b.created_at + 86_400, 'expires_at is 24 h after created_at');
+  for (const k of ['in_progress_at', 'finalizing_at', 'completed_at', 'failed_at', 'expired_at', 'cancelling_at',
+    'cancelled_at']) {
+    assert.equal(b[k], null, `${k} is null on a new batch`);
+  }
+  assert.equal(b.request_counts.completed, 0);
+  assert.equal(b.request_counts.failed, 0);
+}
+
+function assertCompletingProgression(statuses) {
+  const ranks = statuses.map((s) => kCompletingOrder.indexOf(s));
+  assert.ok(ranks.every((r, i) => r >= 0 && (i === 0 || r > ranks[i - 1])),
+    `statuses move forward through ${kCompletingOrder.join(' → ')}: seen ${statuses.join(' → ')}`);
+  assert.equal(statuses.at(-1), 'completed');
+}
+
+function assertCompletedTimestamps(b) {
+  assert.ok(Number.isInteger(b.in_progress_at) && Number.isInteger(b.finalizing_at) &&
+    Number.isInteger(b.completed_at), `in_progress_at, finalizing_at, completed_at set: ${JSON.stringify(b)}`);
+  assert.ok(b.created_at <= b.in_progress_at && b.in_progress_at <= b.finalizing_at &&
+    b.finalizing_at <= b.completed_at, 'created ≤ in_progress ≤ finalizing ≤ completed');
+  for (const k of ['failed_at', 'expired_at', 'cancelling_at', 'cancelled_at']) assert.equal(b[k], null, k);
+}
+
+// One output/error line (spec §5.1): {id, custom_id, response, error}.
+function assertLineEnvelope(line) {
+  assert.deepEqual(Object.keys(line).sort(), ['custom_id', 'error', 'id', 'response']);
+  assert.match(line.id, /^batch_req_[A-Za-z0-9]+$/);
+  assert.equal(typeof line.custom_id, 'string');
+}
+
+function assertSuccessLine(line) {
+  assertLineEnvelope(line);
+  assert.equal(line.error, null);
+  assert.equal(line.response.status_code, 200);
+  assert.match(line.response.request_id, /^req_[A-Za-z0-9]+$/);
+  assert.equal(typeof line.response.body, 'object');
+}
+
+// spec §6: the body of a successful /v1/chat/completions line.
+function assertChatCompletion(body, model) {
+  assert.equal(body.object, 'chat.completion');
+  assert.match(body.id, /^chatcmpl-[A-Za-z0-9]+$/);
+  assert.equal(body.model, model);
+  assert.ok(Number.isInteger(body.created));
+  assert.equal(body.choices.length, 1);
+  const [choice] = body.choices;
+  assert.equal(choice.index, 0);
+  assert.equal(choice.logprobs, null);
+  assert.ok(['stop', 'length', 'tool_calls', 'content_filter'].includes(choice.finish_reason), choice.finish_reason);
+  assert.equal(choice.message.role, 'assistant');
+  assert.equal(typeof choice.message.content, 'string');
+  assert.ok(choice.message.content.length > 0);
+  assert.equal(choice.message.refusal, null);
+  const u = body.usage;
+  assert.ok(Number.isInteger(u.prompt_tokens) && u.prompt_tokens > 0, `prompt_tokens ${u.prompt_tokens}`);
+  assert.ok(Number.isInteger(u.completion_tokens) && u.completion_tokens > 0);
+  assert.equal(u.total_tokens, u.prompt_tokens + u.completion_tokens);
+}
+
+// spec §7: the body of a successful /v1/embeddings line with `inputs` inputs.
+function assertEmbeddingList(body, model, inputs) {
+  assert.equal(body.object, 'list');
+  assert.equal(body.model, model);
+  assert.equal(body.data.length, inputs);
+  body.data.forEach((d, i) => {
+    assert.equal(d.object, 'embedding');
+    assert.equal(d.index, i);
+    assert.ok(Array.isArray(d.embedding) && d.embedding.length > 0);
+    assert.ok(d.embedding.every((x) => typeof x === 'number'));
+  });
+  assert.equal(body.data[0].embedding.length, body.data.at(-1).embedding.length);
+  assert.ok(Number.isInteger(body.usage.prompt_tokens) && body.usage.prompt_tokens > 0);
+  assert.equal(body.usage.total_tokens, body.usage.prompt_tokens);
+}
+
+// Every custom_id appears exactly once across the output and error files.
+function assertEachRequestOnce(out, err, customIds) {
+  const seen = [...out, ...err].map((l) => l.custom_id);
+  assert.equal(seen.length, customIds.length, 'one line per request across output and error files');
+  assert.equal(new Set(seen).size, seen.length, 'no custom_id twice');
+  assert.deepEqual([...seen].sort(), [...customIds].sort());
+}
+
+function closeTo(actual, expected, what) {
+  assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} ≈ ${expected}`);
+}
+
+const range = (n) => Array.from({ length: n }, (_, i) => i + 1);
+
+before(async () => {
+  stack = await startStack({ settings: { poll_interval_min: '1s', poll_interval_max: '2s' } });
+  tmp = mkdtempSync(join(tmpdir(), 'batchgate-e2e-batches-'));
+});
+
+after(async () => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (!stack) return;
+  const exit = await stack.stop();
+  assert.deepEqual(exit, { code: 0, signal: null }, 'batchgate stops cleanly on SIGTERM');
+});
+
+describe('batches with the emulator as configured', { concurrency: true }, () => {
+  test('a 120-request chat batch completes with every result, usage, spend and a spend log row', async (t) => {
+    const { key, client } = await newClient({ key_alias: 'happy', max_budget: 1 });
+    const file = await uploadLines(client, 'chat-120.jsonl', chatLines(120, 'claude-batch', { prefix: 'chat' }));
+    const metadata = { project: 'e2e', purpose: 'happy path' };
+    const startedAt = Date.now() / 1000;
+    const created = await createBatch(client, file.id, { metadata });
+    assertNewBatch(created, { fileId: file.id, endpoint: '/v1/chat/completions', metadata, model: 'claude-batch',
+      startedAt });
+    assert.ok([0, 120].includes(created.request_counts.total), `total ${created.request_counts.total}`);
+
+    const { batch, statuses } = await waitForBatch(client, created.id);
+    t.diagnostic(`status progression: ${statuses.join(' → ')}`);
+    assertCompletingProgression(statuses);
+    assertBatchKeys(batch);
+    assertCompletedTimestamps(batch);
+    assert.equal(batch.created_at, created.created_at);
+    assert.deepEqual(batch.metadata, metadata);
+    assert.equal(batch.errors, null);
+    assert.match(batch.output_file_id, /^file-/);
+
+    const out = await fileLines(client, batch.output_file_id);
+    const err = await fileLines(client, batch.error_file_id);
+    assertEachRequestOnce(out, err, range(120).map((i) => `chat-${i}`));
+    for (const line of out) {
+      assertSuccessLine(line);
+      assertChatCompletion(line.response.body, 'claude-batch');
+    }
+    assert.equal(new Set(out.map((l) => l.id)).size, out.length, 'line ids are unique');
+    assert.equal(err.length, 0, `no errors without injected faults: ${JSON.stringify(err[0])}`);
+
+    const outFile = await client.files.retrieve(batch.output_file_id);
+    assert.equal(outFile.purpose, 'batch_output');
+    assert.equal(outFile.bytes, Buffer.byteLength(await (await client.files.content(outFile.id)).text()));
+
+    const inputTokens = out.reduce((s, l) => s + l.response.body.usage.prompt_tokens, 0);
+    const outputTokens = out.reduce((s, l) => s + l.response.body.usage.completion_tokens, 0);
+    assert.deepEqual(batch.request_counts, { total: 120, completed: out.length, failed: err.length });
+    assert.equal(batch.usage.input_tokens, inputTokens);
+    assert.equal(batch.usage.output_tokens, outputTokens);
+    assert.equal(batch.usage.total_tokens, inputTokens + outputTokens);
+
+    const manifest = await bedrockManifest(batch.id);
+    assert.equal(manifest.totalRecordCount, 120);
+    assert.equal(manifest.successRecordCount, batch.request_counts.completed);
+    assert.equal(manifest.errorRecordCount, batch.request_counts.failed);
+    assert.equal(manifest.inputTokenCount, batch.usage.input_tokens);
+    assert.equal(manifest.outputTokenCount, batch.usage.output_tokens);
+
+    const price = kBatchPrices['claude-batch'];
+    const cost = inputTokens * price.input + outputTokens * price.output;
+    const { info } = await admin('GET', `/key/info?key=${encodeURIComponent(key)}`);
+    assert.ok(info.spend > 0);
+    closeTo(info.spend, cost, 'key spend = tokens × batch prices');
+    const logs = await admin('GET', '/spend/logs');
+    const rows = logs.data.filter((r) => r.batch_id === batch.id);
+    assert.equal(rows.length, 1, 'one spend log row for the batch');
+    assert.equal(rows[0].model, 'claude-batch');
+    assert.equal(rows[0].prompt_tokens, inputTokens);
+    assert.equal(rows[0].completion_tokens, outputTokens);
+    assert.equal(rows[0].total_tokens, inputTokens + outputTokens);
+    closeTo(rows[0].spend, cost, 'spend log row');
+
+    // Once the key's spend exceeds its max_budget, new batches are refused.
+    await admin('POST', '/key/update', { key, max_budget: cost / 2 });
+    const refused = await rejection(createBatch(client, file.id));
+    assert.ok(refused instanceof OpenAI.BadRequestError, `${refused.status} ${refused.message}`);
+    assert.equal(refused.code, 'budget_exceeded');
+  });
+
+  test('an embeddings batch with list inputs completes with one embedding per input', async () => {
+    const { key, client } = await newClient({ key_alias: 'embeddings' });
+    const lines = range(60).map((i) => ({
+      custom_id: `emb-${i}`,
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'titan-embed-batch', input: [`first text number ${i}`, `second, longer text number ${i} here`] },
+    }));
+    const file = await uploadLines(client, 'emb-60.jsonl', lines);
+    const startedAt = Date.now() / 1000;
+    const created = await createBatch(client, file.id, { endpoint: '/v1/embeddings' });
+    assertNewBatch(created, { fileId: file.id, endpoint: '/v1/embeddings', model: 'titan-embed-batch', startedAt });
+
+    const { batch, statuses } = await waitForBatch(client, created.id);
+    assertCompletingProgression(statuses);
+    assertCompletedTimestamps(batch);
+    const out = await fileLines(client, batch.output_file_id);
+    const err = await fileLines(client, batch.error_file_id);
+    assertEachRequestOnce(out, err, range(60).map((i) => `emb-${i}`));
+    assert.equal(err.length, 0, `no errors: ${JSON.stringify(err[0])}`);
+    for (const line of out) {
+      assertSuccessLine(line);
+      assertEmbeddingList(line.response.body, 'titan-embed-batch', 2);
+    }
+    const inputTokens = out.reduce((s, l) => s + l.response.body.usage.prompt_tokens, 0);
+    assert.deepEqual(batch.request_counts, { total: 60, completed: 60, failed: 0 });
+    assert.equal(batch.usage.input_tokens, inputTokens);
+    assert.equal(batch.usage.output_tokens, 0);
+
+    const manifest = await bedrockManifest(batch.id);
+    assert.equal(manifest.totalRecordCount, 120, 'one Bedrock record per input');
+    assert.equal(manifest.successRecordCount, 120);
+    assert.equal(manifest.inputTokenCount, inputTokens);
+
+    const { info } = await admin('GET', `/key/info?key=${encodeURIComponent(key)}`);
+    closeTo(info.spend, inputTokens * kBatchPrices['titan-embed-batch'].input, 'key spend');
+  });
+
+  test('a file with fewer records than Bedrock accepts is refused at create', async () => {
+    const { client } = await newClient({ key_alias: 'too-few' });
+    const file = await uploadLines(client, 'chat-5.jsonl', chatLines(5, 'claude-batch'));
+    const err = await rejection(createBatch(client, file.id));
+    assert.ok(err instanceof OpenAI.BadRequestError, `${err.status} ${err.message}`);
+    assert.equal(err.status, 400);
+    assert.match(err.message, /\b100\b/, 'names the minimum');
+    assert.match(err.message, /min_batch_records/, 'names the setting');
+    assert.equal(err.param, 'input_file_id');
+    assert.deepEqual(await listAll(client.batches.list()), [], 'no batch was created');
+  });
+
+  test("another key cannot see, cancel or download a key's batches and files", async () => {
+    const owner = await newClient({ key_alias: 'owner' });
+    const other = await newClient({ key_alias: 'other' });
+    const file = await uploadLines(owner.client, 'owned-100.jsonl', chatLines(100, 'claude-batch'));
+    const created = await createBatch(owner.client, file.id);
+
+    await notFound(other.client.batches.retrieve(created.id), 'retrieve while running');
+    await notFound(other.client.batches.cancel(created.id), 'cancel');
+    await notFound(createBatch(other.client, file.id), "a batch on another key's file");
+    const { batch } = await waitForBatch(owner.client, created.id);
+    assert.equal(batch.status, 'completed', 'the owner\'s batch was not cancelled by the other key');
+
+    await notFound(other.client.batches.retrieve(batch.id), 'retrieve');
+    await notFound(other.client.batches.cancel(batch.id), 'cancel a finished batch');
+    assert.deepEqual(await listAll(other.client.batches.list()), []);
+    for (const id of [file.id, batch.output_file_id]) {
+      await notFound(other.client.files.retrieve(id), `files.retrieve ${id}`);
+      await notFound(other.client.files.content(id), `files.content ${id}`);
+    }
+    assert.deepEqual(await listAll(other.client.files.list()), []);
+
+    // The owner still has all of it.
+    assert.deepEqual((await listAll(owner.client.batches.list())).map((b) => b.id), [batch.id]);
+    const ownerFiles = (await listAll(owner.client.files.list())).map((f) => f.id).sort();
+    assert.deepEqual(ownerFiles, [file.id, batch.output_file_id].sort());
+  });
+
+  test('batches.list({limit: 2}) pages through every batch of the key once, newest first', async (t) => {
+    const { client } = await newClient({ key_alias: 'lister' });
+    const file = await uploadLines(client, 'list-100.jsonl', chatLines(100, 'claude-batch'));
+    const created = [];
+    for (let i = 0; i < 5; i++) created.push(await createBatch(client, file.id, { metadata: { n: String(i) } }));
+
+    const page = await client.batches.list({ limit: 2 });
+    assert.equal(page.data.length, 2);
+    assert.equal(page.has_more, true);
+    const listed = await listAll(client.batches.list({ limit: 2 }));
+    const ids = listed.map((b) => b.id);
+    assert.equal(ids.length, 5);
+    assert.equal(new Set(ids).size, 5, 'no batch twice');
+    assert.deepEqual([...ids].sort(), created.map((b) => b.id).sort(), 'every batch of the key');
+    for (let i = 1; i < listed.length; i++) {
+      assert.ok(listed[i - 1].created_at >= listed[i].created_at, 'created_at never increases down the list');
+    }
+    listed.forEach(assertBatchKeys);
+    await t.test('batches created within one second are listed newest first', {
+      todo: 'ties on created_at (seconds) are ordered by the random batch id, not by creation',
+    }, () => {
+      assert.deepEqual(ids, created.map((b) => b.id).reverse());
+    });
+
+    // Let them finish: the tests after this one turn the emulator's knobs and count its jobs.
+    for (const b of created) assert.equal((await waitForBatch(client, b.id)).batch.status, 'completed');
+  });
+});
+
+describe('batches under injected faults, cancel and restart', () => {
+  test('records Bedrock fails land in the error file with the injected status code', async () => {
+    const { client } = await newClient({ key_alias: 'faults' });
+    const file = await uploadLines(client, 'faults-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'f' }));
+    const batch = await withKnobs(stack, { recordFailureRate: 0.2, recordFailureCode: 429 }, async () => {
+      const created = await createBatch(client, file.id);
+      return (await waitForBatch(client, created.id)).batch;
+    });
+    assert.equal(batch.status, 'completed');
+    const out = await fileLines(client, batch.output_file_id);
+    const err = await fileLines(client, batch.error_file_id);
+    assertEachRequestOnce(out, err, range(100).map((i) => `f-${i}`));
+    assert.ok(err.length > 0 && err.length < 100, `some records failed: ${err.length}`);
+    for (const line of out) assertSuccessLine(line);
+    for (const line of err) {
+      assertLineEnvelope(line);
+      assert.equal(line.error, null, 'a request Bedrock answered has its error inside response');
+      assert.equal(line.response.status_code, 429);
+      assert.match(line.response.request_id, /^req_[A-Za-z0-9]+$/);
+      const e = line.response.body.error;
+      assert.deepEqual(Object.keys(e).sort(), ['code', 'message', 'param', 'type']);
+      assert.equal(typeof e.message, 'string');
+      assert.ok(e.message.length > 0);
+      assert.equal(typeof e.type, 'string');
+    }
+    assert.deepEqual(batch.request_counts, { total: 100, completed: out.length, failed: err.length });
+    const manifest = await bedrockManifest(batch.id);
+    assert.equal(manifest.successRecordCount, out.length);
+    assert.equal(manifest.errorRecordCount, err.length);
+    assert.equal(batch.usage.input_tokens, out.reduce((s, l) => s + l.response.body.usage.prompt_tokens, 0));
+    assert.equal(manifest.inputTokenCount, batch.usage.input_tokens);
+
+    // Cancelling a finished batch returns it unchanged.
+    assert.deepEqual(await client.batches.cancel(batch.id), batch);
+    assert.deepEqual(await client.batches.retrieve(batch.id), batch);
+  });
+
+  test('a cancelled batch goes through cancelling to cancelled and keeps its partial results', async () => {
+    const { client } = await newClient({ key_alias: 'cancel' });
+    const file = await uploadLines(client, 'cancel-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'c' }));
+    let ranBeforeCancel = 0;
+    const [running, early] = await withKnobs(stack, { recordsPerSecond: 4 }, async () => {
+      const slow = await createBatch(client, file.id);
+      const soon = await createBatch(client, file.id);
+      // One cancelled straight away (its Bedrock job may not exist yet), one once Bedrock runs it.
+      const soonCancel = await client.batches.cancel(soon.id);
+      assert.ok(['cancelling', 'cancelled'].includes(soonCancel.status), soonCancel.status);
+      // Bedrock has run some of its records: those must come back.
+      const started = await waitForBatch(client, slow.id,
+        { until: (b) => b.request_counts.completed > 0 || kTerminal.has(b.status) });
+      assert.equal(started.batch.status, 'in_progress');
+      ranBeforeCancel = started.batch.request_counts.completed;
+      const cancelling = await client.batches.cancel(slow.id);
+      assert.equal(cancelling.status, 'cancelling');
+      assert.ok(Number.isInteger(cancelling.cancelling_at));
+      assert.equal(cancelling.cancelled_at, null);
+      const again = await client.batches.cancel(slow.id);
+      assert.equal(again.status === 'cancelling' ? again.cancelling_at : cancelling.cancelling_at,
+        cancelling.cancelling_at, 'a second cancel keeps cancelling_at');
+      return [(await waitForBatch(client, slow.id)).batch, (await waitForBatch(client, soon.id)).batch];
+    });
+
+    for (const b of [running, early]) {
+      assertBatchKeys(b);
+      assert.equal(b.status, 'cancelled');
+      assert.ok(Number.isInteger(b.cancelled_at) && Number.isInteger(b.cancelling_at));
+      assert.ok(b.cancelling_at <= b.cancelled_at);
+      assert.equal(b.completed_at, null);
+      assert.deepEqual(await client.batches.cancel(b.id), b, 'cancelling a cancelled batch changes nothing');
+    }
+    assert.ok(Number.isInteger(running.in_progress_at));
+    const out = await fileLines(client, running.output_file_id);
+    const err = await fileLines(client, running.error_file_id);
+    assertEachRequestOnce(out, err, range(100).map((i) => `c-${i}`));
+    assert.ok(out.length >= ranBeforeCancel && out.length > 0,
+      `the ${ranBeforeCancel}+ requests Bedrock ran before the cancel are in the output file (${out.length})`);
+    assert.ok(err.length > 0, 'requests never run are reported');
+    for (const line of out) assertSuccessLine(line);
+    for (const line of err) {
+      assertLineEnvelope(line);
+      assert.equal(line.response, null);
+      assert.equal(line.error.code, 'batch_cancelled');
+      assert.equal(typeof line.error.message, 'string');
+    }
+    assert.deepEqual(running.request_counts, { total: 100, completed: out.length, failed: err.length });
+  });
+
+  test('a job Bedrock refuses (quota exceeded) fails the batch with the reason', async (t) => {
+    const { client } = await newClient({ key_alias: 'quota' });
+    const file = await uploadLines(client, 'quota-100.jsonl', chatLines(100, 'claude-batch'));
+    let crashed = null;
+    const batch = await withKnobs(stack, { forceQuotaExceeded: true }, async () => {
+      const created = await createBatch(client, file.id);
+      assert.equal(created.status, 'validating');
+      try {
+        return (await waitForBatch(client, created.id)).batch;
+      } catch (err) {
+        if (!(err instanceof OpenAI.APIConnectionError)) throw err;
+        // batchgate died: note how, bring it back on the same database and read the batch it stored.
+        for (let i = 0; i < 20 && !stack.exitStatus(); i++) await sleep(100);
+        crashed = stack.exitStatus();
+        if (!crashed) throw err;
+        await stack.restart();
+        return (await waitForBatch(client, created.id)).batch;
+      }
+    });
+    await t.test('batchgate keeps running after Bedrock refuses a job', {
+      todo: 'server/batch/lifecycle.cpp:166 co_await fail_batch(b, e.code.empty() ? "bedrock_refused" : e.code, …) ' +
+        'aborts with "double free or corruption" (g++ 12 destroys the ?: temporary twice across co_await)',
+    }, () => {
+      assert.equal(crashed, null, `batchgate ended with ${JSON.stringify(crashed)}`);
+    });
+    assertBatchKeys(batch);
+    assert.equal(batch.status, 'failed');
+    assert.ok(Number.isInteger(batch.failed_at));
+    assert.equal(batch.completed_at, null);
+    assert.equal(batch.output_file_id, null);
+    assert.equal(batch.errors.object, 'list');
+    assert.ok(batch.errors.data.length >= 1);
+    const [first] = batch.errors.data;
+    assert.equal(typeof first.code, 'string');
+    assert.match(`${first.code} ${first.message}`, /quota/i, `the reason: ${JSON.stringify(first)}`);
+  });
+
+  test('a batch survives batchgate being killed right after create: one Bedrock job, complete results',
+    async (t) => {
+      const { client } = await newClient({ key_alias: 'restart' });
+      const file = await uploadLines(client, 'restart-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'r' }));
+      const before = await emulatorStats(stack);
+      const created = await createBatch(client, file.id);
+      const killed = await stack.restart();
+      assert.equal(killed.signal, 'SIGKILL');
+
+      const { batch } = await waitForBatch(client, created.id);
+      assert.equal(batch.status, 'completed');
+      const afterStats = await emulatorStats(stack);
+      assert.equal(afterStats.jobsCreated, before.jobsCreated + 1, 'exactly one Bedrock job for the batch');
+      // Two calls mean the kill fell between Bedrock creating the job and batchgate storing its ARN, and the
+      // restarted batchgate repeated the create with the same clientRequestToken.
+      t.diagnostic(`CreateModelInvocationJob calls for the batch: ${afterStats.createCalls - before.createCalls}`);
+      const out = await fileLines(client, batch.output_file_id);
+      const err = await fileLines(client, batch.error_file_id);
+      assertEachRequestOnce(out, err, range(100).map((i) => `r-${i}`));
+      assert.deepEqual(batch.request_counts, { total: 100, completed: 100, failed: 0 });
+      for (const line of out) assertChatCompletion(line.response.body, 'claude-batch');
+    });
+});

@@ -1,0 +1,40 @@
+// The bedrock-emulator's unsigned admin endpoints (deploy/bedrock-emulator/README.md, "Knobs"): tests change
+// its behaviour (failure injection, speed, quotas) and read how many jobs it created.
+
+async function call(stack, method, path, body) {
+  const res = await fetch(`${stack.emulatorURL}${path}`, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+// POST /_emulator/config: changes the named knobs (e.g. {recordFailureRate: 0.2}); resolves with all knobs.
+export function setKnobs(stack, knobs) {
+  return call(stack, 'POST', '/_emulator/config', knobs);
+}
+
+// GET /_emulator/config: the current knobs.
+export function knobs(stack) {
+  return call(stack, 'GET', '/_emulator/config');
+}
+
+// GET /_emulator/stats: {jobsCreated, activeJobs, createCalls, jobsByStatus}.
+export function emulatorStats(stack) {
+  return call(stack, 'GET', '/_emulator/stats');
+}
+
+// Sets `changes`, runs fn(), and puts the changed knobs back to their previous values even if fn throws.
+export async function withKnobs(stack, changes, fn) {
+  const before = await knobs(stack);
+  const restore = Object.fromEntries(Object.keys(changes).map((k) => [k, before[k]]));
+  await setKnobs(stack, changes);
+  try {
+    return await fn();
+  } finally {
+    await setKnobs(stack, restore);
+  }
+}
