@@ -41,13 +41,13 @@ async function rejection(promise) {
   assert.fail('the request was expected to fail');
 }
 
+// Filters by prefix here: moto's SigV4 check rejects the SDK's signature when a query value holds '/'.
 async function bucketKeys(prefix = '') {
   const keys = [];
   let token;
   do {
-    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix,
-      ContinuationToken: token }));
-    for (const o of page.Contents ?? []) keys.push(o.Key);
+    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key.startsWith(prefix)) keys.push(o.Key);
     token = page.NextContinuationToken;
   } while (token);
   return keys.sort();
