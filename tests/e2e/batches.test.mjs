@@ -470,6 +470,31 @@ describe('batches under injected faults, cancel and restart', () => {
     assert.deepEqual(await client.batches.retrieve(batch.id), batch);
   });
 
+  test('records Bedrock leaves unprocessed (PartiallyCompleted) come back as batch_expired errors', async () => {
+    const { client } = await newClient({ key_alias: 'partial' });
+    const file = await uploadLines(client, 'partial-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'p' }));
+    const batch = await withKnobs(stack, { unprocessedFraction: 0.1 }, async () => {
+      const created = await createBatch(client, file.id);
+      return (await waitForBatch(client, created.id)).batch;
+    });
+    assert.equal(batch.status, 'completed');
+    const out = await fileLines(client, batch.output_file_id);
+    const err = await fileLines(client, batch.error_file_id);
+    assertEachRequestOnce(out, err, range(100).map((i) => `p-${i}`));
+    assert.equal(err.length, 10, '10% of the records were not processed');
+    for (const line of out) assertSuccessLine(line);
+    for (const line of err) {
+      assertLineEnvelope(line);
+      assert.equal(line.response, null);
+      assert.equal(line.error.code, 'batch_expired');
+      assert.equal(typeof line.error.message, 'string');
+    }
+    assert.deepEqual(batch.request_counts, { total: 100, completed: 90, failed: 10 });
+    const manifest = await bedrockManifest(batch.id);
+    assert.equal(manifest.processedRecordCount, 90);
+    assert.equal(manifest.outputTokenCount, batch.usage.output_tokens);
+  });
+
   test('a cancelled batch goes through cancelling to cancelled and keeps its partial results', async () => {
     const { client } = await newClient({ key_alias: 'cancel' });
     const file = await uploadLines(client, 'cancel-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'c' }));
@@ -563,6 +588,9 @@ describe('batches under injected faults, cancel and restart', () => {
       const file = await uploadLines(client, 'restart-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'r' }));
       const before = await emulatorStats(stack);
       const created = await createBatch(client, file.id);
+      // Kill as soon as Bedrock has the job: batchgate has most likely not stored its ARN yet, so the restarted
+      // one must find the job again through the same clientRequestToken rather than create a second one.
+      for (let i = 0; i < 300 && (await emulatorStats(stack)).createCalls === before.createCalls; i++);
       const killed = await stack.restart();
       assert.equal(killed.signal, 'SIGKILL');
 
