@@ -297,7 +297,9 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
     assert.deepEqual(batch.request_counts, { total: 120, completed: out.length, failed: err.length });
     assert.equal(batch.usage.input_tokens, inputTokens);
     assert.equal(batch.usage.output_tokens, outputTokens);
-    assert.equal(batch.usage.total_tokens, inputTokens + outputTokens);
+    assert.deepEqual(batch.usage, { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 },
+      output_tokens: outputTokens, output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + outputTokens });
 
     const manifest = await bedrockManifest(batch.id);
     assert.equal(manifest.totalRecordCount, 120);
@@ -580,6 +582,21 @@ describe('batches under injected faults, cancel and restart', () => {
     const [first] = batch.errors.data;
     assert.equal(typeof first.code, 'string');
     assert.match(`${first.code} ${first.message}`, /quota/i, `the reason: ${JSON.stringify(first)}`);
+  });
+
+  test('Bedrock throttling and 500s slow a batch down but it completes with one job', async () => {
+    const { client } = await newClient({ key_alias: 'throttled' });
+    const file = await uploadLines(client, 'throttled-100.jsonl', chatLines(100, 'claude-batch', { prefix: 't' }));
+    const before = await emulatorStats(stack);
+    const batch = await withKnobs(stack, { throttleRate: 0.4, serverErrorRate: 0.2 }, async () => {
+      const created = await createBatch(client, file.id);
+      return (await waitForBatch(client, created.id, { timeoutMs: 90_000 })).batch;
+    });
+    assert.equal(batch.status, 'completed');
+    assert.deepEqual(batch.request_counts, { total: 100, completed: 100, failed: 0 });
+    assert.equal((await emulatorStats(stack)).jobsCreated, before.jobsCreated + 1, 'retried creates made one job');
+    const out = await fileLines(client, batch.output_file_id);
+    assertEachRequestOnce(out, [], range(100).map((i) => `t-${i}`));
   });
 
   test('a batch survives batchgate being killed right after create: one Bedrock job, complete results',
