@@ -392,6 +392,11 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
     assert.equal(batch.status, 'completed', 'the owner\'s batch was not cancelled by the other key');
 
     await notFound(other.client.batches.retrieve(batch.id), 'retrieve');
+    // Another key's batch looks exactly like one that does not exist.
+    const foreign = await rejection(other.client.batches.retrieve(batch.id));
+    const unknown = await rejection(other.client.batches.retrieve('batch_doesnotexist000000000'));
+    assert.equal(unknown.status, 404);
+    assert.equal(foreign.message.replace(batch.id, 'ID'), unknown.message.replace('batch_doesnotexist000000000', 'ID'));
     await notFound(other.client.batches.cancel(batch.id), 'cancel a finished batch');
     assert.deepEqual(await listAll(other.client.batches.list()), []);
     for (const id of [file.id, batch.output_file_id]) {
