@@ -138,6 +138,10 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
       o.verify_signatures = false;
       continue;
     }
+    if (flag == "--accept-session-credentials") {
+      o.accept_session_credentials = true;
+      continue;
+    }
     if (!flag.starts_with("--")) return "unexpected argument '" + flag + "'";
     std::string value;
     if (const auto eq = flag.find('='); eq != std::string::npos) {
@@ -172,6 +176,9 @@ std::string usage_text() {
                               else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)
   --credential K:S            one more accepted key pair (repeatable)
   --no-auth                   accept requests without verifying signatures
+  --accept-session-credentials
+                              accept requests with an unknown key id that carry X-Amz-Security-Token
+                              (temporary credentials, e.g. from moto's STS) without checking the signature
   --s3-endpoint URL           S3 holding job input/output (env S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3)
   --s3-region R               signing region for S3 (the --region)
   --s3-access-key-id K --s3-secret-access-key S   S3 credentials (env AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)

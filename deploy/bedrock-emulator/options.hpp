@@ -19,6 +19,7 @@ struct Options {
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   bool verify_signatures = true;
+  bool accept_session_credentials = false;         // see AuthSettings::accept_session_credentials
   std::map<std::string, std::string> credentials;  // access key id → secret, for SigV4 verification
   std::optional<std::string> s3_endpoint;          // where job input/output lives (moto_server)
   std::string s3_region;                           // default: region

@@ -63,6 +63,10 @@ std::optional<ApiError> Router::verify_signature(const EmulatorRequest& request)
         "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.", 400);
   }
   const auto secret = auth_.secrets.find(parsed->access_key_id);
+  if (secret == auth_.secrets.end() && auth_.accept_session_credentials &&
+      aws::find_header(request.headers, "x-amz-security-token")) {
+    return std::nullopt;
+  }
   if (secret == auth_.secrets.end()) {
     return auth_error("UnrecognizedClientException",
                       "The security token included in the request is invalid.");

@@ -284,6 +284,7 @@ int run(Options options) {
   }
   AuthSettings auth;
   auth.verify = options.verify_signatures;
+  auth.accept_session_credentials = options.accept_session_credentials;
   auth.secrets = options.credentials;
   auth.region = options.region;
   emu.router = std::make_unique<Router>(

@@ -24,7 +24,7 @@ TEST(EmulatorOptions, FlagsAndKnobs) {
   const auto parsed =
       parse({"--port", "0", "--access-key-id", "AK", "--secret-access-key", "SK", "--credential", "AK2:SK2",
              "--s3-endpoint=http://127.0.0.1:5000", "--throttle-rate", "0.25", "--force-quota-exceeded",
-             "--min-records", "5", "--seed", "7"});
+             "--min-records", "5", "--seed", "7", "--accept-session-credentials"});
   ASSERT_TRUE(std::holds_alternative<Options>(parsed)) << std::get<std::string>(parsed);
   const auto& o = std::get<Options>(parsed);
   EXPECT_EQ(o.port, 0);
@@ -36,6 +36,7 @@ TEST(EmulatorOptions, FlagsAndKnobs) {
   EXPECT_EQ(o.knobs["forceQuotaExceeded"], true);
   EXPECT_EQ(o.knobs["minRecords"], 5);
   EXPECT_EQ(o.seed, 7u);
+  EXPECT_TRUE(o.accept_session_credentials);
 }
 
 TEST(EmulatorOptions, EnvironmentFallbacks) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "server/aws/sigv4.hpp"
 
 namespace batchgate::bedrock_emulator {
@@ -123,6 +125,36 @@ TEST_F(EmulatorRouterTest, SignatureFailures) {
   auto old = signed_request("GET", "/model-invocation-jobs", "");
   now_ += std::chrono::minutes(20);
   EXPECT_EQ(error_type(router_.handle(old)), "InvalidSignatureException");
+}
+
+TEST(EmulatorRouterSession, TemporaryCredentialsOnlyWhenAccepted) {
+  TimePoint now = *parse_iso8601("2024-01-15T12:00:00Z");
+  JobStore store(
+      StoreSettings{}, [&] { return now; }, [] { return std::string("abcdefghij12"); });
+  Knobs knobs;
+  AuthSettings auth;
+  auth.secrets["AKIDEXAMPLE"] = kSecret;
+  EmulatorRequest request{"GET", "/model-invocation-jobs", {{"Host", "bedrock.us-east-1.amazonaws.com"}}, ""};
+  aws::SigningRequest s{"GET",
+                        "bedrock.us-east-1.amazonaws.com",
+                        "/model-invocation-jobs",
+                        {},
+                        request.headers,
+                        aws::sha256_hex("")};
+  for (auto& h : aws::sign(s, aws::Credentials{"ASIATEMPORARY", "temp-secret", "SESSION"}, "us-east-1",
+                           "bedrock", now)) {
+    request.headers.push_back(std::move(h));
+  }
+  Router strict(store, knobs, auth, [] { return 0.5; }, {});
+  EXPECT_EQ(strict.handle(request).status, 403);
+  auth.accept_session_credentials = true;
+  Router lenient(store, knobs, auth, [] { return 0.5; }, {});
+  EXPECT_EQ(lenient.handle(request).status, 200);
+  request.headers.erase(
+      std::remove_if(request.headers.begin(), request.headers.end(),
+                     [](const auto& h) { return aws::iequals(h.name, "X-Amz-Security-Token"); }),
+      request.headers.end());
+  EXPECT_EQ(lenient.handle(request).status, 403);  // no session token: the unknown key is refused
 }
 
 TEST_F(EmulatorRouterTest, OperationsAndErrors) {
