@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 build_dir=build
-cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHGATE_WERROR=ON -DBATCHGATE_BENCH=OFF)
+cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHGATE_WERROR=ON -DBATCHGATE_TESTS=ON -DBATCHGATE_BENCH=OFF)
 ctest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in

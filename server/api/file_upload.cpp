@@ -28,11 +28,11 @@ ApiError refused(const files::BatchFileChecker& checker) {
                         (checker.problem_count() == 1 ? "" : "s") + "; nothing was stored.";
   nlohmann::json data = nlohmann::json::array();
   for (const auto& p : checker.problems()) {
-    message += " Line " + std::to_string(p.line) + ": " + p.message;
+    message += p.line > 0 ? " Line " + std::to_string(p.line) + ": " + p.message : " " + p.message;
     data.push_back({{"code", p.code},
                     {"message", p.message},
                     {"param", p.param.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.param)},
-                    {"line", p.line}});
+                    {"line", p.line > 0 ? nlohmann::json(p.line) : nlohmann::json(nullptr)}});
   }
   if (checker.problem_count() > std::int64_t(checker.problems().size()))
     message += " (first " + std::to_string(checker.problems().size()) + " shown)";
@@ -148,7 +148,11 @@ awaitable<Response> Upload::run() {
           }
           break;
         case http::MultipartParser::EventType::kPartEnd:
-          err = in_file ? co_await on_file_end() : take_field(field_name, field_value);
+          // Two statements: g++ 12 evaluates a co_await inside ?: even when its branch is not taken.
+          if (in_file)
+            err = co_await on_file_end();
+          else
+            err = take_field(field_name, field_value);
           in_file = false;
           break;
         case http::MultipartParser::EventType::kDone: more = false; body_done = true; break;
@@ -264,6 +268,9 @@ std::optional<ApiError> Upload::take_field(const std::string& name, const std::s
 std::optional<ApiError> Upload::apply_late_target() {
   const std::string& target = fields_.target_models[0];
   if (checker_->ok() && checker_->model_name() == target) return std::nullopt;
+  if (!app_.settings.find_model(target))
+    return ApiError::invalid("target_model_names names '" + target + "', which is not a configured model.",
+                             "target_model_names", "model_not_found");
   if (original_ || pending_overflow_ || !(checker_->ok() || checker_->only_unknown_models()))
     return ApiError::invalid(
         "Send target_model_names before the file part when the lines' body.model names another configured model.",
