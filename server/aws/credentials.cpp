@@ -106,12 +106,13 @@ CredentialsFetch chain_fetch(Context context, DetectionInputs inputs) {
   auto shared_inputs = std::make_shared<DetectionInputs>(std::move(inputs));
   return [context, selected, shared_inputs]() -> asio::awaitable<Outcome> {
     if (*selected) co_return co_await (*selected)();
-    auto detection = co_await asio::co_spawn(
-        context->blocking,
-        [shared_inputs]() -> asio::awaitable<CredentialsResult<Detection>> {
-          co_return detect_credentials_source(*shared_inputs);
-        },
-        asio::use_awaitable);
+    // Reading the shared files blocks: done on the context's pool. The lambda and the awaitable are named
+    // before co_await (g++ 12 destroys lambda temporaries inside co_await expressions twice, PR 101367).
+    auto detect = [shared_inputs]() -> asio::awaitable<CredentialsResult<Detection>> {
+      co_return detect_credentials_source(*shared_inputs);
+    };
+    auto task = asio::co_spawn(context->blocking, std::move(detect), asio::use_awaitable);
+    auto detection = co_await std::move(task);
     if (!detection) co_return detection.error();
     CredentialsFetch fetch = plan_fetch(context, std::move(*detection));
     Outcome outcome = co_await fetch();

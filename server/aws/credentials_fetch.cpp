@@ -15,10 +15,13 @@ using Outcome = CredentialsResult<TimedCredentials>;
 
 constexpr std::size_t kMaxBodyInMessage = 200;
 
+// Runs `f` on the context's blocking pool; the caller resumes on its own executor. Not a coroutine itself.
+// Call sites name the lambda and the awaitable before co_await: g++ 12 destroys a lambda temporary that
+// appears inside a co_await expression twice (GCC PR 101367).
 template <typename F>
-auto run_blocking(Context context, F f) -> asio::awaitable<std::invoke_result_t<F>> {
+auto run_blocking(const Context& context, F f) -> asio::awaitable<std::invoke_result_t<F>> {
   using R = std::invoke_result_t<F>;
-  co_return co_await asio::co_spawn(
+  return asio::co_spawn(
       context->blocking, [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
       asio::use_awaitable);
 }
@@ -89,13 +92,15 @@ asio::awaitable<CredentialsResult<std::optional<std::string>>> imds_token(Contex
 
 asio::awaitable<CredentialsResult<std::string>> read_token_file(Context context, std::string path) {
   std::string full = expand_home(path, context->home);
-  std::optional<std::string> text = co_await run_blocking(context, [full]() -> std::optional<std::string> {
+  auto read = [full]() -> std::optional<std::string> {
     std::ifstream in(full, std::ios::binary);
     if (!in) return std::nullopt;
     std::ostringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();
-  });
+  };
+  auto task = run_blocking(context, std::move(read));
+  std::optional<std::string> text = co_await std::move(task);
   if (!text) co_return credentials_error("cannot read token file " + full);
   while (!text->empty() && std::isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
   if (text->empty()) co_return credentials_error("token file " + full + " is empty");
@@ -175,9 +180,9 @@ asio::awaitable<Outcome> assume_role(Context context, Credentials base, AssumeRo
 
 asio::awaitable<Outcome> fetch_process(Context context, std::string command) {
   auto timeout = context->process_timeout;
-  co_return co_await run_blocking(context, [command, timeout] {
-    return credential_process_blocking(command, timeout);
-  });
+  auto run = [command, timeout] { return credential_process_blocking(command, timeout); };
+  auto task = run_blocking(context, std::move(run));
+  co_return co_await std::move(task);
 }
 
 }  // namespace batchgate::aws
