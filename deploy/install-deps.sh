@@ -10,7 +10,7 @@ apt_packages=(
   libssl-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpugixml-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl wrk hyperfine nodejs npm
+  curl bc wrk hyperfine nodejs npm
 )
 
 missing=()
