@@ -1,10 +1,11 @@
 #include "server/aws/credentials.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
 #include <sstream>
-#include <spdlog/spdlog.h>
 
 #include "server/aws/credentials_fetch.hpp"
 
@@ -59,7 +60,8 @@ CredentialsFetch base_fetch(Context context, const BaseStep& step) {
     if (source == CredentialSourceStep::kEcsContainer) {
       auto endpoint = container_endpoint(context->env, kContainerHost);
       if (!endpoint) co_return endpoint.error();
-      if (!*endpoint) co_return credentials_error("credential_source EcsContainer: no container endpoint set");
+      if (!*endpoint)
+        co_return credentials_error("credential_source EcsContainer: no container endpoint set");
       co_return co_await fetch_container(context, std::move(**endpoint));
     }
     auto imds = imds_endpoint(context->env, "");
@@ -124,8 +126,8 @@ CredentialsFetch chain_fetch(Context context, DetectionInputs inputs) {
 DetectionInputs detection_inputs(const config::AwsAuth& auth, const Context& context,
                                  const CredentialsOptions& options) {
   DetectionInputs inputs;
-  inputs.explicit_auth = ExplicitAuth{auth.access_key_id, auth.secret_access_key, auth.session_token,
-                                      auth.profile_name};
+  inputs.explicit_auth =
+      ExplicitAuth{auth.access_key_id, auth.secret_access_key, auth.session_token, auth.profile_name};
   inputs.env = context->env;
   inputs.container_host = options.container_host;
   inputs.imds_override = options.imds_endpoint;
@@ -166,12 +168,13 @@ WarningLog warning_log(const CredentialsOptions& options) {
 
 }  // namespace
 
-CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::string region, HttpClient& http,
-                                              CredentialsOptions options) {
+CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::string region,
+                                              HttpClient& http, CredentialsOptions options) {
   Context context = make_context(std::move(region), http, options);
   WarningLog warn = warning_log(options);
-  auto base = std::make_shared<RefreshingCredentials>(chain_fetch(context, detection_inputs(auth, context, options)),
-                                                      http.executor(), options.clock, options.refresh, warn);
+  auto base =
+      std::make_shared<RefreshingCredentials>(chain_fetch(context, detection_inputs(auth, context, options)),
+                                              http.executor(), options.clock, options.refresh, warn);
   if (auth.role_name.empty()) {
     return [base]() { return base->get(); };
   }
@@ -183,8 +186,8 @@ CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::
   CredentialsFetch assume = [context, base, params]() -> asio::awaitable<Outcome> {
     auto credentials = co_await base->get();
     if (!credentials) {
-      co_return credentials_error("AssumeRole " + params.role_arn + ": base credentials: " +
-                                  credentials.error().message);
+      co_return credentials_error("AssumeRole " + params.role_arn +
+                                  ": base credentials: " + credentials.error().message);
     }
     co_return co_await assume_role(context, std::move(*credentials), params);
   };
@@ -193,8 +196,8 @@ CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::
   return [role]() { return role->get(); };
 }
 
-CredentialsProvider make_credentials_provider(const config::AwsAuth& auth, std::string region, HttpClient& http,
-                                              CredentialsOptions options) {
+CredentialsProvider make_credentials_provider(const config::AwsAuth& auth, std::string region,
+                                              HttpClient& http, CredentialsOptions options) {
   WarningLog warn = warning_log(options);
   CredentialsResolver resolver = make_credentials_resolver(auth, std::move(region), http, std::move(options));
   return [resolver, warn]() -> asio::awaitable<Result<Credentials>> {

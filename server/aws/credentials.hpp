@@ -29,10 +29,10 @@ namespace batchgate::aws {
 struct CredentialsOptions {
   EnvLookup environment;                      // empty → the process environment
   std::optional<std::string> home_directory;  // empty → $HOME (for ~/.aws/* and "~/" in paths)
-  std::string imds_endpoint;                  // IMDS stand-in; empty → AWS_EC2_METADATA_SERVICE_ENDPOINT or 169.254.169.254
+  std::string imds_endpoint;  // IMDS stand-in; empty → AWS_EC2_METADATA_SERVICE_ENDPOINT or 169.254.169.254
   std::string container_host{kContainerHost};  // base of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
-  std::string sts_endpoint;                    // empty → AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, then regional
-  Clock clock;                                 // expiry decisions; empty → system clock (signing always uses it)
+  std::string sts_endpoint;  // empty → AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, then regional
+  Clock clock;               // expiry decisions; empty → system clock (signing always uses it)
   RefreshPolicy refresh;
   std::chrono::milliseconds metadata_timeout{1'000};  // IMDS and container endpoint, per connect and per read
   int metadata_attempts = 2;
@@ -47,12 +47,12 @@ using CredentialsResolver = std::function<boost::asio::awaitable<CredentialsResu
 
 // The chain for one configuration. `region` is the STS signing region (the model's aws_region_name).
 // `http` must outlive the returned resolver. Nothing is read or fetched until the first call.
-CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::string region, HttpClient& http,
-                                              CredentialsOptions options = {});
+CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::string region,
+                                              HttpClient& http, CredentialsOptions options = {});
 
 // The same, as the CredentialsProvider the AWS clients take: a failure is logged (options.warn / spdlog)
 // with its message and returned as HttpErrc::kCredentials.
-CredentialsProvider make_credentials_provider(const config::AwsAuth& auth, std::string region, HttpClient& http,
-                                              CredentialsOptions options = {});
+CredentialsProvider make_credentials_provider(const config::AwsAuth& auth, std::string region,
+                                              HttpClient& http, CredentialsOptions options = {});
 
 }  // namespace batchgate::aws

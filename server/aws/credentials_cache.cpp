@@ -30,8 +30,8 @@ struct RefreshingCredentials::HandlerWaiter final : Waiter {
   asio::any_io_executor executor;
 };
 
-RefreshingCredentials::RefreshingCredentials(CredentialsFetch fetch, asio::any_io_executor executor, Clock clock,
-                                             RefreshPolicy policy, WarningLog warn)
+RefreshingCredentials::RefreshingCredentials(CredentialsFetch fetch, asio::any_io_executor executor,
+                                             Clock clock, RefreshPolicy policy, WarningLog warn)
     : fetch_(std::move(fetch)),
       executor_(std::move(executor)),
       clock_(std::move(clock)),
@@ -107,8 +107,9 @@ asio::awaitable<Outcome> RefreshingCredentials::refresh_as_leader() {
 
 asio::awaitable<Outcome> RefreshingCredentials::wait_for_refresh() {
   auto initiate = [this](auto handler) {
-    asio::any_io_executor executor = asio::prefer(asio::any_io_executor(asio::get_associated_executor(handler, executor_)),
-                                                  asio::execution::outstanding_work.tracked);
+    asio::any_io_executor executor =
+        asio::prefer(asio::any_io_executor(asio::get_associated_executor(handler, executor_)),
+                     asio::execution::outstanding_work.tracked);
     std::unique_lock lock(mutex_);
     if (!refreshing_) {
       // The refresh ended between get()'s check and now: its outcome is final.
@@ -122,7 +123,7 @@ asio::awaitable<Outcome> RefreshingCredentials::wait_for_refresh() {
     waiters_.push_back(std::make_unique<HandlerWaiter<decltype(handler)>>(std::move(handler), executor));
   };
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Outcome)>(initiate,
-                                                                                         asio::use_awaitable);
+                                                                                        asio::use_awaitable);
 }
 
 }  // namespace batchgate::aws

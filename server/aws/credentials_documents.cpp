@@ -105,8 +105,7 @@ std::optional<SystemTime> parse_iso8601(std::string_view text) {
   } else if (!zone.empty()) {
     return std::nullopt;
   }
-  long long days =
-      days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
+  long long days = days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
   long long seconds = days * 86400 + *hour * 3600LL + *minute * 60LL + *second - offset_seconds;
   return SystemTime(std::chrono::seconds(seconds));
 }

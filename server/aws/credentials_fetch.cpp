@@ -78,7 +78,8 @@ asio::awaitable<Result<HttpResponse>> imds_call(Context context, const Url& endp
 }
 
 // IMDSv2 session token (spec §4.5 step 1). nullopt token with no error: IMDSv1 fallback allowed.
-asio::awaitable<CredentialsResult<std::optional<std::string>>> imds_token(Context context, const Url& endpoint,
+asio::awaitable<CredentialsResult<std::optional<std::string>>> imds_token(Context context,
+                                                                          const Url& endpoint,
                                                                           bool allow_v1) {
   auto response = co_await imds_call(context, endpoint, "PUT", "/latest/api/token", std::nullopt);
   if (!response) co_return credentials_error("token request failed: " + response.error().message());
@@ -119,7 +120,8 @@ asio::awaitable<Outcome> fetch_container(Context context, ContainerEndpoint endp
   if (token) target->request.headers.push_back({"Authorization", *token});
   auto response = co_await metadata_call(context, target->endpoint, std::move(target->request));
   if (!response) co_return credentials_error(endpoint.url + ": " + response.error().message());
-  if (response->status != 200) co_return credentials_error(endpoint.url + " answered " + status_text(*response));
+  if (response->status != 200)
+    co_return credentials_error(endpoint.url + " answered " + status_text(*response));
   co_return parse_container_credentials(response->body);
 }
 
@@ -157,8 +159,9 @@ asio::awaitable<Outcome> fetch_web_identity(Context context, WebIdentityStep ste
   auto response = co_await send_with_retry(context->http, *endpoint, factory, context->sts_retry);
   if (!response) co_return credentials_error("STS " + context->sts_url + ": " + response.error().message());
   auto credentials = parse_sts_credentials(response->status, response->body);
-  if (!credentials) co_return credentials_error("AssumeRoleWithWebIdentity " + step.role_arn + ": " +
-                                                credentials.error().message);
+  if (!credentials)
+    co_return credentials_error("AssumeRoleWithWebIdentity " + step.role_arn + ": " +
+                                credentials.error().message);
   co_return credentials;
 }
 
@@ -168,13 +171,16 @@ asio::awaitable<Outcome> assume_role(Context context, Credentials base, AssumeRo
   HttpRequest request = sts_request(assume_role_form(params));
   request.path = endpoint->base_path + "/";
   // The global endpoint signs as us-east-1 (spec §5); the signature time is the real clock's.
-  AwsSigning signing{context->region.empty() ? "us-east-1" : context->region, "sts",
-                     static_credentials(std::move(base)), {}};
+  AwsSigning signing{context->region.empty() ? "us-east-1" : context->region,
+                     "sts",
+                     static_credentials(std::move(base)),
+                     {}};
   auto response = co_await send_signed(context->http, *endpoint, std::move(request), std::move(signing),
                                        context->sts_retry);
   if (!response) co_return credentials_error("STS " + context->sts_url + ": " + response.error().message());
   auto credentials = parse_sts_credentials(response->status, response->body);
-  if (!credentials) co_return credentials_error("AssumeRole " + params.role_arn + ": " + credentials.error().message);
+  if (!credentials)
+    co_return credentials_error("AssumeRole " + params.role_arn + ": " + credentials.error().message);
   co_return credentials;
 }
 

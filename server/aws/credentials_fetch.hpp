@@ -23,13 +23,13 @@ struct FetchContext {
   FetchContext(HttpClient& client, HttpClientOptions metadata_options)
       : http(client), metadata_http(client.executor(), std::move(metadata_options)) {}
 
-  HttpClient& http;            // STS (the application's pool)
-  HttpClient metadata_http;    // IMDS and container endpoint: short timeouts
+  HttpClient& http;                      // STS (the application's pool)
+  HttpClient metadata_http;              // IMDS and container endpoint: short timeouts
   boost::asio::thread_pool blocking{1};  // file reads and credential_process stay off the I/O threads
   EnvLookup env;
   std::string home;
-  std::string region;            // signing region for STS
-  std::string sts_url;           // STS endpoint
+  std::string region;   // signing region for STS
+  std::string sts_url;  // STS endpoint
   RetryPolicy sts_retry;
   int metadata_attempts = 2;
   std::chrono::milliseconds process_timeout{60'000};
@@ -42,13 +42,15 @@ boost::asio::awaitable<CredentialsResult<std::string>> read_token_file(Context c
 
 boost::asio::awaitable<CredentialsResult<TimedCredentials>> fetch_container(Context context,
                                                                             ContainerEndpoint endpoint);
-boost::asio::awaitable<CredentialsResult<TimedCredentials>> fetch_imds(Context context, ImdsEndpoint endpoint);
+boost::asio::awaitable<CredentialsResult<TimedCredentials>> fetch_imds(Context context,
+                                                                       ImdsEndpoint endpoint);
 // AssumeRoleWithWebIdentity (unsigned) with the token file read now (it rotates).
 boost::asio::awaitable<CredentialsResult<TimedCredentials>> fetch_web_identity(Context context,
                                                                                WebIdentityStep step);
 // AssumeRole signed with `base` (service "sts", the context's region).
 boost::asio::awaitable<CredentialsResult<TimedCredentials>> assume_role(Context context, Credentials base,
                                                                         AssumeRoleParams params);
-boost::asio::awaitable<CredentialsResult<TimedCredentials>> fetch_process(Context context, std::string command);
+boost::asio::awaitable<CredentialsResult<TimedCredentials>> fetch_process(Context context,
+                                                                          std::string command);
 
 }  // namespace batchgate::aws

@@ -62,7 +62,8 @@ CredentialsResult<std::optional<StaticKeysStep>> static_keys(const IniSection& s
   StaticKeysStep step;
   step.credentials.access_key_id = value_of(section, "aws_access_key_id");
   step.credentials.secret_access_key = value_of(section, "aws_secret_access_key");
-  if (has(section, "aws_session_token")) step.credentials.session_token = value_of(section, "aws_session_token");
+  if (has(section, "aws_session_token"))
+    step.credentials.session_token = value_of(section, "aws_session_token");
   return std::optional<StaticKeysStep>(std::move(step));
 }
 
@@ -81,7 +82,8 @@ CredentialsResult<std::optional<ProfilePlan>> resolve_source_profile(const Share
     // A profile naming itself uses its own static keys to assume its role.
     auto keys = static_keys(section, name);
     if (!keys) return keys.error();
-    if (!*keys) return credentials_error("profile " + quoted(name) + " is its own source_profile but has no keys");
+    if (!*keys)
+      return credentials_error("profile " + quoted(name) + " is its own source_profile but has no keys");
     return std::optional<ProfilePlan>(ProfilePlan{name, std::move(**keys), {std::move(role)}});
   }
   if (std::find(visited.begin(), visited.end(), source) != visited.end()) {
@@ -127,11 +129,13 @@ CredentialsResult<std::optional<ProfilePlan>> resolve_role(const SharedFiles& fi
     return std::optional<ProfilePlan>(ProfilePlan{name, step, {std::move(*role)}});
   }
   if (has(section, "web_identity_token_file")) {
-    WebIdentityStep step{role->role_arn, role->role_session_name, value_of(section, "web_identity_token_file")};
+    WebIdentityStep step{role->role_arn, role->role_session_name,
+                         value_of(section, "web_identity_token_file")};
     return std::optional<ProfilePlan>(ProfilePlan{name, std::move(step), {}});
   }
-  return credentials_error("profile " + quoted(name) +
-                           " has role_arn but no source_profile, credential_source or web_identity_token_file");
+  return credentials_error(
+      "profile " + quoted(name) +
+      " has role_arn but no source_profile, credential_source or web_identity_token_file");
 }
 
 CredentialsResult<std::optional<ProfilePlan>> resolve_in(const SharedFiles& files, const std::string& name,
@@ -146,7 +150,8 @@ CredentialsResult<std::optional<ProfilePlan>> resolve_in(const SharedFiles& file
   if (!keys) return keys.error();
   if (*keys) return std::optional<ProfilePlan>(ProfilePlan{name, std::move(**keys), {}});
   if (has(section, "credential_process")) {
-    return std::optional<ProfilePlan>(ProfilePlan{name, ProcessStep{value_of(section, "credential_process")}, {}});
+    return std::optional<ProfilePlan>(
+        ProfilePlan{name, ProcessStep{value_of(section, "credential_process")}, {}});
   }
   return std::optional<ProfilePlan>{};
 }
@@ -199,8 +204,8 @@ std::optional<IniSection> profile_section(const SharedFiles& files, std::string_
 CredentialsResult<ProfileResolution> resolve_profile(const SharedFiles& files, std::string_view name) {
   auto section = profile_section(files, name);
   if (!section) {
-    return ProfileResolution{std::nullopt, "profile " + quoted(name) + " not found in " + files.credentials_path +
-                                               " or " + files.config_path};
+    return ProfileResolution{std::nullopt, "profile " + quoted(name) + " not found in " +
+                                               files.credentials_path + " or " + files.config_path};
   }
   auto plan = resolve_in(files, std::string(name), *section, {});
   if (!plan) return plan.error();

@@ -40,13 +40,15 @@ struct Pipe {
 };
 
 // Reads both pipes until they close or the deadline passes. False on timeout.
-bool drain(Pipe& out_pipe, Pipe& err_pipe, ProcessOutput& output, std::chrono::steady_clock::time_point deadline) {
+bool drain(Pipe& out_pipe, Pipe& err_pipe, ProcessOutput& output,
+           std::chrono::steady_clock::time_point deadline) {
   std::array<pollfd, 2> fds{pollfd{out_pipe.read, POLLIN, 0}, pollfd{err_pipe.read, POLLIN, 0}};
   std::array<std::string*, 2> sinks{&output.out, &output.err};
   std::array<std::size_t, 2> limits{kMaxStdout, kMaxStderr};
   char buffer[4096];
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
@@ -67,7 +69,8 @@ bool drain(Pipe& out_pipe, Pipe& err_pipe, ProcessOutput& output, std::chrono::s
 
 }  // namespace
 
-CredentialsResult<ProcessOutput> run_process_blocking(const std::string& command, std::chrono::milliseconds timeout) {
+CredentialsResult<ProcessOutput> run_process_blocking(const std::string& command,
+                                                      std::chrono::milliseconds timeout) {
   Pipe out_pipe;
   Pipe err_pipe;
   if (!out_pipe.open() || !err_pipe.open()) return credentials_error("could not create pipes");
@@ -83,7 +86,8 @@ CredentialsResult<ProcessOutput> run_process_blocking(const std::string& command
   pid_t pid = -1;
   int spawned = ::posix_spawn(&pid, shell.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return credentials_error(std::string("could not start /bin/sh: ") + std::strerror(spawned));
+  if (spawned != 0)
+    return credentials_error(std::string("could not start /bin/sh: ") + std::strerror(spawned));
   out_pipe.close_write();
   err_pipe.close_write();
 

@@ -17,7 +17,8 @@ struct ProcessOutput {
 
 // Runs `command` through /bin/sh -c (botocore shell-splits it and runs it without a shell; the difference
 // only shows for shell metacharacters) and collects its output. The process is killed after `timeout`.
-CredentialsResult<ProcessOutput> run_process_blocking(const std::string& command, std::chrono::milliseconds timeout);
+CredentialsResult<ProcessOutput> run_process_blocking(const std::string& command,
+                                                      std::chrono::milliseconds timeout);
 
 // Runs the command and parses its {"Version":1,...} output; errors name the failure (exit status, stderr).
 CredentialsResult<TimedCredentials> credential_process_blocking(const std::string& command,

@@ -18,8 +18,8 @@ bool is_true(std::string value) {
 
 // Hosts a plain-http AWS_CONTAINER_CREDENTIALS_FULL_URI may point at (spec §4.4).
 bool allowed_container_host(const std::string& host) {
-  static const std::array<std::string_view, 6> kAllowed = {"localhost", "::1", "169.254.170.2",
-                                                            "169.254.170.23", "fd00:ec2::23", "127.0.0.1"};
+  static const std::array<std::string_view, 6> kAllowed = {"localhost",      "::1",          "169.254.170.2",
+                                                           "169.254.170.23", "fd00:ec2::23", "127.0.0.1"};
   for (std::string_view allowed : kAllowed) {
     if (host == allowed) return true;
   }
@@ -42,8 +42,9 @@ CredentialsResult<std::optional<Detection>> explicit_source(const ExplicitAuth& 
   if (auth.access_key_id.empty() && auth.secret_access_key.empty()) return std::optional<Detection>{};
   if (auth.access_key_id.empty() || auth.secret_access_key.empty()) {
     return credentials_error(std::string("explicit configuration: ") +
-                             (auth.access_key_id.empty() ? "aws_secret_access_key is set but aws_access_key_id is not"
-                                                         : "aws_access_key_id is set but aws_secret_access_key is not"));
+                             (auth.access_key_id.empty()
+                                  ? "aws_secret_access_key is set but aws_access_key_id is not"
+                                  : "aws_access_key_id is set but aws_secret_access_key is not"));
   }
   TimedCredentials credentials;
   credentials.credentials.access_key_id = auth.access_key_id;
@@ -89,8 +90,9 @@ CredentialsResult<std::optional<WebIdentityStep>> environment_web_identity(const
   std::string role_arn = get(env, "AWS_ROLE_ARN");
   if (token_file.empty() && role_arn.empty()) return std::optional<WebIdentityStep>{};
   if (token_file.empty() || role_arn.empty()) {
-    return credentials_error(token_file.empty() ? "AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not"
-                                                : "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
+    return credentials_error(token_file.empty()
+                                 ? "AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not"
+                                 : "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
   }
   std::string session = get(env, "AWS_ROLE_SESSION_NAME");
   if (session.empty()) session = std::string(kDefaultRoleSessionName);
@@ -187,7 +189,8 @@ CredentialsResult<Detection> detect_credentials_source(const DetectionInputs& in
 
   auto web_identity = environment_web_identity(env);
   if (!web_identity) return credentials_error("web identity: " + web_identity.error().message);
-  if (*web_identity) return Detection{std::move(**web_identity), "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)"};
+  if (*web_identity)
+    return Detection{std::move(**web_identity), "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)"};
   skipped.push_back("web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set");
 
   std::string name = get(env, "AWS_PROFILE");

@@ -46,8 +46,8 @@ CredentialsResult<std::optional<ContainerEndpoint>> container_endpoint(const Env
                                                                        std::string_view container_host);
 
 struct ImdsEndpoint {
-  std::string endpoint;       // "http://169.254.169.254"
-  bool allow_v1 = true;       // fall back to IMDSv1 when the token PUT is refused (403/404/405)
+  std::string endpoint;  // "http://169.254.169.254"
+  bool allow_v1 = true;  // fall back to IMDSv1 when the token PUT is refused (403/404/405)
 };
 // Empty when AWS_EC2_METADATA_DISABLED=true. `override_endpoint` (tests) beats
 // AWS_EC2_METADATA_SERVICE_ENDPOINT, which beats AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6.

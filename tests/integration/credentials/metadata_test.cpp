@@ -103,10 +103,12 @@ TEST_F(MetadataChainTest, ContainerRelativeUriWithTokenFileAndRefresh) {
 }
 
 TEST_F(MetadataChainTest, ContainerFullUriWithAWrongTokenIsRefused) {
-  std::string result = key(resolver({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server_->url() + "/container/creds"},
-                                     {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong"}}));
-  EXPECT_NE(result.find("error: container endpoint: " + server_->url() + "/container/creds answered HTTP 403"),
-            std::string::npos)
+  std::string result =
+      key(resolver({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server_->url() + "/container/creds"},
+                    {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong"}}));
+  EXPECT_NE(
+      result.find("error: container endpoint: " + server_->url() + "/container/creds answered HTTP 403"),
+      std::string::npos)
       << result;
   EXPECT_EQ(result.find("wrong"), std::string::npos) << "the token must not appear in messages: " << result;
 }
@@ -129,9 +131,10 @@ TEST_F(MetadataChainTest, WebIdentityIsUnsignedAndRereadsTheTokenFileOnRefresh) 
 
 TEST_F(MetadataChainTest, WebIdentityRejectionCarriesStsCode) {
   std::string token_file = home_.write("bad-token", "not-a-jwt");
-  std::string result = key(resolver({{"AWS_WEB_IDENTITY_TOKEN_FILE", token_file},
-                                     {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod"}}));
-  EXPECT_NE(result.find("AssumeRoleWithWebIdentity arn:aws:iam::123456789012:role/pod"), std::string::npos) << result;
+  std::string result = key(resolver(
+      {{"AWS_WEB_IDENTITY_TOKEN_FILE", token_file}, {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod"}}));
+  EXPECT_NE(result.find("AssumeRoleWithWebIdentity arn:aws:iam::123456789012:role/pod"), std::string::npos)
+      << result;
   EXPECT_NE(result.find("InvalidIdentityToken"), std::string::npos) << result;
   std::string missing = key(resolver({{"AWS_WEB_IDENTITY_TOKEN_FILE", home_.path() + "/nope"},
                                       {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod"}}));
@@ -148,10 +151,11 @@ TEST_F(MetadataChainTest, CredentialProcessFromTheDefaultProfile) {
 }
 
 TEST_F(MetadataChainTest, PrecedenceThroughTheWholeChain) {
-  home_.write(".aws/credentials", "[default]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = p\n"
-                                  "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = o\n");
+  home_.write(".aws/credentials",
+              "[default]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = p\n"
+              "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = o\n");
   const std::map<std::string, std::string> env_keys = {{"AWS_ACCESS_KEY_ID", "AKIAENV"},
-                                                        {"AWS_SECRET_ACCESS_KEY", "e"}};
+                                                       {"AWS_SECRET_ACCESS_KEY", "e"}};
   config::AwsAuth explicit_keys;
   explicit_keys.access_key_id = "AKIACONFIG";
   explicit_keys.secret_access_key = "c";
@@ -173,8 +177,9 @@ TEST_F(MetadataChainTest, ProviderLogsTheReasonAndReturnsACredentialsError) {
   ASSERT_FALSE(credentials);
   EXPECT_EQ(credentials.error(), make_error_code(HttpErrc::kCredentials));
   ASSERT_EQ(logged.size(), 1u);
-  EXPECT_EQ(logged[0], "AWS credentials unavailable: environment: AWS_ACCESS_KEY_ID is set but "
-                       "AWS_SECRET_ACCESS_KEY is not");
+  EXPECT_EQ(logged[0],
+            "AWS credentials unavailable: environment: AWS_ACCESS_KEY_ID is set but "
+            "AWS_SECRET_ACCESS_KEY is not");
 }
 
 }  // namespace

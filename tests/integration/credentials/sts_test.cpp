@@ -21,7 +21,8 @@ class StsChainTest : public ::testing::Test {
   static void SetUpTestSuite() {
     moto_ = new test::MotoServer();
     // assume_role() creates the (allow-all) role; its one-off credentials are not used here.
-    if (moto_->ok()) ready_ = moto_->create_bucket(kBucket) && !moto_->assume_role(kRoleName).access_key_id.empty();
+    if (moto_->ok())
+      ready_ = moto_->create_bucket(kBucket) && !moto_->assume_role(kRoleName).access_key_id.empty();
   }
   static void TearDownTestSuite() { delete moto_; }
   void SetUp() override {
@@ -107,7 +108,7 @@ TEST_F(StsChainTest, AssumedRoleCredentialsAreCachedAndRenewedBeforeExpiry) {
   auto again = run(io_, resolve());
   ASSERT_TRUE(again);
   EXPECT_EQ(again->access_key_id, first->access_key_id);  // cached, no second AssumeRole
-  clock_.now += std::chrono::minutes(56);  // moto's sessions last 3600 s
+  clock_.now += std::chrono::minutes(56);                 // moto's sessions last 3600 s
   auto renewed = run(io_, resolve());
   ASSERT_TRUE(renewed) << renewed.error().message;
   EXPECT_NE(renewed->access_key_id, first->access_key_id);
@@ -130,8 +131,8 @@ TEST_F(StsChainTest, ProfileWithRoleArnAndSourceProfile) {
   home_.write(".aws/config", "[profile app]\nrole_arn = " + kRoleArn +
                                  "\nsource_profile = base\nrole_session_name = app-session\n");
   // The STS endpoint from AWS_ENDPOINT_URL_STS, as botocore reads it.
-  CredentialsOptions o = base_options({{"AWS_PROFILE", "app"}, {"AWS_ENDPOINT_URL_STS", moto_->endpoint()}},
-                                      home_, clock_);
+  CredentialsOptions o =
+      base_options({{"AWS_PROFILE", "app"}, {"AWS_ENDPOINT_URL_STS", moto_->endpoint()}}, home_, clock_);
   auto credentials = run(io_, make_credentials_resolver({}, moto_->region(), http_, o)());
   ASSERT_TRUE(credentials) << credentials.error().message;
   EXPECT_TRUE(credentials->access_key_id.starts_with("ASIA"));

@@ -1,7 +1,5 @@
 // RefreshingCredentials: caching, refresh before expiry with an injected clock, failures inside and after
 // the advisory window, and one shared refresh for concurrent callers on several threads.
-#include "server/aws/credentials_cache.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
+#include "server/aws/credentials_cache.hpp"
 #include "tests/support/run_coroutine.hpp"
 
 namespace batchgate::aws {
@@ -37,7 +36,8 @@ struct FakeSource {
         asio::steady_timer timer(executor, delay);
         co_await timer.async_wait(asio::use_awaitable);
       }
-      if (fail) co_return credentials_error("IMDS at http://stand-in: token request failed: connection refused");
+      if (fail)
+        co_return credentials_error("IMDS at http://stand-in: token request failed: connection refused");
       TimedCredentials out;
       out.credentials = {"KEY" + std::to_string(n), "secret", std::string("token")};
       if (lifetime) out.expiration = now + *lifetime;
@@ -56,7 +56,9 @@ class CacheTest : public ::testing::Test {
                                                    source_.clock(), RefreshPolicy{},
                                                    [this](const std::string& m) { warnings_.push_back(m); });
   }
-  CredentialsResult<Credentials> get(RefreshingCredentials& cache) { return test::run_coroutine(io_, cache.get()); }
+  CredentialsResult<Credentials> get(RefreshingCredentials& cache) {
+    return test::run_coroutine(io_, cache.get());
+  }
   std::string key(RefreshingCredentials& cache) {
     auto credentials = get(cache);
     return credentials ? credentials->access_key_id : "error: " + credentials.error().message;

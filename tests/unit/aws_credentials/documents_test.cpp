@@ -73,7 +73,8 @@ TEST(ImdsCredentials, A200WithAnErrorCodeIsAnError) {
 }
 
 TEST(ImdsCredentials, AllFourFieldsAreRequired) {
-  auto parsed = parse_imds_credentials(R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"s","Token":"t"})");
+  auto parsed =
+      parse_imds_credentials(R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"s","Token":"t"})");
   ASSERT_FALSE(parsed);
   EXPECT_NE(parsed.error().message.find("Expiration"), std::string::npos);
 }
@@ -94,7 +95,8 @@ TEST(ProcessCredentials, RejectsOtherVersionsAndMissingKeys) {
   EXPECT_FALSE(parse_process_credentials(R"({"Version":2,"AccessKeyId":"A","SecretAccessKey":"s"})"));
   EXPECT_FALSE(parse_process_credentials(R"({"AccessKeyId":"A","SecretAccessKey":"s"})"));
   EXPECT_FALSE(parse_process_credentials(R"({"Version":1,"AccessKeyId":"A"})"));
-  EXPECT_FALSE(parse_process_credentials(R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"s","Expiration":"soon"})"));
+  EXPECT_FALSE(parse_process_credentials(
+      R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"s","Expiration":"soon"})"));
 }
 
 TEST(StsXml, AssumeRoleResponse) {
@@ -141,7 +143,8 @@ TEST(StsForm, AssumeRoleBodyIsUriEncoded) {
   params.duration_seconds = 3600;
   // The body of spec §5.1.
   EXPECT_EQ(assume_role_form(params),
-            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2FBedrockBatchRole"
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%"
+            "2FBedrockBatchRole"
             "&RoleSessionName=batch-proxy&DurationSeconds=3600");
   params.external_id = "ext id/1";
   params.duration_seconds.reset();
@@ -164,7 +167,7 @@ TEST(StsEndpoint, RegionalByDefaultOverridable) {
 struct RefreshRow {
   const char* name;
   bool cached;
-  std::optional<long long> expires_in;       // seconds after now; nullopt: long-term keys
+  std::optional<long long> expires_in;        // seconds after now; nullopt: long-term keys
   std::optional<long long> last_attempt_ago;  // seconds before now
   RefreshNeed expected;
 };

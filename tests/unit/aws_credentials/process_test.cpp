@@ -32,9 +32,10 @@ class CredentialProcessTest : public ::testing::Test {
 };
 
 TEST_F(CredentialProcessTest, ParsesTheJsonTheProcessPrints) {
-  std::string path = script("ok.sh",
-                            "echo '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"s\",'\n"
-                            "echo ' \"SessionToken\": \"t\", \"Expiration\": \"2030-01-01T00:00:00Z\"}'\n");
+  std::string path =
+      script("ok.sh",
+             "echo '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"s\",'\n"
+             "echo ' \"SessionToken\": \"t\", \"Expiration\": \"2030-01-01T00:00:00Z\"}'\n");
   auto credentials = credential_process_blocking(path + " --profile x", milliseconds(5000));
   ASSERT_TRUE(credentials) << credentials.error().message;
   EXPECT_EQ(credentials->credentials.access_key_id, "ASIAPROC");
@@ -43,7 +44,8 @@ TEST_F(CredentialProcessTest, ParsesTheJsonTheProcessPrints) {
 }
 
 TEST_F(CredentialProcessTest, ArgumentsReachTheProcess) {
-  std::string path = script("args.sh", "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"s\"}' \"$2\"\n");
+  std::string path =
+      script("args.sh", "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"s\"}' \"$2\"\n");
   auto credentials = credential_process_blocking(path + " --key 'AKIA ARG'", milliseconds(5000));
   ASSERT_TRUE(credentials) << credentials.error().message;
   EXPECT_EQ(credentials->credentials.access_key_id, "AKIA ARG");
@@ -53,7 +55,8 @@ TEST_F(CredentialProcessTest, NonZeroExitReportsStatusAndStderr) {
   std::string path = script("fail.sh", "echo 'token expired, run sso login' >&2\nexit 3\n");
   auto credentials = credential_process_blocking(path, milliseconds(5000));
   ASSERT_FALSE(credentials);
-  EXPECT_EQ(credentials.error().message, "credential_process exited with status 3: token expired, run sso login");
+  EXPECT_EQ(credentials.error().message,
+            "credential_process exited with status 3: token expired, run sso login");
 }
 
 TEST_F(CredentialProcessTest, BadOutputAndMissingCommand) {

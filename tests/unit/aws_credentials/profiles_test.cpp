@@ -7,7 +7,8 @@ namespace batchgate::aws {
 namespace {
 
 SharedFiles files(std::string_view credentials, std::string_view config) {
-  return SharedFiles{parse_ini(credentials), parse_ini(config), "/home/u/.aws/credentials", "/home/u/.aws/config"};
+  return SharedFiles{parse_ini(credentials), parse_ini(config), "/home/u/.aws/credentials",
+                     "/home/u/.aws/config"};
 }
 
 ProfilePlan plan_of(const SharedFiles& shared, std::string_view name) {
@@ -86,11 +87,12 @@ TEST(Profiles, CredentialProcess) {
 }
 
 TEST(Profiles, RoleChainThroughSourceProfiles) {
-  SharedFiles shared = files("[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n",
-                             "[profile middle]\nrole_arn = arn:aws:iam::1:role/Middle\nsource_profile = base\n"
-                             "external_id = ext-1\nduration_seconds = 1800\n"
-                             "[profile top]\nrole_arn = arn:aws:iam::2:role/Top\nsource_profile = middle\n"
-                             "role_session_name = top-session\n");
+  SharedFiles shared =
+      files("[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n",
+            "[profile middle]\nrole_arn = arn:aws:iam::1:role/Middle\nsource_profile = base\n"
+            "external_id = ext-1\nduration_seconds = 1800\n"
+            "[profile top]\nrole_arn = arn:aws:iam::2:role/Top\nsource_profile = middle\n"
+            "role_session_name = top-session\n");
   ProfilePlan plan = plan_of(shared, "top");
   EXPECT_EQ(plan.profile, "top");
   EXPECT_EQ(std::get<StaticKeysStep>(plan.base).credentials.access_key_id, "AKIABASE");
@@ -112,11 +114,14 @@ TEST(Profiles, SelfSourceUsesItsOwnKeys) {
 }
 
 TEST(Profiles, CredentialSourceAndWebIdentity) {
-  SharedFiles shared = files("", "[profile ec2]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = Ec2InstanceMetadata\n"
-                                 "[profile env]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = Environment\n"
-                                 "[profile ecs]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = EcsContainer\n"
-                                 "[profile web]\nrole_arn = arn:aws:iam::1:role/W\nweb_identity_token_file = ~/token\n");
-  EXPECT_EQ(std::get<CredentialSourceStep>(plan_of(shared, "ec2").base), CredentialSourceStep::kEc2InstanceMetadata);
+  SharedFiles shared =
+      files("",
+            "[profile ec2]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = Ec2InstanceMetadata\n"
+            "[profile env]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = Environment\n"
+            "[profile ecs]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = EcsContainer\n"
+            "[profile web]\nrole_arn = arn:aws:iam::1:role/W\nweb_identity_token_file = ~/token\n");
+  EXPECT_EQ(std::get<CredentialSourceStep>(plan_of(shared, "ec2").base),
+            CredentialSourceStep::kEc2InstanceMetadata);
   EXPECT_EQ(std::get<CredentialSourceStep>(plan_of(shared, "env").base), CredentialSourceStep::kEnvironment);
   EXPECT_EQ(std::get<CredentialSourceStep>(plan_of(shared, "ecs").base), CredentialSourceStep::kEcsContainer);
   ProfilePlan web = plan_of(shared, "web");

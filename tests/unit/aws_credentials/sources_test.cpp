@@ -33,7 +33,8 @@ DetectionInputs inputs(std::map<std::string, std::string> vars, ExplicitAuth aut
 }
 
 std::string access_key_of(const Detection& detection) {
-  if (auto fixed = std::get_if<StaticSource>(&detection.plan)) return fixed->credentials.credentials.access_key_id;
+  if (auto fixed = std::get_if<StaticSource>(&detection.plan))
+    return fixed->credentials.credentials.access_key_id;
   if (auto profile = std::get_if<ProfilePlan>(&detection.plan)) {
     if (auto keys = std::get_if<StaticKeysStep>(&profile->base)) return keys->credentials.access_key_id;
   }
@@ -41,7 +42,7 @@ std::string access_key_of(const Detection& detection) {
 }
 
 const std::map<std::string, std::string> kEnvKeys = {{"AWS_ACCESS_KEY_ID", "AKIAENV"},
-                                                      {"AWS_SECRET_ACCESS_KEY", "e"}};
+                                                     {"AWS_SECRET_ACCESS_KEY", "e"}};
 
 TEST(Precedence, ExplicitConfigBeatsEnvironment) {
   auto detection = detect_credentials_source(inputs(kEnvKeys, ExplicitAuth{"AKIACONFIG", "c", "tok", ""}));
@@ -93,10 +94,10 @@ TEST(Precedence, WebIdentityBeatsProfilesButNotEnvironmentKeys) {
 }
 
 TEST(Precedence, ContainerThenImdsWhenNothingElse) {
-  auto container = detect_credentials_source(
-      inputs({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"},
-              {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok"}},
-             {}, ""));
+  auto container =
+      detect_credentials_source(inputs({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"},
+                                        {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok"}},
+                                       {}, ""));
   ASSERT_TRUE(container) << container.error().message;
   ASSERT_TRUE(std::holds_alternative<ContainerEndpoint>(container->plan));
   EXPECT_EQ(std::get<ContainerEndpoint>(container->plan).url, "http://169.254.170.2/v2/credentials/abc");
@@ -108,12 +109,14 @@ TEST(Precedence, ContainerThenImdsWhenNothingElse) {
 }
 
 TEST(Environment, SessionTokenLegacyAliasAndExpiration) {
-  auto legacy = environment_credentials(env_of({{"AWS_ACCESS_KEY_ID", "A"}, {"AWS_SECRET_ACCESS_KEY", "s"},
-                                                {"AWS_SECURITY_TOKEN", "legacy"}}));
+  auto legacy = environment_credentials(
+      env_of({{"AWS_ACCESS_KEY_ID", "A"}, {"AWS_SECRET_ACCESS_KEY", "s"}, {"AWS_SECURITY_TOKEN", "legacy"}}));
   ASSERT_TRUE(legacy && *legacy);
   EXPECT_EQ((*legacy)->credentials.session_token, "legacy");
-  auto both = environment_credentials(env_of({{"AWS_ACCESS_KEY_ID", "A"}, {"AWS_SECRET_ACCESS_KEY", "s"},
-                                              {"AWS_SESSION_TOKEN", "new"}, {"AWS_SECURITY_TOKEN", "legacy"},
+  auto both = environment_credentials(env_of({{"AWS_ACCESS_KEY_ID", "A"},
+                                              {"AWS_SECRET_ACCESS_KEY", "s"},
+                                              {"AWS_SESSION_TOKEN", "new"},
+                                              {"AWS_SECURITY_TOKEN", "legacy"},
                                               {"AWS_CREDENTIAL_EXPIRATION", "2024-01-15T13:00:00Z"}}));
   ASSERT_TRUE(both && *both);
   EXPECT_EQ((*both)->credentials.session_token, "new");
@@ -123,7 +126,8 @@ TEST(Environment, SessionTokenLegacyAliasAndExpiration) {
 TEST(Environment, HalfAKeyPairIsAnErrorNamingTheVariable) {
   auto detection = detect_credentials_source(inputs({{"AWS_ACCESS_KEY_ID", "AKIA"}}));
   ASSERT_FALSE(detection);
-  EXPECT_EQ(detection.error().message, "environment: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+  EXPECT_EQ(detection.error().message,
+            "environment: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
   auto web = detect_credentials_source(inputs({{"AWS_ROLE_ARN", "arn:aws:iam::1:role/r"}}));
   ASSERT_FALSE(web);
   EXPECT_NE(web.error().message.find("AWS_WEB_IDENTITY_TOKEN_FILE is not"), std::string::npos);
@@ -147,10 +151,12 @@ TEST(Container, FullUriMustBeLocalUnlessHttps) {
   auto refused = container_endpoint(env("http://evil.example.com/creds"), kContainerHost);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("evil.example.com"), std::string::npos);
-  auto relative_wins = container_endpoint(
-      env_of({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/rel"}, {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/full"},
-              {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/t"}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "inline"}}),
-      kContainerHost);
+  auto relative_wins =
+      container_endpoint(env_of({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/rel"},
+                                 {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/full"},
+                                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/t"},
+                                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "inline"}}),
+                         kContainerHost);
   ASSERT_TRUE(relative_wins && *relative_wins);
   EXPECT_EQ((*relative_wins)->url, "http://169.254.170.2/rel");
   EXPECT_EQ((*relative_wins)->token_file, "/t");  // the file wins over the inline token
@@ -160,8 +166,9 @@ TEST(Container, FullUriMustBeLocalUnlessHttps) {
 TEST(Imds, EndpointSettings) {
   EXPECT_FALSE(imds_endpoint(env_of({{"AWS_EC2_METADATA_DISABLED", "true"}}), ""));
   EXPECT_FALSE(imds_endpoint(env_of({{"AWS_EC2_METADATA_DISABLED", "TRUE"}}), ""));
-  EXPECT_EQ(imds_endpoint(env_of({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://10.0.0.1:8080/"}}), "")->endpoint,
-            "http://10.0.0.1:8080");
+  EXPECT_EQ(
+      imds_endpoint(env_of({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://10.0.0.1:8080/"}}), "")->endpoint,
+      "http://10.0.0.1:8080");
   EXPECT_EQ(imds_endpoint(env_of({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"}}), "")->endpoint,
             "http://[fd00:ec2::254]");
   EXPECT_FALSE(imds_endpoint(env_of({{"AWS_EC2_METADATA_V1_DISABLED", "true"}}), "")->allow_v1);
@@ -171,7 +178,8 @@ TEST(Imds, EndpointSettings) {
 TEST(SharedFilesPaths, DefaultsAndOverrides) {
   EXPECT_EQ(shared_credentials_path(env_of({}), "/home/u"), "/home/u/.aws/credentials");
   EXPECT_EQ(shared_config_path(env_of({}), "/home/u"), "/home/u/.aws/config");
-  EXPECT_EQ(shared_credentials_path(env_of({{"AWS_SHARED_CREDENTIALS_FILE", "~/alt"}}), "/home/u"), "/home/u/alt");
+  EXPECT_EQ(shared_credentials_path(env_of({{"AWS_SHARED_CREDENTIALS_FILE", "~/alt"}}), "/home/u"),
+            "/home/u/alt");
   EXPECT_EQ(shared_config_path(env_of({{"AWS_CONFIG_FILE", "/etc/aws.cfg"}}), "/home/u"), "/etc/aws.cfg");
 }
 
@@ -179,9 +187,10 @@ TEST(NothingFound, TheMessageListsEverySourceTried) {
   auto detection = detect_credentials_source(inputs({{"AWS_EC2_METADATA_DISABLED", "true"}}, {}, ""));
   ASSERT_FALSE(detection);
   const std::string& message = detection.error().message;
-  for (const char* part : {"no AWS credentials found", "explicit configuration", "AWS_ACCESS_KEY_ID not set",
-                           "AWS_WEB_IDENTITY_TOKEN_FILE not set", "profile \"default\" not found",
-                           "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "disabled by AWS_EC2_METADATA_DISABLED"}) {
+  for (const char* part :
+       {"no AWS credentials found", "explicit configuration", "AWS_ACCESS_KEY_ID not set",
+        "AWS_WEB_IDENTITY_TOKEN_FILE not set", "profile \"default\" not found",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "disabled by AWS_EC2_METADATA_DISABLED"}) {
     EXPECT_NE(message.find(part), std::string::npos) << part << " missing from: " << message;
   }
 }
