@@ -502,6 +502,30 @@ describe('batches under injected faults, cancel and restart', () => {
     assert.equal(manifest.outputTokenCount, batch.usage.output_tokens);
   });
 
+  test('a job that never starts within the completion window ends expired, every request batch_expired',
+    async () => {
+      const { client } = await newClient({ key_alias: 'expiry' });
+      const file = await uploadLines(client, 'expiry-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'x' }));
+      // 24 h of job timeout pass in 2.4 s while the job sits in Scheduled for 6 s.
+      const batch = await withKnobs(stack, { secondsPerTimeoutHour: 0.1, scheduledSeconds: 6 }, async () => {
+        const created = await createBatch(client, file.id);
+        return (await waitForBatch(client, created.id)).batch;
+      });
+      assertBatchKeys(batch);
+      assert.equal(batch.status, 'expired');
+      assert.ok(Number.isInteger(batch.expired_at), 'expired_at is set');
+      assert.equal(batch.completed_at, null);
+      assert.equal(batch.output_file_id, null, 'no request ran');
+      const err = await fileLines(client, batch.error_file_id);
+      assertEachRequestOnce([], err, range(100).map((i) => `x-${i}`));
+      for (const line of err) {
+        assertLineEnvelope(line);
+        assert.equal(line.response, null);
+        assert.equal(line.error.code, 'batch_expired');
+      }
+      assert.deepEqual(batch.request_counts, { total: 100, completed: 0, failed: 100 });
+    });
+
   test('a cancelled batch goes through cancelling to cancelled and keeps its partial results', async () => {
     const { client } = await newClient({ key_alias: 'cancel' });
     const file = await uploadLines(client, 'cancel-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'c' }));
@@ -629,5 +653,33 @@ describe('batches under injected faults, cancel and restart', () => {
       assertEachRequestOnce(out, err, range(100).map((i) => `r-${i}`));
       assert.deepEqual(batch.request_counts, { total: 100, completed: 100, failed: 0 });
       for (const line of out) assertChatCompletion(line.response.body, 'claude-batch');
+    });
+
+  test('batchgate killed while Bedrock runs the job resumes it and records the results and spend once',
+    async () => {
+      const { key, client } = await newClient({ key_alias: 'restart-running' });
+      const file = await uploadLines(client, 'running-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'k' }));
+      const before = await emulatorStats(stack);
+      const batch = await withKnobs(stack, { recordsPerSecond: 20 }, async () => {
+        const created = await createBatch(client, file.id);
+        await waitForBatch(client, created.id,
+          { until: (b) => b.request_counts.completed > 0 || kTerminal.has(b.status) });
+        assert.equal((await stack.restart()).signal, 'SIGKILL');
+        return (await waitForBatch(client, created.id)).batch;
+      });
+      assert.equal(batch.status, 'completed');
+      assert.equal((await emulatorStats(stack)).jobsCreated, before.jobsCreated + 1, 'no second Bedrock job');
+      const out = await fileLines(client, batch.output_file_id);
+      assertEachRequestOnce(out, await fileLines(client, batch.error_file_id), range(100).map((i) => `k-${i}`));
+      assert.deepEqual(batch.request_counts, { total: 100, completed: 100, failed: 0 });
+
+      const price = kBatchPrices['claude-batch'];
+      const cost = batch.usage.input_tokens * price.input + batch.usage.output_tokens * price.output;
+      const { info } = await admin('GET', `/key/info?key=${encodeURIComponent(key)}`);
+      closeTo(info.spend, cost, 'the key is charged once');
+      const rows = (await admin('GET', '/spend/logs')).data.filter((r) => r.batch_id === batch.id);
+      assert.equal(rows.length, 1, 'one spend log row');
+      const owned = (await listAll(client.files.list())).filter((f) => f.purpose === 'batch_output');
+      assert.deepEqual(owned.map((f) => f.id), [batch.output_file_id], 'one output file registered');
     });
 });
