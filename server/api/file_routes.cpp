@@ -100,7 +100,9 @@ awaitable<Response> file_content(AppContext& app, Request& req, const Principal&
   aws::S3Client* s3 = &app.backends->s3(*model);
   const std::string request_id = req.request_id;
   r.stream = [s3, bucket, key, request_id](const http::ChunkWriter& write) -> awaitable<bool> {
-    auto got = co_await s3->get_object(bucket, key, [&write](std::string_view chunk) { return write(chunk); });
+    // A named sink: g++ 12 (PR 101367) mishandles lambda temporaries inside co_await expressions.
+    aws::BodySink sink = [&write](std::string_view chunk) { return write(chunk); };
+    auto got = co_await s3->get_object(bucket, key, std::move(sink));
     if (got.has_error()) {
       spdlog::error("request {}: reading s3://{}/{} failed: {}", request_id, bucket, key, got.error().to_string());
       co_return false;

@@ -64,9 +64,9 @@ struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> stop_job(storage::JobRecord& j, const config::Model& model);
   awaitable<void> poll(storage::BatchRecord b, storage::JobRecord j, const config::Model& model);
   awaitable<void> collect_results(storage::BatchRecord b, storage::JobRecord j, const config::Model& model);
-  awaitable<void> backoff(storage::JobRecord j, const std::string& why);
+  awaitable<void> backoff(storage::JobRecord j, std::string why);
   awaitable<bool> save_job(const storage::JobRecord& j);
-  awaitable<void> fail_batch(storage::BatchRecord b, const std::string& code, const std::string& message);
+  awaitable<void> fail_batch(storage::BatchRecord b, std::string code, std::string message);
 };
 
 awaitable<void> Lifecycle::Impl::loop() {
@@ -100,7 +100,8 @@ awaitable<void> Lifecycle::Impl::step(storage::BatchRecord b, storage::JobRecord
   try {
     const config::Model* model = settings.find_model(b.model);
     if (!model) {
-      co_await fail_batch(b, "model_not_configured", "Model '" + b.model + "' is no longer configured.");
+      std::string why = "Model '" + b.model + "' is no longer configured.";
+      co_await fail_batch(b, "model_not_configured", std::move(why));
     } else {
       switch (next_action(b, j)) {
         case Action::kNone: break;
@@ -131,7 +132,7 @@ awaitable<bool> Lifecycle::Impl::save_job(const storage::JobRecord& j) {
   co_return r.has_value();
 }
 
-awaitable<void> Lifecycle::Impl::backoff(storage::JobRecord j, const std::string& why) {
+awaitable<void> Lifecycle::Impl::backoff(storage::JobRecord j, std::string why) {
   j.poll_interval = next_interval(j.poll_interval, false, min_interval(), max_interval());
   j.next_poll_at = clock.now_seconds() + j.poll_interval;
   j.updated_at = clock.now_seconds();
@@ -139,8 +140,7 @@ awaitable<void> Lifecycle::Impl::backoff(storage::JobRecord j, const std::string
   co_await save_job(j);
 }
 
-awaitable<void> Lifecycle::Impl::fail_batch(storage::BatchRecord b, const std::string& code,
-                                             const std::string& message) {
+awaitable<void> Lifecycle::Impl::fail_batch(storage::BatchRecord b, std::string code, std::string message) {
   end_batch(b, "failed", clock.now_seconds());
   b.errors_json = batch_errors_json(code, message);
   auto r = co_await http::run_blocking(blocking, [&] { return store.finish_batch(b, {}, std::nullopt); });
@@ -161,10 +161,15 @@ awaitable<void> Lifecycle::Impl::submit(storage::BatchRecord& b, storage::JobRec
   auto arn = co_await backends.bedrock(model).create_model_invocation_job(std::move(req));
   if (arn.has_error()) {
     const auto& e = arn.error();
-    if (retryable(e.kind)) co_return co_await backoff(j, "CreateModelInvocationJob: " + e.to_string());
-    // Refused for good (validation, access, quota): the batch fails with Bedrock's reason.
-    co_return co_await fail_batch(b, e.code.empty() ? "bedrock_refused" : e.code,
-                                  "Bedrock refused the batch job: " + e.message);
+    if (retryable(e.kind)) {
+      std::string why = "CreateModelInvocationJob: " + e.to_string();
+      co_return co_await backoff(j, std::move(why));
+    }
+    // Refused for good (validation, access, quota): the batch fails with Bedrock's reason. The strings are
+    // built before the co_await: g++ 12 (PR 101367) mishandles temporaries inside co_await expressions.
+    std::string code = e.code.empty() ? std::string("bedrock_refused") : e.code;
+    std::string message = "Bedrock refused the batch job: " + e.message;
+    co_return co_await fail_batch(b, std::move(code), std::move(message));
   }
   j.job_arn = *arn;
   j.bedrock_status = "Submitted";
@@ -189,15 +194,20 @@ awaitable<void> Lifecycle::Impl::stop_job(storage::JobRecord& j, const config::M
 
 awaitable<void> Lifecycle::Impl::poll(storage::BatchRecord b, storage::JobRecord j, const config::Model& model) {
   auto got = co_await backends.bedrock(model).get_model_invocation_job(j.job_arn);
-  if (got.has_error()) co_return co_await backoff(j, "GetModelInvocationJob: " + got.error().to_string());
+  if (got.has_error()) {
+    std::string why = "GetModelInvocationJob: " + got.error().to_string();
+    co_return co_await backoff(j, std::move(why));
+  }
   const auto now = clock.now_seconds();
   auto seen = observe(b, got->status, got->message, now);
   const bool status_changed = got->status != j.bedrock_status;
   if (got->success_record_count) seen.batch.completed = *got->success_record_count;
   if (got->error_record_count) seen.batch.failed = *got->error_record_count;
   const bool counts_changed = seen.batch.completed != b.completed || seen.batch.failed != b.failed;
-  if (seen.batch.status == "failed") co_return co_await fail_batch(b, "bedrock_job_failed",
-                                                                   got->message.value_or("The Bedrock job failed."));
+  if (seen.batch.status == "failed") {
+    std::string why = got->message.value_or("The Bedrock job failed.");
+    co_return co_await fail_batch(b, "bedrock_job_failed", std::move(why));
+  }
   if (seen.changed || counts_changed) {
     auto saved = co_await http::run_blocking(blocking, [&] { return store.update_batch(seen.batch); });
     if (saved.has_error()) co_return;  // changed meanwhile (a cancel): the next tick sees the new state
@@ -241,10 +251,16 @@ awaitable<void> Lifecycle::Impl::collect_results(storage::BatchRecord b, storage
   req.options.created = clock.now_seconds();
   req.options.raw_output = model.raw_output;
   req.missing_reason = ending->missing;
-  if (!req.translator) co_return co_await fail_batch(b, "unsupported_model", "No translator for " + model.bedrock_model_id);
+  if (!req.translator) {
+    std::string why = "No translator for " + model.bedrock_model_id;
+    co_return co_await fail_batch(b, "unsupported_model", std::move(why));
+  }
 
   auto result = co_await collect(backends.s3(model), ids, std::move(req));
-  if (result.has_error()) co_return co_await backoff(j, "collecting results: " + result.error().message);
+  if (result.has_error()) {
+    std::string why = "collecting results: " + result.error().message;
+    co_return co_await backoff(j, std::move(why));
+  }
 
   const auto now = clock.now_seconds();
   std::vector<storage::FileRecord> files;
