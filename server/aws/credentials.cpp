@@ -58,13 +58,13 @@ CredentialsFetch base_fetch(Context context, const BaseStep& step) {
       co_return std::move(**found);
     }
     if (source == CredentialSourceStep::kEcsContainer) {
-      auto endpoint = container_endpoint(context->env, kContainerHost);
+      auto endpoint = container_endpoint(context->env, context->container_host);
       if (!endpoint) co_return endpoint.error();
       if (!*endpoint)
         co_return credentials_error("credential_source EcsContainer: no container endpoint set");
       co_return co_await fetch_container(context, std::move(**endpoint));
     }
-    auto imds = imds_endpoint(context->env, "");
+    auto imds = imds_endpoint(context->env, context->imds_override);
     if (!imds) co_return credentials_error("credential_source Ec2InstanceMetadata: IMDS is disabled");
     co_return co_await fetch_imds(context, std::move(*imds));
   };
@@ -158,6 +158,8 @@ Context make_context(std::string region, HttpClient& http, const CredentialsOpti
   context->sts_retry = options.sts_retry;
   context->metadata_attempts = options.metadata_attempts;
   context->process_timeout = options.process_timeout;
+  context->container_host = options.container_host;
+  context->imds_override = options.imds_endpoint;
   return context;
 }
 

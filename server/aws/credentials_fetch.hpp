@@ -33,6 +33,8 @@ struct FetchContext {
   RetryPolicy sts_retry;
   int metadata_attempts = 2;
   std::chrono::milliseconds process_timeout{60'000};
+  std::string container_host{kContainerHost};  // credential_source EcsContainer
+  std::string imds_override;                   // credential_source Ec2InstanceMetadata
 };
 
 using Context = std::shared_ptr<FetchContext>;

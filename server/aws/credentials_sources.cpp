@@ -160,60 +160,109 @@ std::string shared_config_path(const EnvLookup& env, std::string_view home) {
   return expand_home(configured.empty() ? "~/.aws/config" : configured, home);
 }
 
-CredentialsResult<Detection> detect_credentials_source(const DetectionInputs& inputs) {
-  const EnvLookup& env = inputs.env;
-  std::vector<std::string> skipped;
-  auto from_config = explicit_source(inputs.explicit_auth);
-  if (!from_config) return from_config.error();
-  if (*from_config) return std::move(**from_config);
-  skipped.push_back("explicit configuration: no aws_access_key_id");
+namespace {
 
-  std::optional<SharedFiles> files;
-  auto profile = [&](const std::string& name) -> CredentialsResult<ProfileResolution> {
-    if (!files) files = inputs.load_shared_files ? inputs.load_shared_files() : SharedFiles{};
-    return resolve_profile(*files, name);
-  };
-  // A profile named in the proxy configuration is like a profile passed to a boto3 Session: it is used
-  // instead of environment keys, and it must yield credentials (spec §4).
-  if (const std::string& name = inputs.explicit_auth.profile_name; !name.empty()) {
-    auto resolved = profile(name);
-    if (!resolved) return credentials_error("aws_profile_name: " + resolved.error().message);
-    if (!resolved->plan) return credentials_error("aws_profile_name: " + resolved->skipped);
-    return profile_detection(std::move(*resolved->plan));
+// One stage of the chain: what it found, or the notes on why its sources did not apply.
+struct Stage {
+  std::optional<Detection> found;
+  std::vector<std::string> skipped;
+};
+
+// Reads the shared files at most once per detection, and only when a stage needs them.
+class ProfileLookup {
+ public:
+  explicit ProfileLookup(const DetectionInputs& inputs) : inputs_(inputs) {}
+  CredentialsResult<ProfileResolution> resolve(const std::string& name) {
+    if (!files_) files_ = inputs_.load_shared_files ? inputs_.load_shared_files() : SharedFiles{};
+    return resolve_profile(*files_, name);
   }
 
+ private:
+  const DetectionInputs& inputs_;
+  std::optional<SharedFiles> files_;
+};
+
+CredentialsResult<Stage> configured_stage(const DetectionInputs& inputs, ProfileLookup& profiles) {
+  auto from_config = explicit_source(inputs.explicit_auth);
+  if (!from_config) return from_config.error();
+  if (*from_config) return Stage{std::move(*from_config), {}};
+  // A profile named in the proxy configuration is like a profile passed to a boto3 Session: it is used
+  // instead of environment keys, and it must yield credentials (spec §4).
+  const std::string& name = inputs.explicit_auth.profile_name;
+  if (name.empty()) return Stage{std::nullopt, {"explicit configuration: no aws_access_key_id"}};
+  auto resolved = profiles.resolve(name);
+  if (!resolved) return credentials_error("aws_profile_name: " + resolved.error().message);
+  if (!resolved->plan) return credentials_error("aws_profile_name: " + resolved->skipped);
+  return Stage{profile_detection(std::move(*resolved->plan)), {}};
+}
+
+CredentialsResult<Stage> environment_stage(const EnvLookup& env) {
   auto from_env = environment_credentials(env);
   if (!from_env) return credentials_error("environment: " + from_env.error().message);
-  if (*from_env) return Detection{StaticSource{std::move(**from_env)}, "environment (AWS_ACCESS_KEY_ID)"};
-  skipped.push_back("environment: AWS_ACCESS_KEY_ID not set");
-
+  if (*from_env)
+    return Stage{Detection{StaticSource{std::move(**from_env)}, "environment (AWS_ACCESS_KEY_ID)"}, {}};
   auto web_identity = environment_web_identity(env);
   if (!web_identity) return credentials_error("web identity: " + web_identity.error().message);
-  if (*web_identity)
-    return Detection{std::move(**web_identity), "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)"};
-  skipped.push_back("web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set");
+  if (*web_identity) {
+    return Stage{Detection{std::move(**web_identity), "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)"}, {}};
+  }
+  return Stage{
+      std::nullopt,
+      {"environment: AWS_ACCESS_KEY_ID not set", "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set"}};
+}
 
+CredentialsResult<Stage> profile_stage(const EnvLookup& env, ProfileLookup& profiles) {
   std::string name = get(env, "AWS_PROFILE");
   if (name.empty()) name = get(env, "AWS_DEFAULT_PROFILE");
   const bool named = !name.empty();
-  auto resolved = profile(named ? name : "default");
+  auto resolved = profiles.resolve(named ? name : "default");
   if (!resolved) return credentials_error("shared files: " + resolved.error().message);
-  if (resolved->plan) return profile_detection(std::move(*resolved->plan));
+  if (resolved->plan) return Stage{profile_detection(std::move(*resolved->plan)), {}};
   // botocore fails on a profile selected by AWS_PROFILE that does not exist instead of going on.
   if (named) return credentials_error("AWS_PROFILE: " + resolved->skipped);
-  skipped.push_back("shared files: " + resolved->skipped);
+  return Stage{std::nullopt, {"shared files: " + resolved->skipped}};
+}
 
-  auto container = container_endpoint(env, inputs.container_host);
+// Container endpoint, then IMDS. `skipped_so_far` goes into the IMDS source's name so that an IMDS
+// failure (the usual outcome off EC2) also tells what else was tried.
+CredentialsResult<Stage> machine_stage(const DetectionInputs& inputs,
+                                       const std::vector<std::string>& skipped_so_far) {
+  auto container = container_endpoint(inputs.env, inputs.container_host);
   if (!container) return credentials_error("container: " + container.error().message);
-  if (*container) return Detection{std::move(**container), "container endpoint"};
+  if (*container) return Stage{Detection{std::move(**container), "container endpoint"}, {}};
+  std::vector<std::string> skipped = skipped_so_far;
   skipped.push_back("container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI not set");
-
-  if (auto imds = imds_endpoint(env, inputs.imds_override)) {
+  if (auto imds = imds_endpoint(inputs.env, inputs.imds_override)) {
     std::string source = "EC2 instance metadata (" + imds->endpoint + "), after " + join(skipped);
-    return Detection{std::move(*imds), std::move(source)};
+    return Stage{Detection{std::move(*imds), std::move(source)}, {}};
   }
   skipped.push_back("EC2 instance metadata: disabled by AWS_EC2_METADATA_DISABLED");
-  return credentials_error("no AWS credentials found: " + join(skipped));
+  return Stage{std::nullopt, std::move(skipped)};
+}
+
+}  // namespace
+
+CredentialsResult<Detection> detect_credentials_source(const DetectionInputs& inputs) {
+  ProfileLookup profiles(inputs);
+  std::vector<std::string> skipped;
+  auto take = [&skipped](CredentialsResult<Stage> stage) -> CredentialsResult<std::optional<Detection>> {
+    if (!stage) return stage.error();
+    skipped.insert(skipped.end(), stage->skipped.begin(), stage->skipped.end());
+    return std::move(stage->found);
+  };
+  auto configured = take(configured_stage(inputs, profiles));
+  if (!configured) return configured.error();
+  if (*configured) return std::move(**configured);
+  auto environment = take(environment_stage(inputs.env));
+  if (!environment) return environment.error();
+  if (*environment) return std::move(**environment);
+  auto profile = take(profile_stage(inputs.env, profiles));
+  if (!profile) return profile.error();
+  if (*profile) return std::move(**profile);
+  auto machine = machine_stage(inputs, skipped);
+  if (!machine) return machine.error();
+  if (machine->found) return std::move(*machine->found);
+  return credentials_error("no AWS credentials found: " + join(machine->skipped));
 }
 
 }  // namespace batchgate::aws
