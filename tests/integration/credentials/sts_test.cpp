@@ -139,17 +139,51 @@ TEST_F(StsChainTest, ProfileWithRoleArnAndSourceProfile) {
   expect_s3_works(make_credentials_provider({}, moto_->region(), http_, o), "profile/role.txt");
 }
 
+// A moto_server in its default mode (no signature checks), for calls the checking one cannot take.
+class PlainMoto {
+ public:
+  PlainMoto()
+      : port_(test::free_port()),
+        process_({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)}, {}, "/dev/null"),
+        ready_(test::wait_for_port(port_, std::chrono::seconds(20))) {}
+  bool ready() const { return ready_; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::uint16_t port_;
+  test::ChildProcess process_;
+  bool ready_;
+};
+
+TEST_F(StsChainTest, ProfileCredentialSourceImdsThenAssumeRole) {
+  // credential_source = Ec2InstanceMetadata: the instance's credentials (IMDS stand-in) sign the
+  // AssumeRole; the stand-in's keys are unknown to moto, hence the accept-all moto for STS.
+  MetadataServer imds;
+  PlainMoto sts;
+  ASSERT_TRUE(imds.ready() && sts.ready());
+  home_.write(".aws/config",
+              "[default]\nrole_arn = arn:aws:iam::123456789012:role/from-instance\n"
+              "credential_source = Ec2InstanceMetadata\n");
+  CredentialsOptions o = base_options({}, home_, clock_);
+  o.imds_endpoint = imds.url();
+  o.sts_endpoint = sts.endpoint();
+  auto credentials = run(io_, make_credentials_resolver({}, "us-east-1", http_, o)());
+  ASSERT_TRUE(credentials) << credentials.error().message;
+  EXPECT_TRUE(credentials->access_key_id.starts_with("ASIA"));
+  EXPECT_FALSE(credentials->access_key_id.starts_with("ASIAIMDS")) << "the role's keys, not the instance's";
+  EXPECT_EQ(imds.count("imds-creds"), 1);
+}
+
 TEST_F(StsChainTest, WebIdentityAgainstMoto) {
   // AssumeRoleWithWebIdentity is unsigned; the signature-checking moto refuses unsigned calls, so this
   // uses a second moto_server in its default (accept-all) mode.
-  std::uint16_t port = test::free_port();
-  test::ChildProcess plain({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port)}, {}, "/dev/null");
-  ASSERT_TRUE(test::wait_for_port(port, std::chrono::seconds(20)));
+  PlainMoto plain;
+  ASSERT_TRUE(plain.ready());
   std::string token_file = home_.write("token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb2QifQ.c2ln\n");
   CredentialsOptions o = base_options({{"AWS_WEB_IDENTITY_TOKEN_FILE", token_file},
                                        {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod-role"}},
                                       home_, clock_);
-  o.sts_endpoint = "http://127.0.0.1:" + std::to_string(port);
+  o.sts_endpoint = plain.endpoint();
   auto credentials = run(io_, make_credentials_resolver({}, "us-east-1", http_, o)());
   ASSERT_TRUE(credentials) << credentials.error().message;
   EXPECT_TRUE(credentials->access_key_id.starts_with("ASIA")) << credentials->access_key_id;
