@@ -249,6 +249,13 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
       await notFound(other.client.files.content(id), `files.content ${id}`);
     }
     assert.deepEqual(await listAll(other.client.files.list()), []);
+    const spendOf = async (key) => {
+      const res = await fetch(`${stack.baseURL}/spend/logs`, { headers: { Authorization: `Bearer ${key}` } });
+      assert.equal(res.status, 200);
+      return (await res.json()).data.map((r) => r.batch_id);
+    };
+    assert.deepEqual(await spendOf(other.key), [], "another key's spend logs hold none of the owner's rows");
+    assert.deepEqual(await spendOf(owner.key), [batch.id]);
 
     // The owner still has all of it.
     assert.deepEqual((await listAll(owner.client.batches.list())).map((b) => b.id), [batch.id]);
