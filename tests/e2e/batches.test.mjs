@@ -224,6 +224,27 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
     assert.deepEqual(await listAll(client.batches.list()), [], 'no batch was created');
   });
 
+  test('batches.create refuses unknown files, other endpoints and windows with a 4xx naming the parameter',
+    async () => {
+      const { client } = await newClient({ key_alias: 'bad-create' });
+      const file = await uploadLines(client, 'bad-100.jsonl', chatLines(100, 'claude-batch'));
+      const cases = [
+        [{ input_file_id: 'file-doesnotexist0000000000' }, 404, 'input_file_id'],
+        [{ endpoint: '/v1/completions' }, 400, 'endpoint'],
+        [{ endpoint: '/v1/embeddings' }, 400, 'endpoint'],  // the file holds chat requests
+        [{ completion_window: '1h' }, 400, 'completion_window'],
+        [{ metadata: { n: 1 } }, 400, 'metadata'],
+      ];
+      for (const [change, status, param] of cases) {
+        const body = { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', ...change };
+        const err = await rejection(client.batches.create(body));
+        assert.equal(err.status, status, `${JSON.stringify(change)}: ${err.message}`);
+        assert.equal(err.param, param, JSON.stringify(change));
+        assert.equal(typeof err.message, 'string');
+      }
+      assert.deepEqual(await listAll(client.batches.list()), [], 'no batch was created');
+    });
+
   test("another key cannot see, cancel or download a key's batches and files", async () => {
     const owner = await newClient({ key_alias: 'owner' });
     const other = await newClient({ key_alias: 'other' });
