@@ -53,10 +53,20 @@ PY
 cleanup_on_error() { "$ROOT/deploy/local/down.sh" >/dev/null 2>&1 || true; }
 trap cleanup_on_error ERR
 
-MOTO_PORT=$(free_port)
-INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$STATE_DIR/moto.log" 2>&1 &
-echo $! >"$STATE_DIR/moto.pid"
-wait_port "$MOTO_PORT"
+# A port that was free a moment ago can be taken by a parallel test before moto binds it: then moto exits
+# (and the port answers for someone else), so check that our process survived, and retry on a new port.
+MOTO_PORT=""
+for _ in 1 2 3; do
+  port=$(free_port)
+  INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$port" >"$STATE_DIR/moto.log" 2>&1 &
+  echo $! >"$STATE_DIR/moto.pid"
+  if wait_port "$port" 2>/dev/null && sleep 0.3 && kill -0 "$(cat "$STATE_DIR/moto.pid")" 2>/dev/null; then
+    MOTO_PORT=$port
+    break
+  fi
+  kill "$(cat "$STATE_DIR/moto.pid")" 2>/dev/null || true
+done
+[[ -n "$MOTO_PORT" ]] || die "moto_server did not start; see $STATE_DIR/moto.log"
 S3_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 
 read -r ACCESS_KEY_ID SECRET_ACCESS_KEY < <(python3 - "$S3_ENDPOINT_URL" "$REGION" "$BUCKET" <<'PY'
@@ -86,7 +96,8 @@ PY
 echo $! >"$STATE_DIR/bedrock-emulator.pid"
 BEDROCK_PORT=""
 for _ in $(seq 1 200); do
-  BEDROCK_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$STATE_DIR/bedrock-emulator.log" | head -n1)
+  # No pipeline: under pipefail a SIGPIPE'd sed would abort the script.
+  BEDROCK_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p;T;q' "$STATE_DIR/bedrock-emulator.log" 2>/dev/null || true)
   [[ -n "$BEDROCK_PORT" ]] && break
   kill -0 "$(cat "$STATE_DIR/bedrock-emulator.pid")" 2>/dev/null || die "bedrock-emulator exited; see $STATE_DIR/bedrock-emulator.log"
   sleep 0.05
