@@ -1,10 +1,30 @@
 #include "emulator_stack.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <thread>
 
 namespace batchgate::test {
+
+namespace {
+
+// Reads "listening on 127.0.0.1:PORT" from the emulator's log; 0 if it does not appear in time.
+std::uint16_t announced_port(const std::string& log, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    std::ifstream in(log);
+    std::string line;
+    if (std::getline(in, line) && line.starts_with("listening on 127.0.0.1:")) {
+      return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+}  // namespace
 
 EmulatorStack::EmulatorStack() : moto_(std::make_unique<MotoServer>()) {
   if (!moto_->ok()) {
@@ -15,35 +35,36 @@ EmulatorStack::EmulatorStack() : moto_(std::make_unique<MotoServer>()) {
     error_ = "could not create bucket " + kBucket;
     return;
   }
-  port_ = free_port();
-  const std::string log = "/tmp/batchgate-bedrock-emulator-" + std::to_string(port_) + ".log";
-  emulator_ =
-      std::make_unique<ChildProcess>(std::vector<std::string>{std::string(BATCHGATE_BINARY_DIR) +
-                                                                  "/deploy/bedrock-emulator/bedrock-emulator",
-                                                              "--port",
-                                                              std::to_string(port_),
-                                                              "--access-key-id",
-                                                              moto_->access_key_id(),
-                                                              "--secret-access-key",
-                                                              moto_->secret_access_key(),
-                                                              "--s3-endpoint",
-                                                              moto_->endpoint(),
-                                                              "--s3-access-key-id",
-                                                              moto_->access_key_id(),
-                                                              "--s3-secret-access-key",
-                                                              moto_->secret_access_key(),
-                                                              "--submitted-seconds",
-                                                              "0.1",
-                                                              "--validating-seconds",
-                                                              "0.1",
-                                                              "--scheduled-seconds",
-                                                              "0.1",
-                                                              "--stopping-seconds",
-                                                              "0.2",
-                                                              "--max-concurrent-jobs",
-                                                              "100"},
-                                     std::vector<std::string>{}, log);
-  if (!emulator_->started() || !wait_for_port(port_, std::chrono::seconds(10))) {
+  // --port 0: the emulator binds a free port itself and announces it, so parallel tests cannot race for it.
+  const std::string log = "/tmp/batchgate-bedrock-emulator-" + std::to_string(getpid()) + "-" +
+                          std::to_string(moto_->port()) + ".log";
+  const std::vector<std::string> argv{
+      std::string(BATCHGATE_BINARY_DIR) + "/deploy/bedrock-emulator/bedrock-emulator",
+      "--port",
+      "0",
+      "--access-key-id",
+      moto_->access_key_id(),
+      "--secret-access-key",
+      moto_->secret_access_key(),
+      "--s3-endpoint",
+      moto_->endpoint(),
+      "--s3-access-key-id",
+      moto_->access_key_id(),
+      "--s3-secret-access-key",
+      moto_->secret_access_key(),
+      "--submitted-seconds",
+      "0.1",
+      "--validating-seconds",
+      "0.1",
+      "--scheduled-seconds",
+      "0.1",
+      "--stopping-seconds",
+      "0.2",
+      "--max-concurrent-jobs",
+      "100"};
+  emulator_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, log);
+  port_ = announced_port(log, std::chrono::seconds(10));
+  if (!emulator_->started() || port_ == 0 || !wait_for_port(port_, std::chrono::seconds(5))) {
     error_ = "bedrock-emulator did not start; see " + log;
   }
 }
