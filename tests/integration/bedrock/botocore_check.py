@@ -58,11 +58,7 @@ class Stack:
 
     def __init__(self, emulator):
         self.procs = []
-        self.moto_port = free_port()
-        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
-        self.procs.append(subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.moto_port)], env=env,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_port(self.moto_port)
+        self.start_moto()
         iam = boto3.client("iam", endpoint_url=self.s3_endpoint, region_name=REGION, aws_access_key_id="x",
                            aws_secret_access_key="x")
         iam.create_user(UserName="emulator-check")
@@ -83,6 +79,23 @@ class Stack:
             raise RuntimeError(f"unexpected first line from the emulator: {first!r}")
         self.port = int(match.group(1))
         self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def start_moto(self):
+        # A free port can be taken by a parallel test before moto binds it: moto then exits, so retry.
+        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
+        for _ in range(3):
+            self.moto_port = free_port()
+            moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.moto_port)], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.procs.append(moto)
+            try:
+                wait_port(self.moto_port)
+                time.sleep(0.3)
+            except RuntimeError:
+                pass
+            if moto.poll() is None:
+                return
+        raise RuntimeError("moto_server did not start")
 
     @property
     def s3_endpoint(self):
