@@ -147,7 +147,7 @@ Context make_context(std::string region, HttpClient& http, const CredentialsOpti
   metadata.connect_timeout = options.metadata_timeout;
   metadata.io_timeout = options.metadata_timeout;
   metadata.max_body_bytes = 64 * 1024;
-  auto context = std::make_shared<FetchContext>(http, metadata);
+  auto context = std::make_shared<FetchContext>(http, metadata, options.blocking_pool);
   context->env = options.environment ? options.environment : process_environment();
   context->home = options.home_directory ? *options.home_directory : env_or_empty(context->env, "HOME");
   context->region = std::move(region);

@@ -13,6 +13,7 @@
 //   then AssumeRole(role_name) on top when configured.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -40,6 +41,9 @@ struct CredentialsOptions {
   RetryPolicy sts_retry;
   std::optional<int> role_duration_seconds;  // DurationSeconds of the AssumeRole for auth.role_name
   WarningLog warn;                           // empty → spdlog warnings
+  // The application's pool for blocking work (shared files, token files, credential_process); it must
+  // outlive the provider. Null → the provider owns a one-thread pool.
+  boost::asio::thread_pool* blocking_pool = nullptr;
 };
 
 // Failures carry a message naming the source tried and why it failed (no secrets).

@@ -20,12 +20,17 @@ namespace batchgate::aws {
 
 // What every fetch needs; shared (shared_ptr) by the chain and the refresh caches.
 struct FetchContext {
-  FetchContext(HttpClient& client, HttpClientOptions metadata_options)
-      : http(client), metadata_http(client.executor(), std::move(metadata_options)) {}
+  FetchContext(HttpClient& client, HttpClientOptions metadata_options, boost::asio::thread_pool* shared_pool)
+      : http(client),
+        metadata_http(client.executor(), std::move(metadata_options)),
+        own_pool(shared_pool != nullptr ? nullptr : std::make_unique<boost::asio::thread_pool>(1)),
+        blocking((shared_pool != nullptr ? *shared_pool : *own_pool).get_executor()) {}
 
-  HttpClient& http;                      // STS (the application's pool)
-  HttpClient metadata_http;              // IMDS and container endpoint: short timeouts
-  boost::asio::thread_pool blocking{1};  // file reads and credential_process stay off the I/O threads
+  HttpClient& http;          // STS (the application's pool)
+  HttpClient metadata_http;  // IMDS and container endpoint: short timeouts
+  // File reads and credential_process stay off the I/O threads: the application's pool, or our own.
+  std::unique_ptr<boost::asio::thread_pool> own_pool;
+  boost::asio::thread_pool::executor_type blocking;
   EnvLookup env;
   std::string home;
   std::string region;   // signing region for STS

@@ -26,6 +26,7 @@ class MetadataChainTest : public ::testing::Test {
     if (tweak) {
       options.imds_endpoint = tweak->imds_endpoint;
       options.warn = tweak->warn;
+      options.blocking_pool = tweak->blocking_pool;
     }
     return make_credentials_resolver(auth, "us-east-1", http_, options);
   }
@@ -148,6 +149,12 @@ TEST_F(MetadataChainTest, CredentialProcessFromTheDefaultProfile) {
                                    true);
   home_.write(".aws/config", "[default]\ncredential_process = " + script + "\n");
   EXPECT_EQ(key(resolver({})), "AKIAPROCESS");
+  // The same on a pool the application lends (its blocking pool).
+  asio::thread_pool pool(2);
+  CredentialsOptions tweak;
+  tweak.imds_endpoint = server_->url();
+  tweak.blocking_pool = &pool;
+  EXPECT_EQ(key(resolver({}, {}, &tweak)), "AKIAPROCESS");
 }
 
 TEST_F(MetadataChainTest, PrecedenceThroughTheWholeChain) {
