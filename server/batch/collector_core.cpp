@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "server/batch/collector_json.hpp"
+
 namespace batchgate::batch {
 namespace {
 
@@ -33,8 +35,7 @@ bool is_success_record(const std::optional<json>& record) {
 }
 
 void append_line(std::string& buffer, const json& line) {
-  // Invalid UTF-8 cannot come out of simdjson, but a line must never throw: replace rather than fail.
-  buffer += line.dump(-1, ' ', false, json::error_handler_t::replace);
+  append_json(buffer, line);
   buffer += '\n';
 }
 

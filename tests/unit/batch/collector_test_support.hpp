@@ -25,7 +25,9 @@ class CountingIds final : public IdGenerator {
 };
 
 inline std::string record_id(int n) {
-  return "R" + std::to_string(1000000000 + n).substr(1);
+  std::string id = std::to_string(1000000000 + n);  // "1000000007" → "R000000007"
+  id[0] = 'R';
+  return id;
 }
 
 // One single-record request per line: custom_id "req-<n>", recordId record_id(n), n = 1..count.
