@@ -52,7 +52,8 @@ bool drain(Pipe& out_pipe, Pipe& err_pipe, ProcessOutput& output,
     if (left.count() <= 0) return false;
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return ready == 0 ? false : true;
+    if (ready == 0) return false;  // deadline passed
+    if (ready < 0) return true;    // poll failed: stop reading and judge what arrived
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);

@@ -17,6 +17,7 @@ STS:
        "ASIAWEB" + the WebIdentityToken (so a test sees which token was sent)
 Control (tests):
   POST /control?mode=M&lifetime=S   mode: normal | code-error (IMDS 200 with Code) | no-role (404 listing)
+                                    | v1-only (token PUT answers 405, GETs need no token)
   GET  /count/NAME                  how many times NAME (imds-token, imds-creds, container, sts) was served
 """
 import datetime
@@ -65,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
         self.body()
         if self.path != "/latest/api/token":
             return self.reply(404, "not found")
+        if state["mode"] == "v1-only":
+            return self.reply(405, "method not allowed")
         if not self.headers.get("x-aws-ec2-metadata-token-ttl-seconds"):
             return self.reply(400, "missing ttl header")
         bump("imds-token")
@@ -84,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
                 "Expiration": expiration(), "RoleArn": "arn:aws:iam::123456789012:role/task"}), "application/json")
         base = "/latest/meta-data/iam/security-credentials/"
         if url.path.startswith(base):
-            if self.headers.get("x-aws-ec2-metadata-token") != TOKEN:
+            if state["mode"] != "v1-only" and self.headers.get("x-aws-ec2-metadata-token") != TOKEN:
                 return self.reply(401, "token required")
             role = url.path[len(base):]
             if role == "":

@@ -74,6 +74,14 @@ TEST_F(MetadataChainTest, ImdsAnswering200WithAnErrorCodeIsReported) {
   EXPECT_NE(result.find("no IAM role is attached"), std::string::npos) << result;
 }
 
+TEST_F(MetadataChainTest, ImdsV1FallbackWhenTheTokenPutIsRefusedUnlessDisabled) {
+  server_->set_mode("v1-only");
+  const int fetches = server_->count("imds-creds");
+  EXPECT_EQ(key(resolver({})), "ASIAIMDS" + std::to_string(fetches + 1));
+  std::string refused = key(resolver({{"AWS_EC2_METADATA_V1_DISABLED", "true"}}));
+  EXPECT_NE(refused.find("token request answered HTTP 405"), std::string::npos) << refused;
+}
+
 TEST_F(MetadataChainTest, UnreachableImdsFailsFastAndListsTheSourcesTried) {
   CredentialsOptions tweak;
   tweak.imds_endpoint = "http://127.0.0.1:" + std::to_string(test::free_port());
