@@ -168,6 +168,19 @@ WarningLog warning_log(const CredentialsOptions& options) {
   return [](const std::string& message) { spdlog::warn("{}", message); };
 }
 
+// Free coroutines with by-value parameters: the frame owns what it uses, so a caller may drop the
+// resolver/provider object while a call is still running (a capturing coroutine lambda would not allow it).
+asio::awaitable<CredentialsResult<Credentials>> get_from(std::shared_ptr<RefreshingCredentials> cache) {
+  co_return co_await cache->get();
+}
+
+asio::awaitable<Result<Credentials>> provide(CredentialsResolver resolver, WarningLog warn) {
+  CredentialsResult<Credentials> credentials = co_await resolver();
+  if (credentials) co_return std::move(*credentials);
+  warn("AWS credentials unavailable: " + credentials.error().message);
+  co_return HttpErrc::kCredentials;
+}
+
 }  // namespace
 
 CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::string region,
@@ -178,7 +191,7 @@ CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::
       std::make_shared<RefreshingCredentials>(chain_fetch(context, detection_inputs(auth, context, options)),
                                               http.executor(), options.clock, options.refresh, warn);
   if (auth.role_name.empty()) {
-    return [base]() { return base->get(); };
+    return [base]() { return get_from(base); };
   }
   AssumeRoleParams params;
   params.role_arn = auth.role_name;
@@ -195,19 +208,14 @@ CredentialsResolver make_credentials_resolver(const config::AwsAuth& auth, std::
   };
   auto role = std::make_shared<RefreshingCredentials>(std::move(assume), http.executor(), options.clock,
                                                       options.refresh, warn);
-  return [role]() { return role->get(); };
+  return [role]() { return get_from(role); };
 }
 
 CredentialsProvider make_credentials_provider(const config::AwsAuth& auth, std::string region,
                                               HttpClient& http, CredentialsOptions options) {
   WarningLog warn = warning_log(options);
   CredentialsResolver resolver = make_credentials_resolver(auth, std::move(region), http, std::move(options));
-  return [resolver, warn]() -> asio::awaitable<Result<Credentials>> {
-    CredentialsResult<Credentials> credentials = co_await resolver();
-    if (credentials) co_return std::move(*credentials);
-    warn("AWS credentials unavailable: " + credentials.error().message);
-    co_return HttpErrc::kCredentials;
-  };
+  return [resolver, warn]() { return provide(resolver, warn); };
 }
 
 }  // namespace batchgate::aws
