@@ -44,6 +44,31 @@ json to_json(dom::element element) {
   return json(nullptr);
 }
 
+// simdjson refuses what nlohmann accepts in a few corners (integers beyond 64 bits, which nlohmann reads
+// as doubles); such a line is read again the slow way rather than losing its record.
+std::optional<BedrockOutputRecord> read_slowly(std::string_view line, bool keep_whole_line) {
+  json doc = json::parse(line, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  auto id = doc.find("recordId");
+  if (id == doc.end() || !id->is_string()) return std::nullopt;
+  BedrockOutputRecord out;
+  out.record_id = id->get<std::string>();
+  auto error = doc.find("error");
+  out.has_error = error != doc.end() && !error->is_null();
+  auto output = doc.find("modelOutput");
+  out.has_output = output != doc.end();
+  if (keep_whole_line) {
+    out.record = std::move(doc);
+  } else if (out.has_error) {
+    out.record = json::object({{"error", std::move(*error)}});
+  } else if (out.has_output) {
+    out.record = json::object({{"modelOutput", std::move(*output)}});
+  } else {
+    out.record = json::object();
+  }
+  return out;
+}
+
 }  // namespace
 
 struct RecordReader::Impl {
@@ -55,7 +80,9 @@ RecordReader::~RecordReader() = default;
 
 std::optional<BedrockOutputRecord> RecordReader::read(std::string_view line, bool keep_whole_line) {
   dom::element root;
-  if (impl_->parser.parse(line.data(), line.size()).get(root) != simdjson::SUCCESS) return std::nullopt;
+  if (impl_->parser.parse(line.data(), line.size()).get(root) != simdjson::SUCCESS) {
+    return read_slowly(line, keep_whole_line);
+  }
   dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
   std::string_view record_id;

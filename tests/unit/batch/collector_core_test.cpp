@@ -132,6 +132,12 @@ std::vector<Case> cases() {
                    {"not json", "{}", "[1]", "{\"recordId\":7}", "   ", "", claude_success(r(1), "4", 10, 5)},
                    MissingReason::kMissingOutput, false, {{"req-1", "200"}}, {.malformed_lines = 4},
                    {10, 5, 0}});
+  // simdjson stops at integers beyond 64 bits; the line is still read.
+  table.push_back({"HugeIntegerInModelInput", false, test::chat_mappings(1),
+                   {R"({"recordId":"R000000001","modelInput":{"seed":123456789012345678901234567890},)"
+                    R"("modelOutput":{"content":[{"type":"text","text":"4"}],"stop_reason":"end_turn",)"
+                    R"("usage":{"input_tokens":3,"output_tokens":1}}})"},
+                   MissingReason::kMissingOutput, false, {{"req-1", "200"}}, {}, {3, 1, 0}});
   table.push_back({"UnreadableModelOutput", false, test::chat_mappings(2),
                    {R"({"recordId":"R000000001","modelInput":{},"modelOutput":{"nothing":1}})",
                     R"({"recordId":"R000000002","modelInput":{}})"},
