@@ -49,7 +49,7 @@ struct FakeSource {
   }
 };
 
-class CacheTest : public ::testing::Test {
+class CredentialsCacheTest : public ::testing::Test {
  protected:
   std::shared_ptr<RefreshingCredentials> make() {
     return std::make_shared<RefreshingCredentials>(source_.fetch(io_.get_executor()), io_.get_executor(),
@@ -69,7 +69,7 @@ class CacheTest : public ::testing::Test {
   std::vector<std::string> warnings_;
 };
 
-TEST_F(CacheTest, FetchesOnceWhileFresh) {
+TEST_F(CredentialsCacheTest, FetchesOnceWhileFresh) {
   auto cache = make();
   EXPECT_EQ(key(*cache), "KEY1");
   source_.now += minutes(30);
@@ -78,7 +78,7 @@ TEST_F(CacheTest, FetchesOnceWhileFresh) {
   EXPECT_EQ(source_.calls, 1);
 }
 
-TEST_F(CacheTest, LongTermKeysAreNeverRefreshed) {
+TEST_F(CredentialsCacheTest, LongTermKeysAreNeverRefreshed) {
   source_.lifetime.reset();
   auto cache = make();
   EXPECT_EQ(key(*cache), "KEY1");
@@ -87,7 +87,7 @@ TEST_F(CacheTest, LongTermKeysAreNeverRefreshed) {
   EXPECT_EQ(source_.calls, 1);
 }
 
-TEST_F(CacheTest, RefreshesFiveMinutesBeforeExpiration) {
+TEST_F(CredentialsCacheTest, RefreshesFiveMinutesBeforeExpiration) {
   auto cache = make();
   EXPECT_EQ(key(*cache), "KEY1");  // expires at start + 60 min
   source_.now += minutes(54) + seconds(59);
@@ -98,7 +98,7 @@ TEST_F(CacheTest, RefreshesFiveMinutesBeforeExpiration) {
   EXPECT_EQ(source_.calls, 2);
 }
 
-TEST_F(CacheTest, AFailedEarlyRefreshKeepsTheCurrentCredentialsUntilTheyExpire) {
+TEST_F(CredentialsCacheTest, AFailedEarlyRefreshKeepsTheCurrentCredentialsUntilTheyExpire) {
   auto cache = make();
   EXPECT_EQ(key(*cache), "KEY1");
   source_.fail = true;
@@ -120,7 +120,7 @@ TEST_F(CacheTest, AFailedEarlyRefreshKeepsTheCurrentCredentialsUntilTheyExpire) 
   EXPECT_EQ(key(*cache), "KEY5");
 }
 
-TEST_F(CacheTest, AFailureIsNotCached) {
+TEST_F(CredentialsCacheTest, AFailureIsNotCached) {
   source_.fail = true;
   auto cache = make();
   EXPECT_FALSE(get(*cache));
@@ -129,7 +129,7 @@ TEST_F(CacheTest, AFailureIsNotCached) {
   EXPECT_EQ(key(*cache), "KEY3");
 }
 
-TEST_F(CacheTest, ConcurrentCallersOnSeveralThreadsShareOneRefresh) {
+TEST_F(CredentialsCacheTest, ConcurrentCallersOnSeveralThreadsShareOneRefresh) {
   source_.delay = std::chrono::milliseconds(100);
   auto cache = make();
   constexpr int kCallers = 64;
@@ -156,7 +156,7 @@ TEST_F(CacheTest, ConcurrentCallersOnSeveralThreadsShareOneRefresh) {
   EXPECT_EQ(cache->fetch_count(), 1);
 }
 
-TEST_F(CacheTest, ConcurrentCallersAfterExpiryShareOneRefreshToo) {
+TEST_F(CredentialsCacheTest, ConcurrentCallersAfterExpiryShareOneRefreshToo) {
   auto cache = make();
   EXPECT_EQ(key(*cache), "KEY1");
   source_.now += minutes(61);

@@ -27,7 +27,7 @@ std::string error_of(const SharedFiles& shared, std::string_view name) {
   return resolved ? "" : resolved.error().message;
 }
 
-TEST(Ini, SectionsKeysCommentsAndNesting) {
+TEST(AwsIni, SectionsKeysCommentsAndNesting) {
   IniFile ini = parse_ini(
       "# comment\n"
       "; other comment\n"
@@ -53,7 +53,7 @@ TEST(Ini, SectionsKeysCommentsAndNesting) {
   EXPECT_EQ(ini["spaced"]["key"], "value with spaces");
 }
 
-TEST(Profiles, ConfigUsesProfilePrefixAndCredentialsFileWins) {
+TEST(AwsProfiles, ConfigUsesProfilePrefixAndCredentialsFileWins) {
   SharedFiles shared = files("[dev]\naws_access_key_id = AKIAFROMCREDS\naws_secret_access_key = c\n",
                              "[profile dev]\naws_access_key_id = AKIAFROMCONFIG\naws_secret_access_key = k\n"
                              "region = eu-west-1\n[dev]\naws_access_key_id = IGNORED\n");
@@ -64,14 +64,14 @@ TEST(Profiles, ConfigUsesProfilePrefixAndCredentialsFileWins) {
   EXPECT_FALSE(profile_section(shared, "prod"));
 }
 
-TEST(Profiles, DefaultProfileIsBareInBothFiles) {
+TEST(AwsProfiles, DefaultProfileIsBareInBothFiles) {
   SharedFiles shared = files("", "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n");
   ProfilePlan plan = plan_of(shared, "default");
   ASSERT_TRUE(std::holds_alternative<StaticKeysStep>(plan.base));
   EXPECT_EQ(std::get<StaticKeysStep>(plan.base).credentials.access_key_id, "AKIA");
 }
 
-TEST(Profiles, StaticKeysWithSessionToken) {
+TEST(AwsProfiles, StaticKeysWithSessionToken) {
   SharedFiles shared =
       files("[temp]\naws_access_key_id = ASIA\naws_secret_access_key = s\naws_session_token = t\n", "");
   ProfilePlan plan = plan_of(shared, "temp");
@@ -79,14 +79,14 @@ TEST(Profiles, StaticKeysWithSessionToken) {
   EXPECT_TRUE(plan.roles.empty());
 }
 
-TEST(Profiles, CredentialProcess) {
+TEST(AwsProfiles, CredentialProcess) {
   SharedFiles shared = files("", "[profile proc]\ncredential_process = /usr/bin/get-creds --account 1\n");
   ProfilePlan plan = plan_of(shared, "proc");
   ASSERT_TRUE(std::holds_alternative<ProcessStep>(plan.base));
   EXPECT_EQ(std::get<ProcessStep>(plan.base).command, "/usr/bin/get-creds --account 1");
 }
 
-TEST(Profiles, RoleChainThroughSourceProfiles) {
+TEST(AwsProfiles, RoleChainThroughSourceProfiles) {
   SharedFiles shared =
       files("[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n",
             "[profile middle]\nrole_arn = arn:aws:iam::1:role/Middle\nsource_profile = base\n"
@@ -105,7 +105,7 @@ TEST(Profiles, RoleChainThroughSourceProfiles) {
   EXPECT_EQ(plan.roles[1].role_session_name, "top-session");
 }
 
-TEST(Profiles, SelfSourceUsesItsOwnKeys) {
+TEST(AwsProfiles, SelfSourceUsesItsOwnKeys) {
   SharedFiles shared = files("[me]\naws_access_key_id = AKIAME\naws_secret_access_key = s\n",
                              "[profile me]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = me\n");
   ProfilePlan plan = plan_of(shared, "me");
@@ -113,7 +113,7 @@ TEST(Profiles, SelfSourceUsesItsOwnKeys) {
   ASSERT_EQ(plan.roles.size(), 1u);
 }
 
-TEST(Profiles, CredentialSourceAndWebIdentity) {
+TEST(AwsProfiles, CredentialSourceAndWebIdentity) {
   SharedFiles shared =
       files("",
             "[profile ec2]\nrole_arn = arn:aws:iam::1:role/R\ncredential_source = Ec2InstanceMetadata\n"
@@ -131,7 +131,7 @@ TEST(Profiles, CredentialSourceAndWebIdentity) {
   EXPECT_TRUE(web.roles.empty());  // the web identity call is the role assumption
 }
 
-TEST(Profiles, MissingOrEmptyProfilesAreSkippedNotErrors) {
+TEST(AwsProfiles, MissingOrEmptyProfilesAreSkippedNotErrors) {
   SharedFiles shared = files("", "[default]\nregion = us-east-1\n");
   auto missing = resolve_profile(shared, "nope");
   ASSERT_TRUE(missing);
@@ -143,7 +143,7 @@ TEST(Profiles, MissingOrEmptyProfilesAreSkippedNotErrors) {
   EXPECT_NE(empty->skipped.find("holds no credentials"), std::string::npos);
 }
 
-TEST(Profiles, MisconfigurationsAreErrorsThatNameTheProfile) {
+TEST(AwsProfiles, MisconfigurationsAreErrorsThatNameTheProfile) {
   SharedFiles shared = files("[half]\naws_access_key_id = AKIA\n",
                              "[profile orphan]\nrole_arn = arn:aws:iam::1:role/R\n"
                              "[profile a]\nrole_arn = arn:aws:iam::1:role/A\nsource_profile = b\n"

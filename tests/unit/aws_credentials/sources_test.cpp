@@ -44,7 +44,7 @@ std::string access_key_of(const Detection& detection) {
 const std::map<std::string, std::string> kEnvKeys = {{"AWS_ACCESS_KEY_ID", "AKIAENV"},
                                                      {"AWS_SECRET_ACCESS_KEY", "e"}};
 
-TEST(Precedence, ExplicitConfigBeatsEnvironment) {
+TEST(CredentialsPrecedence, ExplicitConfigBeatsEnvironment) {
   auto detection = detect_credentials_source(inputs(kEnvKeys, ExplicitAuth{"AKIACONFIG", "c", "tok", ""}));
   ASSERT_TRUE(detection) << detection.error().message;
   EXPECT_EQ(access_key_of(*detection), "AKIACONFIG");
@@ -52,7 +52,7 @@ TEST(Precedence, ExplicitConfigBeatsEnvironment) {
   EXPECT_EQ(detection->source, "explicit configuration");
 }
 
-TEST(Precedence, EnvironmentBeatsProfiles) {
+TEST(CredentialsPrecedence, EnvironmentBeatsProfiles) {
   auto vars = kEnvKeys;
   vars["AWS_PROFILE"] = "dev";
   auto detection = detect_credentials_source(inputs(vars));
@@ -60,7 +60,7 @@ TEST(Precedence, EnvironmentBeatsProfiles) {
   EXPECT_EQ(access_key_of(*detection), "AKIAENV");
 }
 
-TEST(Precedence, ConfiguredProfileNameBeatsEnvironment) {
+TEST(CredentialsPrecedence, ConfiguredProfileNameBeatsEnvironment) {
   // Like a profile passed to a boto3 Session (LiteLLM aws_profile_name).
   auto detection = detect_credentials_source(inputs(kEnvKeys, ExplicitAuth{"", "", "", "dev"}));
   ASSERT_TRUE(detection) << detection.error().message;
@@ -68,7 +68,7 @@ TEST(Precedence, ConfiguredProfileNameBeatsEnvironment) {
   EXPECT_EQ(detection->source, "profile \"dev\" (static keys)");
 }
 
-TEST(Precedence, AwsProfileThenAwsDefaultProfileThenDefault) {
+TEST(CredentialsPrecedence, AwsProfileThenAwsDefaultProfileThenDefault) {
   auto by_profile = detect_credentials_source(inputs({{"AWS_PROFILE", "dev"}, {"AWS_DEFAULT_PROFILE", "x"}}));
   ASSERT_TRUE(by_profile);
   EXPECT_EQ(access_key_of(*by_profile), "AKIAPROFILEDEV");
@@ -80,7 +80,7 @@ TEST(Precedence, AwsProfileThenAwsDefaultProfileThenDefault) {
   EXPECT_EQ(access_key_of(*fallback), "AKIAPROFILEDEFAULT");
 }
 
-TEST(Precedence, WebIdentityBeatsProfilesButNotEnvironmentKeys) {
+TEST(CredentialsPrecedence, WebIdentityBeatsProfilesButNotEnvironmentKeys) {
   std::map<std::string, std::string> vars = {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"},
                                              {"AWS_ROLE_ARN", "arn:aws:iam::1:role/Pod"}};
   auto detection = detect_credentials_source(inputs(vars));
@@ -93,7 +93,7 @@ TEST(Precedence, WebIdentityBeatsProfilesButNotEnvironmentKeys) {
   EXPECT_EQ(access_key_of(*with_keys), "AKIAENV");
 }
 
-TEST(Precedence, ContainerThenImdsWhenNothingElse) {
+TEST(CredentialsPrecedence, ContainerThenImdsWhenNothingElse) {
   auto container =
       detect_credentials_source(inputs({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"},
                                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok"}},
@@ -108,7 +108,7 @@ TEST(Precedence, ContainerThenImdsWhenNothingElse) {
   EXPECT_EQ(std::get<ImdsEndpoint>(imds->plan).endpoint, "http://169.254.169.254");
 }
 
-TEST(Environment, SessionTokenLegacyAliasAndExpiration) {
+TEST(CredentialsEnvironment, SessionTokenLegacyAliasAndExpiration) {
   auto legacy = environment_credentials(
       env_of({{"AWS_ACCESS_KEY_ID", "A"}, {"AWS_SECRET_ACCESS_KEY", "s"}, {"AWS_SECURITY_TOKEN", "legacy"}}));
   ASSERT_TRUE(legacy && *legacy);
@@ -123,7 +123,7 @@ TEST(Environment, SessionTokenLegacyAliasAndExpiration) {
   EXPECT_TRUE((*both)->expiration);
 }
 
-TEST(Environment, HalfAKeyPairIsAnErrorNamingTheVariable) {
+TEST(CredentialsEnvironment, HalfAKeyPairIsAnErrorNamingTheVariable) {
   auto detection = detect_credentials_source(inputs({{"AWS_ACCESS_KEY_ID", "AKIA"}}));
   ASSERT_FALSE(detection);
   EXPECT_EQ(detection.error().message,
@@ -133,7 +133,7 @@ TEST(Environment, HalfAKeyPairIsAnErrorNamingTheVariable) {
   EXPECT_NE(web.error().message.find("AWS_WEB_IDENTITY_TOKEN_FILE is not"), std::string::npos);
 }
 
-TEST(Profiles, ASelectedProfileThatDoesNotExistIsAnError) {
+TEST(AwsProfiles, ASelectedProfileThatDoesNotExistIsAnError) {
   auto by_env = detect_credentials_source(inputs({{"AWS_PROFILE", "prod"}}));
   ASSERT_FALSE(by_env);
   EXPECT_NE(by_env.error().message.find("AWS_PROFILE: profile \"prod\" not found"), std::string::npos);
@@ -142,7 +142,7 @@ TEST(Profiles, ASelectedProfileThatDoesNotExistIsAnError) {
   EXPECT_NE(by_config.error().message.find("aws_profile_name"), std::string::npos);
 }
 
-TEST(Container, FullUriMustBeLocalUnlessHttps) {
+TEST(ContainerEndpointSettings, FullUriMustBeLocalUnlessHttps) {
   auto env = [](std::string uri) { return env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", uri}}); };
   EXPECT_TRUE(container_endpoint(env("http://127.0.0.1:9999/creds"), kContainerHost));
   EXPECT_TRUE(container_endpoint(env("http://169.254.170.23/v1/credentials"), kContainerHost));
@@ -163,7 +163,7 @@ TEST(Container, FullUriMustBeLocalUnlessHttps) {
   EXPECT_FALSE((*relative_wins)->token);
 }
 
-TEST(Imds, EndpointSettings) {
+TEST(ImdsEndpointSettings, EndpointSettings) {
   EXPECT_FALSE(imds_endpoint(env_of({{"AWS_EC2_METADATA_DISABLED", "true"}}), ""));
   EXPECT_FALSE(imds_endpoint(env_of({{"AWS_EC2_METADATA_DISABLED", "TRUE"}}), ""));
   EXPECT_EQ(
@@ -183,7 +183,7 @@ TEST(SharedFilesPaths, DefaultsAndOverrides) {
   EXPECT_EQ(shared_config_path(env_of({{"AWS_CONFIG_FILE", "/etc/aws.cfg"}}), "/home/u"), "/etc/aws.cfg");
 }
 
-TEST(NothingFound, TheMessageListsEverySourceTried) {
+TEST(CredentialsNothingFound, TheMessageListsEverySourceTried) {
   auto detection = detect_credentials_source(inputs({{"AWS_EC2_METADATA_DISABLED", "true"}}, {}, ""));
   ASSERT_FALSE(detection);
   const std::string& message = detection.error().message;
