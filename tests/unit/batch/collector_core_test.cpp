@@ -72,6 +72,11 @@ struct Case {
   TokenUsage usage;
 };
 
+// gtest prints the case's name instead of its bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<storage::RecordMapping> embeddings_mappings() {
   std::vector<storage::RecordMapping> out;
   test::add_embedding_request(out, "emb-a", 1, 1, 3);
