@@ -50,7 +50,7 @@ struct WrittenFile {
 
 struct CollectResult {
   CollectorCounts counts;          // total / completed (output lines) / failed (error lines), anomalies
-  translators::TokenUsage usage;   // of the successful requests
+  translators::TokenUsage usage;   // of the records that succeeded (CollectorCore::usage)
   std::optional<WrittenFile> output_file;  // nullopt: no successful request, nothing written
   std::optional<WrittenFile> error_file;   // nullopt: no failed request, nothing written
   bool output_object_found = false;        // false: Bedrock wrote no .out (job Failed/Stopped early)

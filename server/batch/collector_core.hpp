@@ -72,7 +72,9 @@ class CollectorCore {
   std::string take_errors();
 
   const CollectorCounts& counts() const { return counts_; }
-  // Summed over the successful requests (spec/openai-batch.md §3.5 `usage`; spend = usage × price).
+  // Tokens of the records that succeeded (spec/openai-batch.md §3.5 `usage`; spend = usage × price): every
+  // successful request, plus the parts that ran of a multi-part request that failed (Bedrock bills them).
+  // Failed and missing records count nothing.
   const translators::TokenUsage& usage() const { return usage_; }
 
  private:
