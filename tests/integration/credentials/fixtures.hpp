@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "server/aws/credentials.hpp"
 #include "tests/support/child_process.hpp"
@@ -50,16 +51,34 @@ class TempHome {
   fs::path path_;
 };
 
-// metadata_server.py: IMDSv2, container endpoint and AssumeRoleWithWebIdentity stand-ins.
+// Waits until `path` exists and holds a port number; 0 on timeout.
+inline std::uint16_t read_port_file(const std::string& path, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    int port = 0;
+    if (in >> port && port > 0) return static_cast<std::uint16_t>(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+// metadata_server.py: IMDSv2, container endpoint and AssumeRoleWithWebIdentity stand-ins. It binds port 0
+// and reports the port it got, so parallel tests never race for a port.
 class MetadataServer {
  public:
-  MetadataServer() : port_(test::free_port()) {
+  MetadataServer() {
+    static int counter = 0;
+    std::string port_file = (fs::temp_directory_path() / ("batchgate-metadata-" + std::to_string(::getpid()) +
+                                                          "-" + std::to_string(++counter) + ".port"))
+                                .string();
     process_ = std::make_unique<test::ChildProcess>(std::vector<std::string>{
         "python3", std::string(BATCHGATE_SOURCE_DIR) + "/tests/integration/credentials/metadata_server.py",
-        std::to_string(port_)});
-    ready_ = test::wait_for_port(port_, std::chrono::seconds(10));
+        "0", port_file});
+    port_ = read_port_file(port_file, std::chrono::seconds(10));
+    fs::remove(port_file);
   }
-  bool ready() const { return ready_; }
+  bool ready() const { return port_ != 0; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // Blocking control calls with curl (keeps the fixture independent of the client under test).
   int count(const std::string& name) const {
@@ -71,9 +90,8 @@ class MetadataServer {
   }
 
  private:
-  std::uint16_t port_;
   std::unique_ptr<test::ChildProcess> process_;
-  bool ready_ = false;
+  std::uint16_t port_ = 0;
 };
 
 // Options every test starts from: no real environment, IMDS off, an empty HOME, a controllable clock.

@@ -2,7 +2,7 @@
 """Stand-in for the EC2 instance metadata service (IMDSv2), the ECS/EKS container credentials endpoint and
 STS AssumeRoleWithWebIdentity, for tests/integration/credentials (spec/aws-sigv4-s3.md §4.3-4.5, §5.2).
 
-Usage: metadata_server.py PORT
+Usage: metadata_server.py PORT [PORTFILE]   (PORT 0: any free port, written to PORTFILE once listening)
 
 IMDSv2:
   PUT  /latest/api/token                              needs x-aws-ec2-metadata-token-ttl-seconds; -> token
@@ -22,6 +22,7 @@ Control (tests):
 """
 import datetime
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -139,6 +140,10 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
     server.daemon_threads = True
+    if len(sys.argv) > 2:
+        with open(sys.argv[2] + ".tmp", "w") as out:
+            out.write(str(server.server_address[1]))
+        os.rename(sys.argv[2] + ".tmp", sys.argv[2])
     server.serve_forever()
 
 

@@ -2,6 +2,13 @@
 // SigV4), the role's temporary credentials then accepted by moto's S3 with signature checking on; profile
 // role chains; AssumeRoleWithWebIdentity (unsigned, against a second moto without signature checks).
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "server/aws/s3_client.hpp"
 #include "tests/integration/credentials/fixtures.hpp"
@@ -139,20 +146,42 @@ TEST_F(StsChainTest, ProfileWithRoleArnAndSourceProfile) {
   expect_s3_works(make_credentials_provider({}, moto_->region(), http_, o), "profile/role.txt");
 }
 
-// A moto_server in its default mode (no signature checks), for calls the checking one cannot take.
+// A moto_server in its default mode (no signature checks), for calls the checking one cannot take. Started
+// on port 0; the port is read from werkzeug's " * Running on http://127.0.0.1:PORT" line, so parallel
+// tests never race for a port.
 class PlainMoto {
  public:
-  PlainMoto()
-      : port_(test::free_port()),
-        process_({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)}, {}, "/dev/null"),
-        ready_(test::wait_for_port(port_, std::chrono::seconds(20))) {}
-  bool ready() const { return ready_; }
+  PlainMoto() {
+    static int counter = 0;
+    std::string log =
+        "/tmp/batchgate-plain-moto-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".log";
+    process_ = std::make_unique<test::ChildProcess>(
+        std::vector<std::string>{"moto_server", "-H", "127.0.0.1", "-p", "0"}, std::vector<std::string>{},
+        log);
+    port_ = announced_port(log);
+    std::remove(log.c_str());
+  }
+  bool ready() const { return port_ != 0; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
-  std::uint16_t port_;
-  test::ChildProcess process_;
-  bool ready_;
+  std::uint16_t announced_port(const std::string& log) const {
+    const std::string marker = "Running on http://127.0.0.1:";
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline && process_->running()) {
+      std::ifstream in(log);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (std::size_t at = text.find(marker); at != std::string::npos) {
+        int port = std::atoi(text.c_str() + at + marker.size());
+        if (port > 0) return static_cast<std::uint16_t>(port);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 0;
+  }
+
+  std::unique_ptr<test::ChildProcess> process_;
+  std::uint16_t port_ = 0;
 };
 
 TEST_F(StsChainTest, ProfileCredentialSourceImdsThenAssumeRole) {
