@@ -80,16 +80,21 @@ class MetadataServer {
   }
   bool ready() const { return port_ != 0; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  // Blocking control calls with curl (keeps the fixture independent of the client under test).
+  // Blocking control calls through Python's urllib (keeps the fixture independent of the client under test).
   int count(const std::string& name) const {
-    auto [status, out] = test::run_command("curl -s " + url() + "/count/" + name);
+    auto [status, out] =
+        test::run_command(python("print(urlopen('" + url() + "/count/" + name + "').read().decode())"));
     return status == 0 ? std::stoi(out) : -1;
   }
   void set_mode(const std::string& mode) const {
-    test::run_command("curl -s -X POST '" + url() + "/control?mode=" + mode + "'");
+    test::run_command(python("urlopen('" + url() + "/control?mode=" + mode + "', data=b'')"));
   }
 
  private:
+  static std::string python(const std::string& statement) {
+    return "python3 -c \"from urllib.request import urlopen; " + statement + "\"";
+  }
+
   std::unique_ptr<test::ChildProcess> process_;
   std::uint16_t port_ = 0;
 };
