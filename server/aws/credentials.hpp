@@ -33,7 +33,7 @@ struct CredentialsOptions {
   std::string imds_endpoint;  // IMDS stand-in; empty → AWS_EC2_METADATA_SERVICE_ENDPOINT or 169.254.169.254
   std::string container_host{kContainerHost};  // base of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
   std::string sts_endpoint;  // empty → AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, then regional
-  Clock clock;               // expiry decisions; empty → system clock (signing always uses it)
+  Clock clock;  // expiry decisions only (STS calls are signed with the real time); empty → system clock
   RefreshPolicy refresh;
   std::chrono::milliseconds metadata_timeout{1'000};  // IMDS and container endpoint, per connect and per read
   int metadata_attempts = 2;
