@@ -117,8 +117,8 @@ Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) 
   return guarded([&]() -> Result<std::vector<BatchRecord>> {
     static const std::string sql = std::string("SELECT ") + kBatchColumns +
                                    " FROM batches WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR "
-                                   "(created_at, id) < (SELECT created_at, id FROM batches WHERE id = ?3)) "
-                                   "ORDER BY created_at DESC, id DESC LIMIT ?4";
+                                   "(created_at, rowid) < (SELECT created_at, rowid FROM batches WHERE id = ?3)) "
+                                   "ORDER BY created_at DESC, rowid DESC LIMIT ?4";
     auto st = db_.prepare(sql);
     st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.after).bind(4, q.limit);
     std::vector<BatchRecord> out;
@@ -130,7 +130,7 @@ Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) 
 Result<std::vector<BatchRecord>> SqliteStore::active_batches() {
   return guarded([&]() -> Result<std::vector<BatchRecord>> {
     static const std::string sql = std::string("SELECT ") + kBatchColumns + " FROM batches WHERE status IN " +
-                                   kActiveBatchStates + " ORDER BY created_at";
+                                   kActiveBatchStates + " ORDER BY created_at, rowid";
     auto st = db_.prepare(sql);
     std::vector<BatchRecord> out;
     while (st.step()) out.push_back(read_batch(st));

@@ -90,14 +90,15 @@ Result<std::optional<FileRecord>> SqliteStore::find_file(const std::string& id) 
 
 Result<std::vector<FileRecord>> SqliteStore::list_files(const FileQuery& q) {
   return guarded([&]() -> Result<std::vector<FileRecord>> {
-    // The cursor is a file id: rows strictly after it in (created_at, id) order, as OpenAI's `after`.
+    // The cursor is a file id: rows strictly after it in (created_at, insertion) order, as OpenAI's `after`;
+    // ids are random, so insertion order (rowid) breaks ties within a second.
     const char* cmp = q.ascending ? ">" : "<";
     const char* dir = q.ascending ? "ASC" : "DESC";
     std::string sql = std::string("SELECT ") + kFileColumns +
                       " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
-                      "(?4 = '' OR (created_at, id) " + cmp +
-                      " (SELECT created_at, id FROM files WHERE id = ?4)) ORDER BY created_at " + dir + ", id " +
-                      dir + " LIMIT ?5";
+                      "(?4 = '' OR (created_at, rowid) " + cmp +
+                      " (SELECT created_at, rowid FROM files WHERE id = ?4)) ORDER BY created_at " + dir +
+                      ", rowid " + dir + " LIMIT ?5";
     auto st = db_.prepare(sql);
     st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.purpose).bind(4, q.after).bind(5, q.limit);
     std::vector<FileRecord> out;

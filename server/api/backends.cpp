@@ -1,25 +1,8 @@
 #include "server/api/backends.hpp"
 
-#include <cstdlib>
+#include "server/aws/credentials.hpp"
 
 namespace batchgate::api {
-
-aws::CredentialsProvider credentials_for(const config::Model& model) {
-  if (!model.auth.access_key_id.empty()) {
-    aws::Credentials c{model.auth.access_key_id, model.auth.secret_access_key, std::nullopt};
-    if (!model.auth.session_token.empty()) c.session_token = model.auth.session_token;
-    return aws::static_credentials(std::move(c));
-  }
-  return aws::credentials_from([] {
-    auto env = [](const char* name) -> std::string {
-      const char* v = std::getenv(name);
-      return v ? v : "";
-    };
-    aws::Credentials c{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), std::nullopt};
-    if (auto token = env("AWS_SESSION_TOKEN"); !token.empty()) c.session_token = token;
-    return c;
-  });
-}
 
 Backends::Backends(const config::Settings& settings, boost::asio::any_io_executor executor)
     : http_(std::make_unique<aws::HttpClient>(executor)) {
@@ -30,12 +13,16 @@ Backends::Backends(const config::Settings& settings, boost::asio::any_io_executo
       s3.force_path_style = true;
     }
     s3.region = m.s3_region_name.empty() ? "us-east-1" : m.s3_region_name;
-    s3.credentials = credentials_for(m);
+    // One provider per model, shared by S3 and Bedrock: explicit keys, then the usual chain (environment,
+    // web identity, profiles, container, IMDS), then AssumeRole when aws_role_name is set.
+    const std::string region = m.aws_region_name.empty() ? "us-east-1" : m.aws_region_name;
+    aws::CredentialsProvider credentials = aws::make_credentials_provider(m.auth, region, *http_);
+    s3.credentials = credentials;
     if (!m.s3_encryption_key_id.empty()) s3.kms_key_id = m.s3_encryption_key_id;
     aws::BedrockConfig bedrock;
     if (!m.aws_bedrock_endpoint.empty()) bedrock.endpoint_url = m.aws_bedrock_endpoint;
     bedrock.region = m.aws_region_name.empty() ? "us-east-1" : m.aws_region_name;
-    bedrock.credentials = credentials_for(m);
+    bedrock.credentials = credentials;
     Entry e;
     e.s3 = std::make_unique<aws::S3Client>(*http_, std::move(s3));
     e.bedrock = std::make_unique<aws::BedrockClient>(*http_, std::move(bedrock));

@@ -15,10 +15,6 @@
 
 namespace batchgate::api {
 
-// Credentials for a model: its explicit aws_access_key_id/aws_secret_access_key, else the environment's
-// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN.
-aws::CredentialsProvider credentials_for(const config::Model& model);
-
 class Backends {
  public:
   Backends(const config::Settings& settings, boost::asio::any_io_executor executor);

@@ -10,7 +10,7 @@ namespace {
 // Bedrock recordIds we generate ourselves: custom_ids may hold characters Bedrock does not accept
 // (spec/bedrock-batch.md §8.1), so the mapping back is stored with the file.
 std::string record_id(std::int64_t index) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "R%010lld", static_cast<long long>(index));
   return buf;
 }

@@ -420,11 +420,6 @@ describe('Files API through the OpenAI Node SDK', () => {
 
 // The Python SDK and `curl -F purpose=batch -F file=@…` send form fields before the file part; the Node SDK
 // sends them after it, in the order of the params object, so these cases put the keys first.
-const kFieldOrderBug = 'batchgate bug: server/api/file_upload.cpp:151 `err = in_file ? co_await on_file_end() : ' +
-  'take_field(...)` — g++ 12 evaluates a co_await inside ?: unconditionally, so a form field before the file ' +
-  'part calls on_file_end() with no checker (SIGSEGV), and a refused field after it destroys the ApiError ' +
-  'twice (SIGABRT, free(): invalid pointer)';
-
 describe('Form fields around the file part', () => {
   let owner;
 
@@ -444,7 +439,7 @@ describe('Form fields around the file part', () => {
     if (stack.exitStatus() !== null) await stack.restart();
   });
 
-  test('purpose before the file part is accepted', { todo: kFieldOrderBug }, async () => {
+  test('purpose before the file part is accepted', async () => {
     const path = join(tmp, 'purpose-first.jsonl');
     const bytes = await writeJsonl(path, chatLines(3, 'claude-batch'));
     const startedAt = nowSeconds();
@@ -453,7 +448,7 @@ describe('Form fields around the file part', () => {
     assert.equal(stack.exitStatus(), null, 'batchgate is still running');
   });
 
-  test('target_model_names before the file part translates every line for that model', { todo: kFieldOrderBug },
+  test('target_model_names before the file part translates every line for that model',
     async () => {
       const path = join(tmp, 'target-first.jsonl');
       await writeJsonl(path, chatLines(3, 'gpt-4o-mini'));
@@ -465,7 +460,7 @@ describe('Form fields around the file part', () => {
       assert.equal(stack.exitStatus(), null, 'batchgate is still running');
     });
 
-  test('an out-of-range expires_after after the file part is a 400, not a crash', { todo: kFieldOrderBug },
+  test('an out-of-range expires_after after the file part is a 400, not a crash',
     async () => {
       const path = join(tmp, 'expires.jsonl');
       await writeJsonl(path, chatLines(3, 'claude-batch'));

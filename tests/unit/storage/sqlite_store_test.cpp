@@ -325,11 +325,24 @@ TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
   ASSERT_EQ(page.size(), 1u);
   EXPECT_EQ(page[0].id, "b1");
 
+  // Ids are random: batches created within the same second still list newest first.
+  for (const char* id : {"zz-first", "aa-second", "mm-third"}) ASSERT_TRUE(store_->insert_batch(batch(id, 9), job(id)).has_value());
+  BatchQuery same;
+  same.owner = key_;
+  same.limit = 3;
+  auto newest = *store_->list_batches(same);
+  ASSERT_EQ(newest.size(), 3u);
+  EXPECT_EQ(newest[0].id, "mm-third");
+  EXPECT_EQ(newest[1].id, "aa-second");
+  EXPECT_EQ(newest[2].id, "zz-first");
+  same.after = "aa-second";
+  EXPECT_EQ(store_->list_batches(same)->front().id, "zz-first");
+
   auto b = **store_->find_batch("b3");
   b.status = "completed";
   ASSERT_TRUE(store_->update_batch(b).has_value());
   auto active = *store_->active_batches();
-  EXPECT_EQ(active.size(), 3u);
+  EXPECT_EQ(active.size(), 6u);
   for (const auto& a : active) EXPECT_NE(a.id, "b3");
 }
 
