@@ -164,12 +164,13 @@ describe('Files API through the OpenAI Node SDK', () => {
     mine.push(f);
   });
 
-  test('files.list pages with a small limit, filters by purpose and orders by created_at then id', async () => {
+  test('files.list pages with a small limit, filters by purpose and orders by created_at then upload order', async () => {
     const { owner } = clients;
     for (let i = 1; i <= 4; i++) {
       mine.push((await uploadChecked(owner, `small-${i}.jsonl`, chatLines(3, 'claude-batch', { prefix: `s${i}` }))).file);
     }
-    const byCreation = [...mine].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // `mine` is in upload order; the stable sort keeps it for files created within the same second.
+    const byCreation = [...mine].sort((a, b) => a.created_at - b.created_at);
     const asc = byCreation.map((f) => f.id);
     const desc = [...asc].reverse();
 
