@@ -10,7 +10,7 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 100 1024)
 bench_start
 
-# Claude requests of ~21 KB each (a long document to summarise), so 1 GB stays within the 50,000-request limit
+# Claude requests of ~24 KB each (a long document to summarise), so 1 GB stays within the 50,000-request limit
 # of a batch file, as real large batch files do.
 gen() {
   python3 - "$1" "$2" <<'PY'
@@ -18,7 +18,7 @@ import json, sys
 target = int(sys.argv[1]) * 1024 * 1024
 with open(sys.argv[2], "w") as f:
     i, n = 0, 0
-    text = "Summarise the following paragraph in two sentences. " * 400
+    text = "Summarise the following paragraph in two sentences. " * 460
     while n < target:
         line = json.dumps({"custom_id": f"req-{i}", "method": "POST", "url": "/v1/chat/completions",
                            "body": {"model": "claude-batch", "max_tokens": 256, "temperature": 0.2,

@@ -220,10 +220,11 @@ awaitable<std::optional<ApiError>> Upload::start_uploads(const config::Model& mo
   // Key names stay within what Bedrock accepts in S3 URIs (spec/bedrock-batch.md §2): ids are base62.
   original_key_ = join_key(model.s3_prefix, "files/" + file_id_ + "/original.jsonl");
   bedrock_key_ = join_key(model.s3_prefix, "files/" + file_id_ + "/input.jsonl");
+  // S3's minimum part size keeps the two part buffers (and the part in flight) small: memory stays flat.
   original_ = std::make_unique<aws::MultipartUploader>(s3, model.s3_bucket, original_key_,
-                                                       aws::MultipartUploader::kDefaultPartSize, "application/jsonl");
+                                                       aws::MultipartUploader::kMinPartSize, "application/jsonl");
   bedrock_ = std::make_unique<aws::MultipartUploader>(s3, model.s3_bucket, bedrock_key_,
-                                                      aws::MultipartUploader::kDefaultPartSize, "application/jsonl");
+                                                      aws::MultipartUploader::kMinPartSize, "application/jsonl");
   if (!pending_original_.empty()) {
     auto w = co_await original_->write(pending_original_);
     if (w.has_error()) co_return storage_error(w.error().to_string());

@@ -261,8 +261,14 @@ asio::awaitable<S3Result<void>> MultipartUploader::upload_buffered_part(std::siz
     if (!created) co_return created.error();
     upload_id_ = std::move(*created);
   }
-  std::string part = buffer_.substr(0, size);
-  buffer_.erase(0, size);
+  // Hand the buffer itself to the request and keep only the (small) tail: no copy of the part, and the
+  // buffer's capacity leaves with it instead of staying allocated beside the part in flight.
+  std::string part;
+  part.swap(buffer_);
+  if (part.size() > size) {
+    buffer_.assign(part, size, std::string::npos);
+    part.resize(size);
+  }
   int number = static_cast<int>(parts_.size()) + 1;
   auto etag = co_await client_.upload_part(bucket_, key_, *upload_id_, number, std::move(part));
   if (!etag) co_return etag.error();
