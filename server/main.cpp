@@ -25,7 +25,9 @@ void setup_logging() {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   auto access = spdlog::stdout_logger_mt("access");
   access->set_pattern("%v");
-  access->flush_on(spdlog::level::info);
+  // Flushed once a second rather than per line: a write(2) per request cost a quarter of GET throughput.
+  access->flush_on(spdlog::level::warn);
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 }  // namespace
