@@ -16,12 +16,8 @@ using http::Request;
 using http::Response;
 namespace bh = boost::beast::http;
 
-constexpr std::uint64_t kNoBody = 0;
-constexpr std::uint64_t kSmallJson = 64 << 10;
-
 Response storage_failure(const storage::Error& e, const std::string& request_id) {
-  spdlog::error("request {}: store failed: {}", request_id, e.message);
-  return Response::error({ErrorKind::kUnavailable, "The database is unavailable; try again shortly.", {}, {}});
+  return store_unavailable(request_id, "store failed: " + e.message);
 }
 
 template <class T>
@@ -176,6 +172,11 @@ awaitable<Response> delete_keys(AppContext& app, Request& req, const Principal&)
 
 }  // namespace
 
+http::Response store_unavailable(const std::string& request_id, const std::string& what) {
+  spdlog::error("request {}: {}", request_id, what);
+  return Response::error({ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {}, {}});
+}
+
 http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
   return [&app, access, handler = std::move(handler)](Request& req) -> awaitable<Response> {
     auto token = bearer_token(req.header(bh::field::authorization));
@@ -225,9 +226,7 @@ void add_health_routes(http::Router& router, AppContext& app) {
 
 void add_key_routes(http::Router& router, AppContext& app) {
   auto admin = [&app](AuthedHandler h) { return with_auth(app, Access::kMasterOnly, std::move(h)); };
-  auto bound = [&app](auto fn) {
-    return [&app, fn](Request& req, const Principal& who) { return fn(app, req, who); };
-  };
+  auto bound = [&app](auto fn) { return bind_app(app, fn); };
   router.add(bh::verb::post, "/key/generate", kSmallJson, admin(bound(generate_key)));
   router.add(bh::verb::get, "/key/info", kNoBody, admin(bound(key_info)));
   router.add(bh::verb::get, "/key/list", kNoBody, admin(bound(list_keys)));

@@ -15,14 +15,6 @@ using http::Request;
 using http::Response;
 namespace bh = boost::beast::http;
 
-constexpr std::uint64_t kNoBody = 0;
-constexpr std::uint64_t kSmallJson = 64 << 10;
-
-Response unavailable(const std::string& request_id, const std::string& what) {
-  spdlog::error("request {}: {}", request_id, what);
-  return Response::error({ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {}, {}});
-}
-
 ApiError no_such_batch(const std::string& id) {
   return ApiError::not_found("No batch found with id '" + id + "'.", "batch_id");
 }
@@ -31,7 +23,7 @@ awaitable<std::variant<storage::BatchRecord, Response>> owned_batch(AppContext& 
                                                                    const Principal& who) {
   const std::string id = req.params.at("batch_id");
   auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_batch(id); });
-  if (found.has_error()) co_return unavailable(req.request_id, found.error().message);
+  if (found.has_error()) co_return store_unavailable(req.request_id, found.error().message);
   if (!*found || !who.owns((*found)->owner_key_id)) co_return Response::error(no_such_batch(id));
   co_return std::move(**found);
 }
@@ -45,7 +37,7 @@ awaitable<Response> create_batch(AppContext& app, Request& req, const Principal&
   const auto params = std::get<CreateBatchParams>(std::move(parsed));
 
   auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_file(params.input_file_id); });
-  if (found.has_error()) co_return unavailable(req.request_id, found.error().message);
+  if (found.has_error()) co_return store_unavailable(req.request_id, found.error().message);
   if (!*found || !who.owns((*found)->owner_key_id))
     co_return Response::error(ApiError::not_found("No such File object: " + params.input_file_id, "input_file_id"));
   const storage::FileRecord& file = **found;
@@ -80,7 +72,7 @@ awaitable<Response> create_batch(AppContext& app, Request& req, const Principal&
   job.updated_at = now;
   // Persisted before Bedrock is called: a crash from here on resumes with the same clientRequestToken.
   auto inserted = co_await http::run_blocking(app.blocking, [&] { return app.store.insert_batch(b, job); });
-  if (inserted.has_error()) co_return unavailable(req.request_id, inserted.error().message);
+  if (inserted.has_error()) co_return store_unavailable(req.request_id, inserted.error().message);
   app.wake_lifecycle();
   co_return Response::json(batch_json(b).dump());
 }
@@ -107,7 +99,7 @@ awaitable<Response> list_batches(AppContext& app, Request& req, const Principal&
   }
   q.limit = limit + 1;
   auto rows = co_await http::run_blocking(app.blocking, [&] { return app.store.list_batches(q); });
-  if (rows.has_error()) co_return unavailable(req.request_id, rows.error().message);
+  if (rows.has_error()) co_return store_unavailable(req.request_id, rows.error().message);
   const bool has_more = std::int64_t(rows->size()) > limit;
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
@@ -135,7 +127,7 @@ awaitable<Response> cancel_batch(AppContext& app, Request& req, const Principal&
       co_return Response::json(batch_json(*updated).dump());
     }
     if (updated.error().code != storage::ErrorCode::kConflict)
-      co_return unavailable(req.request_id, updated.error().message);
+      co_return store_unavailable(req.request_id, updated.error().message);
   }
   co_return Response::error({ErrorKind::kConflict, "The batch is changing; try the cancel again.", "batch_id", "conflict"});
 }
@@ -146,7 +138,7 @@ awaitable<Response> spend_logs(AppContext& app, Request& req, const Principal& w
   q.key_id = who.owner_id();
   q.limit = 1000;
   auto rows = co_await http::run_blocking(app.blocking, [&] { return app.store.list_spend(q); });
-  if (rows.has_error()) co_return unavailable(req.request_id, rows.error().message);
+  if (rows.has_error()) co_return store_unavailable(req.request_id, rows.error().message);
   nlohmann::json data = nlohmann::json::array();
   for (const auto& s : *rows)
     data.push_back({{"batch_id", s.batch_id},
@@ -173,9 +165,7 @@ std::optional<ApiError> check_budget(const Principal& who) {
 
 void add_batch_routes(http::Router& router, AppContext& app) {
   auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
-  auto bound = [&app](auto fn) {
-    return [&app, fn](Request& req, const Principal& who) { return fn(app, req, who); };
-  };
+  auto bound = [&app](auto fn) { return bind_app(app, fn); };
   router.add(bh::verb::post, "/v1/batches", kSmallJson, any_key(bound(create_batch)));
   router.add(bh::verb::get, "/v1/batches", kNoBody, any_key(bound(list_batches)));
   router.add(bh::verb::get, "/v1/batches/{batch_id}", kNoBody, any_key(bound(retrieve_batch)));

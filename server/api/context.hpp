@@ -36,6 +36,19 @@ enum class Access { kAnyKey, kMasterOnly };
 
 using AuthedHandler = std::function<boost::asio::awaitable<http::Response>(http::Request&, const Principal&)>;
 
+// Body limits of routes without a body and of small JSON bodies.
+inline constexpr std::uint64_t kNoBody = 0;
+inline constexpr std::uint64_t kSmallJson = 64 << 10;
+
+// A 503 for a store failure (transient: the SDK retries 5xx), logged with the request id.
+http::Response store_unavailable(const std::string& request_id, const std::string& what);
+
+// fn(app, req, who) as a handler for with_auth.
+template <class Fn>
+AuthedHandler bind_app(AppContext& app, Fn fn) {
+  return [&app, fn](http::Request& req, const Principal& who) { return fn(app, req, who); };
+}
+
 // Authenticates the caller (401 for missing/unknown/blocked/expired keys, 403 for non-admin keys on admin
 // routes), then runs the handler.
 http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler);

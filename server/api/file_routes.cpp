@@ -15,13 +15,6 @@ using http::Request;
 using http::Response;
 namespace bh = boost::beast::http;
 
-constexpr std::uint64_t kNoBody = 0;
-
-Response unavailable(const std::string& request_id, const std::string& what) {
-  spdlog::error("request {}: {}", request_id, what);
-  return Response::error({ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {}, {}});
-}
-
 ApiError no_such_file(const std::string& id) {
   return ApiError::not_found("No such File object: " + id, "file_id");
 }
@@ -32,7 +25,7 @@ awaitable<std::variant<storage::FileRecord, Response>> owned_file(AppContext& ap
                                                                  const Principal& who) {
   const std::string id = req.params.at("file_id");
   auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_file(id); });
-  if (found.has_error()) co_return unavailable(req.request_id, found.error().message);
+  if (found.has_error()) co_return store_unavailable(req.request_id, found.error().message);
   if (!*found || !who.owns((*found)->owner_key_id) ||
       ((*found)->expires_at && *(*found)->expires_at <= app.clock.now_seconds()))
     co_return Response::error(no_such_file(id));
@@ -66,7 +59,7 @@ awaitable<Response> list_files(AppContext& app, Request& req, const Principal& w
   }
   q.limit = limit + 1;  // one more tells whether there is a next page
   auto rows = co_await http::run_blocking(app.blocking, [&] { return app.store.list_files(q); });
-  if (rows.has_error()) co_return unavailable(req.request_id, rows.error().message);
+  if (rows.has_error()) co_return store_unavailable(req.request_id, rows.error().message);
   const bool has_more = std::int64_t(rows->size()) > limit;
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
@@ -124,7 +117,7 @@ awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& 
                                      ". Cancel the batch or wait for it to finish.",
                                  "file_id", "file_in_use"});
     if (deleted.error().code == storage::ErrorCode::kNotFound) co_return Response::error(no_such_file(f.id));
-    co_return unavailable(req.request_id, deleted.error().message);
+    co_return store_unavailable(req.request_id, deleted.error().message);
   }
   // The row is gone first, so a failure below leaves only unreachable objects, never a file without data.
   if (const config::Model* model = storage_model(app, f)) {
@@ -143,9 +136,7 @@ awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& 
 
 void add_file_routes(http::Router& router, AppContext& app) {
   auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
-  auto bound = [&app](auto fn) {
-    return [&app, fn](Request& req, const Principal& who) { return fn(app, req, who); };
-  };
+  auto bound = [&app](auto fn) { return bind_app(app, fn); };
   // Multipart overhead on top of the file itself.
   const std::uint64_t upload_limit = app.settings.server.max_upload_bytes + (1 << 20);
   router.add(bh::verb::post, "/v1/files", upload_limit, any_key(bound(upload_file)), /*streaming=*/true);
