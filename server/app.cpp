@@ -28,7 +28,7 @@ struct App::Impl {
         store(std::move(st)),
         blocking(std::size_t(settings.server.blocking_threads)),
         backends(settings, ioc.get_executor()),
-        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends},
+        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends, {}, [] {}},
         lifecycle(settings, *store, blocking, clock, ids, backends) {
     context.wake_lifecycle = [this] { lifecycle.wake(); };
   }

@@ -52,6 +52,7 @@ awaitable<Response> apply_key_update(AppContext& app, const Request& req, storag
   const std::string hash = key_hash_of(key);
   const auto now = app.clock.now_seconds();
   auto updated = co_await http::run_blocking(app.blocking, [&] { return app.store.update_key(hash, update, now); });
+  app.keys.drop(hash);
   if (updated.has_error()) {
     if (updated.error().code == storage::ErrorCode::kNotFound)
       co_return Response::error(ApiError::not_found("No key matches '" + mask_secret(key) + "'.", "key"));
@@ -162,6 +163,7 @@ awaitable<Response> delete_keys(AppContext& app, Request& req, const Principal&)
   std::vector<std::string> hashes;
   for (const auto& k : std::get<std::vector<std::string>>(keys)) hashes.push_back(key_hash_of(k));
   auto deleted = co_await http::run_blocking(app.blocking, [&] { return app.store.delete_keys(hashes); });
+  for (const auto& h : hashes) app.keys.drop(h);
   if (deleted.has_error()) co_return storage_failure(deleted.error(), req.request_id);
   if (*deleted != std::int64_t(hashes.size()))
     co_return Response::error(ApiError::not_found(
@@ -187,17 +189,21 @@ http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
       co_return co_await handler(req, who);
     }
     const std::string hash = sha256_hex(*token);
-    auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
-    if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
+    std::optional<storage::KeyRecord> key = app.keys.find(hash);
+    if (!key) {
+      auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
+      if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
+      key = std::move(*found);
+      if (key) app.keys.put(*key);
+    }
     // The row was found by its hash; compare again in constant time so no early exit depends on the secret.
-    if (!*found || !constant_time_equal((*found)->token_hash, hash))
-      co_return Response::error(invalid_key_error(*token));
-    if (auto err = check_key_usable(**found, app.clock.now_seconds())) co_return Response::error(*err);
+    if (!key || !constant_time_equal(key->token_hash, hash)) co_return Response::error(invalid_key_error(*token));
+    if (auto err = check_key_usable(*key, app.clock.now_seconds())) co_return Response::error(*err);
     if (access == Access::kMasterOnly)
       co_return Response::error({ErrorKind::kPermission,
                                  "This route needs the master key; virtual keys cannot manage keys.", {},
                                  "insufficient_permissions"});
-    who.key = std::move(**found);
+    who.key = std::move(*key);
     co_return co_await handler(req, who);
   };
 }
