@@ -28,8 +28,9 @@ struct App::Impl {
         store(std::move(st)),
         blocking(std::size_t(settings.server.blocking_threads)),
         backends(settings, ioc.get_executor()),
-        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends, {}, [] {}},
-        lifecycle(settings, *store, blocking, clock, ids, backends) {
+        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends, {}, {}, [] {}},
+        lifecycle(settings, *store, blocking, clock, ids, backends,
+                  [this](const std::string& batch_id) { context.batches.drop(batch_id); }) {
     context.wake_lifecycle = [this] { lifecycle.wake(); };
   }
 

@@ -194,7 +194,7 @@ http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
       auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
       if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
       key = std::move(*found);
-      if (key) app.keys.put(*key);
+      if (key) app.keys.put(hash, *key);
     }
     // The row was found by its hash; compare again in constant time so no early exit depends on the secret.
     if (!key || !constant_time_equal(key->token_hash, hash)) co_return Response::error(invalid_key_error(*token));

@@ -22,10 +22,15 @@ ApiError no_such_batch(const std::string& id) {
 awaitable<std::variant<storage::BatchRecord, Response>> owned_batch(AppContext& app, const Request& req,
                                                                    const Principal& who) {
   const std::string id = req.params.at("batch_id");
-  auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_batch(id); });
-  if (found.has_error()) co_return store_unavailable(req.request_id, found.error().message);
-  if (!*found || !who.owns((*found)->owner_key_id)) co_return Response::error(no_such_batch(id));
-  co_return std::move(**found);
+  std::optional<storage::BatchRecord> batch = app.batches.find(id);
+  if (!batch) {
+    auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_batch(id); });
+    if (found.has_error()) co_return store_unavailable(req.request_id, found.error().message);
+    batch = std::move(*found);
+    if (batch) app.batches.put(id, *batch);
+  }
+  if (!batch || !who.owns(batch->owner_key_id)) co_return Response::error(no_such_batch(id));
+  co_return std::move(*batch);
 }
 
 awaitable<Response> create_batch(AppContext& app, Request& req, const Principal& who) {
@@ -73,6 +78,7 @@ awaitable<Response> create_batch(AppContext& app, Request& req, const Principal&
   // Persisted before Bedrock is called: a crash from here on resumes with the same clientRequestToken.
   auto inserted = co_await http::run_blocking(app.blocking, [&] { return app.store.insert_batch(b, job); });
   if (inserted.has_error()) co_return store_unavailable(req.request_id, inserted.error().message);
+  app.batches.put(b.id, b);
   app.wake_lifecycle();
   co_return Response::json(batch_json(b).dump());
 }
@@ -122,7 +128,9 @@ awaitable<Response> cancel_batch(AppContext& app, Request& req, const Principal&
     b.status = "cancelling";
     b.cancelling_at = app.clock.now_seconds();
     auto updated = co_await http::run_blocking(app.blocking, [&] { return app.store.update_batch(b); });
+    app.batches.drop(b.id);
     if (updated.has_value()) {
+      app.batches.put(b.id, *updated);
       app.wake_lifecycle();
       co_return Response::json(batch_json(*updated).dump());
     }

@@ -8,7 +8,7 @@
 
 #include "config/settings.hpp"
 #include "server/api/auth.hpp"
-#include "server/api/key_cache.hpp"
+#include "server/common/recent_cache.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
 #include "server/http/router.hpp"
@@ -26,7 +26,10 @@ struct AppContext {
   IdGenerator& ids;
   std::int64_t started_at = 0;
   Backends* backends = nullptr;  // AWS clients per model
-  KeyCache keys;                  // recently authenticated virtual keys
+  // Recently read keys (auth on every request) and batches (clients poll them). Every write in this process
+  // drops or replaces the entry; entries live 2 s.
+  RecentCache<storage::KeyRecord> keys;
+  RecentCache<storage::BatchRecord> batches;
   // Wakes the batch lifecycle (submit, stop, poll) right away instead of at its next tick.
   std::function<void()> wake_lifecycle = [] {};
 };

@@ -40,8 +40,8 @@ std::string basename(const std::string& uri) {
 
 struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
   Impl(const config::Settings& s, storage::Store& st, asio::thread_pool& b, const Clock& c, IdGenerator& i,
-       api::Backends& be)
-      : settings(s), store(st), blocking(b), clock(c), ids(i), backends(be) {}
+       api::Backends& be, std::function<void(const std::string&)> changed)
+      : settings(s), store(st), blocking(b), clock(c), ids(i), backends(be), batch_changed(std::move(changed)) {}
 
   const config::Settings& settings;
   storage::Store& store;
@@ -49,6 +49,7 @@ struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
   const Clock& clock;
   IdGenerator& ids;
   api::Backends& backends;
+  std::function<void(const std::string&)> batch_changed;
 
   std::optional<asio::strand<asio::any_io_executor>> strand;
   std::unique_ptr<asio::steady_timer> timer;
@@ -108,6 +109,7 @@ awaitable<void> Lifecycle::Impl::step(storage::BatchRecord b, storage::JobRecord
         case Action::kCancelWithoutJob: {
           end_batch(b, "cancelled", clock.now_seconds());
           auto r = co_await http::run_blocking(blocking, [&] { return store.finish_batch(b, {}, std::nullopt); });
+          batch_changed(id);
           if (r.has_error()) spdlog::warn("lifecycle: {}: {}", id, r.error().message);
           break;
         }
@@ -144,6 +146,7 @@ awaitable<void> Lifecycle::Impl::fail_batch(storage::BatchRecord b, std::string 
   end_batch(b, "failed", clock.now_seconds());
   b.errors_json = batch_errors_json(code, message);
   auto r = co_await http::run_blocking(blocking, [&] { return store.finish_batch(b, {}, std::nullopt); });
+  batch_changed(b.id);
   if (r.has_error()) spdlog::warn("lifecycle: failing {}: {}", b.id, r.error().message);
   spdlog::info("lifecycle: batch {} failed: {}", b.id, message);
 }
@@ -210,6 +213,7 @@ awaitable<void> Lifecycle::Impl::poll(storage::BatchRecord b, storage::JobRecord
   }
   if (seen.changed || counts_changed) {
     auto saved = co_await http::run_blocking(blocking, [&] { return store.update_batch(seen.batch); });
+    batch_changed(b.id);
     if (saved.has_error()) co_return;  // changed meanwhile (a cancel): the next tick sees the new state
     seen.batch = *saved;
   }
@@ -301,6 +305,7 @@ awaitable<void> Lifecycle::Impl::collect_results(storage::BatchRecord b, storage
   spend.cost = b.spend;
   spend.created_at = now;
   auto done = co_await http::run_blocking(blocking, [&] { return store.finish_batch(b, files, spend); });
+  batch_changed(b.id);
   if (done.has_error()) {
     spdlog::warn("lifecycle: finishing {} failed: {}", b.id, done.error().message);
     co_return;
@@ -310,8 +315,9 @@ awaitable<void> Lifecycle::Impl::collect_results(storage::BatchRecord b, storage
 }
 
 Lifecycle::Lifecycle(const config::Settings& settings, storage::Store& store, asio::thread_pool& blocking,
-                     const Clock& clock, IdGenerator& ids, api::Backends& backends)
-    : impl_(std::make_shared<Impl>(settings, store, blocking, clock, ids, backends)) {}
+                     const Clock& clock, IdGenerator& ids, api::Backends& backends,
+                     std::function<void(const std::string&)> batch_changed)
+    : impl_(std::make_shared<Impl>(settings, store, blocking, clock, ids, backends, std::move(batch_changed))) {}
 
 Lifecycle::~Lifecycle() { stop(); }
 

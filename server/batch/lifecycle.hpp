@@ -7,7 +7,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "config/settings.hpp"
 #include "server/common/clock.hpp"
@@ -22,8 +24,10 @@ namespace batchgate::batch {
 
 class Lifecycle {
  public:
+  // `batch_changed` is told the id of every batch the lifecycle writes (readers cache batches).
   Lifecycle(const config::Settings& settings, storage::Store& store, boost::asio::thread_pool& blocking,
-            const Clock& clock, IdGenerator& ids, api::Backends& backends);
+            const Clock& clock, IdGenerator& ids, api::Backends& backends,
+            std::function<void(const std::string&)> batch_changed = [](const std::string&) {});
   ~Lifecycle();
 
   void start(boost::asio::any_io_executor executor);
