@@ -231,17 +231,16 @@ void add_health_routes(http::Router& router, AppContext& app) {
 }
 
 void add_key_routes(http::Router& router, AppContext& app) {
-  auto admin = [&app](AuthedHandler h) { return with_auth(app, Access::kMasterOnly, std::move(h)); };
-  auto bound = [&app](auto fn) { return bind_app(app, fn); };
-  router.add(bh::verb::post, "/key/generate", kSmallJson, admin(bound(generate_key)));
-  router.add(bh::verb::get, "/key/info", kNoBody, admin(bound(key_info)));
-  router.add(bh::verb::get, "/key/list", kNoBody, admin(bound(list_keys)));
-  router.add(bh::verb::post, "/key/update", kSmallJson, admin(bound(update_key)));
-  router.add(bh::verb::post, "/key/delete", kSmallJson, admin(bound(delete_keys)));
+  auto admin = [&app](auto fn) { return authed(app, Access::kMasterOnly, fn); };
+  router.add(bh::verb::post, "/key/generate", kSmallJson, admin((generate_key)));
+  router.add(bh::verb::get, "/key/info", kNoBody, admin((key_info)));
+  router.add(bh::verb::get, "/key/list", kNoBody, admin((list_keys)));
+  router.add(bh::verb::post, "/key/update", kSmallJson, admin((update_key)));
+  router.add(bh::verb::post, "/key/delete", kSmallJson, admin((delete_keys)));
   router.add(bh::verb::post, "/key/block", kSmallJson,
-             admin([&app](Request& req, const Principal&) { return set_blocked(app, req, true); }));
+             admin([](AppContext& a, Request& req, const Principal&) { return set_blocked(a, req, true); }));
   router.add(bh::verb::post, "/key/unblock", kSmallJson,
-             admin([&app](Request& req, const Principal&) { return set_blocked(app, req, false); }));
+             admin([](AppContext& a, Request& req, const Principal&) { return set_blocked(a, req, false); }));
 }
 
 void add_model_routes(http::Router& router, AppContext& app) {

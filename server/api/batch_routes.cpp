@@ -172,13 +172,12 @@ std::optional<ApiError> check_budget(const Principal& who) {
 }
 
 void add_batch_routes(http::Router& router, AppContext& app) {
-  auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
-  auto bound = [&app](auto fn) { return bind_app(app, fn); };
-  router.add(bh::verb::post, "/v1/batches", kSmallJson, any_key(bound(create_batch)));
-  router.add(bh::verb::get, "/v1/batches", kNoBody, any_key(bound(list_batches)));
-  router.add(bh::verb::get, "/v1/batches/{batch_id}", kNoBody, any_key(bound(retrieve_batch)));
-  router.add(bh::verb::post, "/v1/batches/{batch_id}/cancel", kSmallJson, any_key(bound(cancel_batch)));
-  router.add(bh::verb::get, "/spend/logs", kNoBody, any_key(bound(spend_logs)));
+  auto any_key = [&app](auto fn) { return authed(app, Access::kAnyKey, fn); };
+  router.add(bh::verb::post, "/v1/batches", kSmallJson, any_key((create_batch)));
+  router.add(bh::verb::get, "/v1/batches", kNoBody, any_key((list_batches)));
+  router.add(bh::verb::get, "/v1/batches/{batch_id}", kNoBody, any_key((retrieve_batch)));
+  router.add(bh::verb::post, "/v1/batches/{batch_id}/cancel", kSmallJson, any_key((cancel_batch)));
+  router.add(bh::verb::get, "/spend/logs", kNoBody, any_key((spend_logs)));
 }
 
 }  // namespace batchgate::api

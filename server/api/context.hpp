@@ -58,6 +58,12 @@ AuthedHandler bind_app(AppContext& app, Fn fn) {
 // routes), then runs the handler.
 http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler);
 
+// fn(app, req, who) behind with_auth: how every route group registers its handlers.
+template <class Fn>
+http::Handler authed(AppContext& app, Access access, Fn fn) {
+  return with_auth(app, access, bind_app(app, fn));
+}
+
 // Route groups; each adds its routes with explicit body limits.
 void add_health_routes(http::Router& router, AppContext& app);
 void add_key_routes(http::Router& router, AppContext& app);

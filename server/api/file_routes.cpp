@@ -135,15 +135,14 @@ awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& 
 }  // namespace
 
 void add_file_routes(http::Router& router, AppContext& app) {
-  auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
-  auto bound = [&app](auto fn) { return bind_app(app, fn); };
+  auto any_key = [&app](auto fn) { return authed(app, Access::kAnyKey, fn); };
   // Multipart overhead on top of the file itself.
   const std::uint64_t upload_limit = app.settings.server.max_upload_bytes + (1 << 20);
-  router.add(bh::verb::post, "/v1/files", upload_limit, any_key(bound(upload_file)), /*streaming=*/true);
-  router.add(bh::verb::get, "/v1/files", kNoBody, any_key(bound(list_files)));
-  router.add(bh::verb::get, "/v1/files/{file_id}", kNoBody, any_key(bound(retrieve_file)));
-  router.add(bh::verb::get, "/v1/files/{file_id}/content", kNoBody, any_key(bound(file_content)));
-  router.add(bh::verb::delete_, "/v1/files/{file_id}", kNoBody, any_key(bound(delete_file)));
+  router.add(bh::verb::post, "/v1/files", upload_limit, any_key((upload_file)), /*streaming=*/true);
+  router.add(bh::verb::get, "/v1/files", kNoBody, any_key((list_files)));
+  router.add(bh::verb::get, "/v1/files/{file_id}", kNoBody, any_key((retrieve_file)));
+  router.add(bh::verb::get, "/v1/files/{file_id}/content", kNoBody, any_key((file_content)));
+  router.add(bh::verb::delete_, "/v1/files/{file_id}", kNoBody, any_key((delete_file)));
 }
 
 }  // namespace batchgate::api
