@@ -32,21 +32,30 @@ bool contains(std::span<const std::string_view> keys, std::string_view key) {
   return false;
 }
 
+bool is_number_equal(JsonValue value, double expected) {
+  return value.is_number() && as_double(value) == expected;
+}
+
 // A value equal to OpenAI's default asks for nothing, so it is harmless for every family.
-bool is_default_value(std::string_view key, const json& value) {
-  if (key == "n") return value.is_number() && value.get<double>() == 1.0;
-  if (key == "logprobs") return value.is_boolean() && !value.get<bool>();
-  if (key == "top_logprobs") return value.is_number() && value.get<double>() == 0.0;
-  if (key == "frequency_penalty" || key == "presence_penalty") {
-    return value.is_number() && value.get<double>() == 0.0;
+bool is_default_value(std::string_view key, JsonValue value) {
+  if (key == "n") return is_number_equal(value, 1.0);
+  if (key == "logprobs") return value.is_bool() && !bool(value);
+  if (key == "top_logprobs" || key == "frequency_penalty" || key == "presence_penalty") {
+    return is_number_equal(value, 0.0);
   }
-  if (key == "modalities") return value == json::array({"text"});
-  if (key == "tools" || key == "stop") return value.is_array() && value.empty();
-  if (key == "response_format") return value == json{{"type", "text"}};
+  if (key == "modalities") {
+    return array_size(value) == 1 && as_string(simdjson::dom::array(value).at(0).value_unsafe()) == "text";
+  }
+  if (key == "tools" || key == "stop") return value.is_array() && array_size(value) == 0;
+  if (key == "response_format") {
+    simdjson::dom::object fields;
+    return value.get_object().get(fields) == simdjson::SUCCESS && fields.size() == 1 &&
+           string_at(value, "type") == "text";
+  }
   return false;
 }
 
-LineError unsupported(std::string_view key, const json& value, std::string_view model_label) {
+LineError unsupported(std::string_view key, JsonValue value, std::string_view model_label) {
   std::string param = "body." + std::string(key);
   if (key == "n") {
     return make_error("unsupported_value",
@@ -78,18 +87,18 @@ LineError unsupported(std::string_view key, const json& value, std::string_view 
 }
 
 // Integral JSON number (100 or 100.0) that fits an int; nullopt otherwise.
-std::optional<int> as_int(const json& value) {
-  if (value.is_number_integer()) {
-    auto v = value.get<std::int64_t>();
-    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return std::nullopt;
-    return static_cast<int>(v);
+std::optional<int> as_int(JsonValue value) {
+  std::int64_t integer = 0;
+  if (value.get_int64().get(integer) == simdjson::SUCCESS) {
+    if (integer < std::numeric_limits<int>::min() || integer > std::numeric_limits<int>::max()) {
+      return std::nullopt;
+    }
+    return static_cast<int>(integer);
   }
-  if (value.is_number_float()) {
-    double v = value.get<double>();
-    if (std::trunc(v) != v || std::abs(v) > std::numeric_limits<int>::max()) return std::nullopt;
-    return static_cast<int>(v);
-  }
-  return std::nullopt;
+  if (!value.is_double()) return std::nullopt;
+  double v = double(value);
+  if (std::trunc(v) != v || std::abs(v) > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(v);
 }
 
 }  // namespace
@@ -102,57 +111,34 @@ std::string message_param(std::size_t index) {
   return "body.messages[" + std::to_string(index) + "]";
 }
 
-std::string describe(const json& value) {
-  std::string text = value.dump();
-  constexpr std::size_t kMax = 60;
-  if (text.size() <= kMax) return text;
-  // Cut at a UTF-8 character boundary: the message ends up in JSON, where a split character is invalid.
-  std::size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text + "...";
-}
-
-const json* find_set(const json& object, std::string_view key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string_view string_at(const json& object, std::string_view key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return {};
-  return it->get_ref<const std::string&>();
-}
-
-std::optional<LineError> check_body_keys(const json& body, std::span<const std::string_view> handled,
+std::optional<LineError> check_body_keys(JsonValue body, std::span<const std::string_view> handled,
                                          std::string_view model_label, const RequestOptions& options) {
-  for (const auto& [key, value] : body.items()) {
-    if (value.is_null() || contains(handled, key) || contains(kHarmlessKeys, key)) continue;
-    if (is_default_value(key, value) || options.drop_params) continue;
-    return unsupported(key, value, model_label);
+  for (simdjson::dom::key_value_pair field : simdjson::dom::object(body)) {
+    std::string_view key = field.key;
+    if (field.value.is_null() || contains(handled, key) || contains(kHarmlessKeys, key)) continue;
+    if (is_default_value(key, field.value) || options.drop_params) continue;
+    return unsupported(key, field.value, model_label);
   }
   return std::nullopt;
 }
 
-Expected<const json*> read_messages(const json& body) {
-  const json* messages = find_set(body, "messages");
-  if (messages == nullptr) {
+Expected<simdjson::dom::array> read_messages(JsonValue body) {
+  std::optional<JsonValue> messages = find_set(body, "messages");
+  if (!messages) {
     return make_error("missing_required_parameter",
                       "body.messages is required: send the conversation as an array.", "body.messages");
   }
-  if (!messages->is_array() || messages->empty()) {
+  if (!messages->is_array() || array_size(*messages) == 0) {
     return make_error("invalid_value", "body.messages must be a non-empty array of messages.",
                       "body.messages");
   }
-  return messages;
+  return simdjson::dom::array(*messages);
 }
 
-Expected<int> read_max_tokens(const json& body, int default_value) {
+Expected<int> read_max_tokens(JsonValue body, int default_value) {
   for (std::string_view key : {std::string_view("max_completion_tokens"), std::string_view("max_tokens")}) {
-    const json* value = find_set(body, key);
-    if (value == nullptr) continue;
+    std::optional<JsonValue> value = find_set(body, key);
+    if (!value) continue;
     std::optional<int> tokens = as_int(*value);
     if (!tokens || *tokens < 1) {
       std::string param = "body." + std::string(key);
@@ -164,20 +150,21 @@ Expected<int> read_max_tokens(const json& body, int default_value) {
   return default_value;
 }
 
-Expected<std::optional<double>> read_bounded_number(const json& body, std::string_view key, double max,
+Expected<std::optional<double>> read_bounded_number(JsonValue body, std::string_view key, double max,
                                                     std::string_view model_label) {
-  const json* value = find_set(body, key);
-  if (value == nullptr) return std::optional<double>();
+  std::optional<JsonValue> value = find_set(body, key);
+  if (!value) return std::optional<double>();
   std::string param = "body." + std::string(key);
   if (!value->is_number()) {
     return make_error("invalid_type", param + " must be a number, got " + describe(*value) + ".", param);
   }
-  double number = value->get<double>();
+  double number = as_double(*value);
   if (number < 0.0 || number > max) {
-    std::string message =
-        param + " = " + describe(*value) + " is out of range for " + std::string(model_label) +
-        ": allowed 0 to " +
-        (std::trunc(max) == max ? std::to_string(static_cast<long long>(max)) : describe(json(max)));
+    std::string max_text;
+    JsonWriter(max_text).number(max);
+    std::string message = param + " = " + describe(*value) + " is out of range for " +
+                          std::string(model_label) + ": allowed 0 to " +
+                          (std::trunc(max) == max ? std::to_string(static_cast<long long>(max)) : max_text);
     // OpenAI accepts temperature up to 2, so say why a valid OpenAI value fails here.
     message +=
         key == "temperature" ? " (OpenAI's 0-2 scale is not rescaled; send a value of at most 1)." : ".";
@@ -186,63 +173,75 @@ Expected<std::optional<double>> read_bounded_number(const json& body, std::strin
   return std::optional<double>(number);
 }
 
-Expected<std::vector<std::string>> read_stop(const json& body) {
-  std::vector<std::string> stops;
-  const json* stop = find_set(body, "stop");
-  if (stop == nullptr) return stops;
+Expected<std::vector<std::string_view>> read_stop(JsonValue body) {
+  std::vector<std::string_view> stops;
+  std::optional<JsonValue> stop = find_set(body, "stop");
+  if (!stop) return stops;
   if (stop->is_string()) {
-    stops.push_back(stop->get<std::string>());
+    stops.push_back(as_string(*stop));
     return stops;
   }
   if (!stop->is_array()) {
     return make_error("invalid_type", "body.stop must be a string or an array of strings.", "body.stop");
   }
-  for (std::size_t k = 0; k < stop->size(); ++k) {
-    const json& item = (*stop)[k];
+  std::size_t k = 0;
+  for (JsonValue item : simdjson::dom::array(*stop)) {
     if (!item.is_string()) {
       std::string param = "body.stop[" + std::to_string(k) + "]";
       return make_error("invalid_type", param + " must be a string, got " + describe(item) + ".", param);
     }
-    stops.push_back(item.get<std::string>());
+    stops.push_back(as_string(item));
+    ++k;
   }
   return stops;
 }
 
-Expected<Sampling> read_sampling(const json& body, int default_max_tokens, std::string_view model_label) {
+Expected<Sampling> read_sampling(JsonValue body, int default_max_tokens, std::string_view model_label) {
   Expected<int> max_tokens = read_max_tokens(body, default_max_tokens);
   if (!max_tokens) return std::move(max_tokens.error());
   Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, model_label);
   if (!temperature) return std::move(temperature.error());
   Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, model_label);
   if (!top_p) return std::move(top_p.error());
-  Expected<std::vector<std::string>> stop = read_stop(body);
+  Expected<std::vector<std::string_view>> stop = read_stop(body);
   if (!stop) return std::move(stop.error());
   return Sampling{*max_tokens, *temperature, *top_p, std::move(*stop)};
 }
 
-Expected<std::string> read_text_content(const json& content, const std::string& param) {
-  if (content.is_null()) return std::string();
-  if (content.is_string()) return content.get<std::string>();
-  if (!content.is_array()) {
+Expected<std::string_view> read_text_content(std::optional<JsonValue> content, const std::string& param,
+                                             TextArena& arena) {
+  if (!content) return std::string_view();
+  if (content->is_string()) return as_string(*content);
+  if (!content->is_array()) {
     return make_error("invalid_type", param + " must be a string or an array of text parts.", param);
   }
-  std::string text;
-  for (std::size_t j = 0; j < content.size(); ++j) {
-    const json& part = content[j];
-    std::string part_param = param + "[" + std::to_string(j) + "]";
-    const json* type = part.is_object() ? find_set(part, "type") : nullptr;
+  std::string_view single;
+  std::string* joined = nullptr;
+  std::size_t j = 0;
+  for (JsonValue part : simdjson::dom::array(*content)) {
     std::string_view kind = string_at(part, "type");
-    const json* value = kind == "text" || kind == "refusal" ? find_set(part, kind) : nullptr;
-    if (value == nullptr || !value->is_string()) {
+    std::optional<JsonValue> value =
+        kind == "text" || kind == "refusal" ? find_set(part, kind) : std::optional<JsonValue>();
+    if (!value || !value->is_string()) {
+      std::string part_param = param + "[" + std::to_string(j) + "]";
+      std::optional<JsonValue> type = find_set(part, "type");
       return make_error("invalid_value",
                         part_param + " has type " + (type ? describe(*type) : "null") +
                             "; this message takes text parts only ({\"type\":\"text\",\"text\":\"...\"}).",
                         part_param);
     }
-    if (j > 0) text += '\n';
-    text += value->get_ref<const std::string&>();
+    // One part is borrowed as it is; several are joined with '\n' in the arena.
+    if (j == 0) {
+      single = as_string(*value);
+    } else {
+      if (joined == nullptr) joined = &arena.emplace_back(single);
+      *joined += '\n';
+      *joined += as_string(*value);
+    }
+    ++j;
   }
-  return text;
+  if (joined != nullptr) return std::string_view(*joined);
+  return single;
 }
 
 namespace {
@@ -260,18 +259,18 @@ std::string_view image_format(std::string_view media_type) {
 
 }  // namespace
 
-Expected<InlineImage> read_image_part(const json& part, const std::string& param) {
+Expected<InlineImage> read_image_part(JsonValue part, const std::string& param) {
   std::string url_param = param + ".image_url";
-  const json* image_url = find_set(part, "image_url");
-  const json* url = image_url;
-  if (image_url != nullptr && image_url->is_object()) {
+  std::optional<JsonValue> image_url = find_set(part, "image_url");
+  std::optional<JsonValue> url = image_url;
+  if (image_url && image_url->is_object()) {
     url = find_set(*image_url, "url");
     url_param += ".url";
   }
-  if (url == nullptr || !url->is_string()) {
+  if (!url || !url->is_string()) {
     return make_error("invalid_value", url_param + " must be a string holding a data URL.", url_param);
   }
-  std::string_view text = url->get_ref<const std::string&>();
+  std::string_view text = as_string(*url);
   if (text.starts_with("http://") || text.starts_with("https://")) {
     return make_error(
         "unsupported_value",
@@ -302,6 +301,33 @@ Expected<InlineImage> read_image_part(const json& part, const std::string& param
     return make_error("invalid_value", url_param + " holds no image data after ';base64,'.", url_param);
   }
   return InlineImage{format, data};
+}
+
+}  // namespace batchgate::translators::chat
+
+namespace batchgate::translators::chat {
+
+const nlohmann::json* find_set(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string_view string_at(const nlohmann::json& object, std::string_view key) {
+  const nlohmann::json* value = find_set(object, key);
+  if (value == nullptr || !value->is_string()) return {};
+  return value->get_ref<const std::string&>();
+}
+
+std::string describe(const nlohmann::json& value) {
+  std::string text = value.dump();
+  constexpr std::size_t kMax = 60;
+  if (text.size() <= kMax) return text;
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text + "...";
 }
 
 }  // namespace batchgate::translators::chat

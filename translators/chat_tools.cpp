@@ -7,7 +7,7 @@
 namespace batchgate::translators::chat {
 namespace {
 
-bool is_tool_name(const std::string& name) {
+bool is_tool_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
     bool ok =
@@ -17,35 +17,36 @@ bool is_tool_name(const std::string& name) {
   return true;
 }
 
-Expected<FunctionTool> read_tool(const json& tool, std::size_t k) {
+Expected<FunctionTool> read_tool(JsonValue tool, std::size_t k) {
   std::string param = "body.tools[" + std::to_string(k) + "]";
-  const json* type = tool.is_object() ? find_set(tool, "type") : nullptr;
-  if (type == nullptr || *type != "function") {
+  if (string_at(tool, "type") != "function") {
     return make_error("unsupported_value",
                       param + ".type must be \"function\"; Bedrock models take function tools only.",
                       param + ".type");
   }
-  const json* function = find_set(tool, "function");
-  const json* name = function != nullptr && function->is_object() ? find_set(*function, "name") : nullptr;
-  if (name == nullptr || !name->is_string() || !is_tool_name(name->get_ref<const std::string&>())) {
+  std::optional<JsonValue> function = find_set(tool, "function");
+  std::optional<JsonValue> name = function ? find_set(*function, "name") : std::nullopt;
+  if (!name || !name->is_string() || !is_tool_name(as_string(*name))) {
     return make_error("invalid_value", param + ".function.name must match [a-zA-Z0-9_-]{1,64}.",
                       param + ".function.name");
   }
-  if (*name == kJsonToolName) {
+  if (as_string(*name) == kJsonToolName) {
     return make_error("invalid_value",
                       param + ".function.name '" + std::string(kJsonToolName) +
                           "' is reserved for response_format emulation; rename the tool.",
                       param + ".function.name");
   }
   FunctionTool result;
-  result.name = &name->get_ref<const std::string&>();
-  result.description = find_set(*function, "description");
-  if (result.description != nullptr && !result.description->is_string()) {
-    return make_error("invalid_type", param + ".function.description must be a string.",
-                      param + ".function.description");
+  result.name = as_string(*name);
+  if (std::optional<JsonValue> description = find_set(*function, "description")) {
+    if (!description->is_string()) {
+      return make_error("invalid_type", param + ".function.description must be a string.",
+                        param + ".function.description");
+    }
+    result.description = as_string(*description);
   }
   result.parameters = find_set(*function, "parameters");
-  if (result.parameters != nullptr && !result.parameters->is_object()) {
+  if (result.parameters && !result.parameters->is_object()) {
     return make_error("invalid_type", param + ".function.parameters must be a JSON Schema object.",
                       param + ".function.parameters");
   }
@@ -54,37 +55,38 @@ Expected<FunctionTool> read_tool(const json& tool, std::size_t k) {
 
 }  // namespace
 
-Expected<std::vector<FunctionTool>> read_tools(const json& body) {
+Expected<std::vector<FunctionTool>> read_tools(JsonValue body) {
   std::vector<FunctionTool> tools;
-  const json* list = find_set(body, "tools");
-  if (list == nullptr) return tools;
+  std::optional<JsonValue> list = find_set(body, "tools");
+  if (!list) return tools;
   if (!list->is_array()) {
     return make_error("invalid_type", "body.tools must be an array of function tools.", "body.tools");
   }
-  tools.reserve(list->size());
-  for (std::size_t k = 0; k < list->size(); ++k) {
-    Expected<FunctionTool> tool = read_tool((*list)[k], k);
+  tools.reserve(array_size(*list));
+  std::size_t k = 0;
+  for (JsonValue item : simdjson::dom::array(*list)) {
+    Expected<FunctionTool> tool = read_tool(item, k++);
     if (!tool) return std::move(tool.error());
     tools.push_back(*tool);
   }
   return tools;
 }
 
-Expected<ToolChoice> read_tool_choice(const json& body, std::span<const FunctionTool> tools) {
-  const json* choice = find_set(body, "tool_choice");
-  if (choice == nullptr) return ToolChoice{};
+Expected<ToolChoice> read_tool_choice(JsonValue body, std::span<const FunctionTool> tools) {
+  std::optional<JsonValue> choice = find_set(body, "tool_choice");
+  if (!choice) return ToolChoice{};
   ToolChoice result;
-  if (*choice == "none") {
+  std::string_view word = as_string(*choice);
+  if (choice->is_string() && word == "none") {
     result.kind = ToolChoiceKind::kNone;
-  } else if (*choice == "auto") {
+  } else if (choice->is_string() && word == "auto") {
     result.kind = ToolChoiceKind::kAuto;
-  } else if (*choice == "required") {
+  } else if (choice->is_string() && word == "required") {
     result.kind = ToolChoiceKind::kRequired;
   } else {
-    const json* function = choice->is_object() ? find_set(*choice, "function") : nullptr;
-    const json* name = function != nullptr && function->is_object() ? find_set(*function, "name") : nullptr;
-    if (name == nullptr || !name->is_string() || find_set(*choice, "type") == nullptr ||
-        (*choice)["type"] != "function") {
+    std::optional<JsonValue> function = find_set(*choice, "function");
+    std::optional<JsonValue> name = function ? find_set(*function, "name") : std::nullopt;
+    if (!name || !name->is_string() || string_at(*choice, "type") != "function") {
       return make_error("invalid_value",
                         "body.tool_choice must be \"none\", \"auto\", \"required\" or "
                         "{\"type\":\"function\",\"function\":{\"name\":\"...\"}}, got " +
@@ -92,14 +94,14 @@ Expected<ToolChoice> read_tool_choice(const json& body, std::span<const Function
                         "body.tool_choice");
     }
     result.kind = ToolChoiceKind::kNamed;
-    result.name = name->get<std::string>();
+    result.name = as_string(*name);
     bool known = false;
-    for (const FunctionTool& tool : tools) known = known || *tool.name == result.name;
+    for (const FunctionTool& tool : tools) known = known || tool.name == result.name;
     if (!known) {
-      return make_error(
-          "invalid_value",
-          "body.tool_choice names the function '" + result.name + "', which is not in body.tools.",
-          "body.tool_choice.function.name");
+      return make_error("invalid_value",
+                        "body.tool_choice names the function '" + std::string(result.name) +
+                            "', which is not in body.tools.",
+                        "body.tool_choice.function.name");
     }
   }
   if (tools.empty() && result.kind != ToolChoiceKind::kNone) {
@@ -109,28 +111,28 @@ Expected<ToolChoice> read_tool_choice(const json& body, std::span<const Function
   return result;
 }
 
-Expected<std::optional<JsonResponse>> read_response_format(const json& body, bool has_tools) {
-  const json* format = find_set(body, "response_format");
-  if (format == nullptr) return std::optional<JsonResponse>();
-  const json* type = format->is_object() ? find_set(*format, "type") : nullptr;
-  if (type != nullptr && *type == "text") return std::optional<JsonResponse>();
+Expected<std::optional<JsonResponse>> read_response_format(JsonValue body, bool has_tools) {
+  std::optional<JsonValue> format = find_set(body, "response_format");
+  if (!format) return std::optional<JsonResponse>();
+  std::optional<JsonValue> type_value = find_set(*format, "type");
+  std::string_view type = type_value ? as_string(*type_value) : std::string_view();
+  if (type == "text") return std::optional<JsonResponse>();
   JsonResponse response;
-  if (type != nullptr && *type == "json_object") {
+  if (type == "json_object") {
     response.description = "Respond with a JSON object.";
-    response.schema = json{{"type", "object"}};
-  } else if (type != nullptr && *type == "json_schema") {
-    const json* spec = find_set(*format, "json_schema");
-    const json* schema = spec != nullptr && spec->is_object() ? find_set(*spec, "schema") : nullptr;
-    if (spec == nullptr || !spec->is_object() || (schema != nullptr && !schema->is_object())) {
+  } else if (type == "json_schema") {
+    std::optional<JsonValue> spec = find_set(*format, "json_schema");
+    std::optional<JsonValue> schema = spec ? find_set(*spec, "schema") : std::nullopt;
+    if (!spec || !spec->is_object() || (schema && !schema->is_object())) {
       return make_error("invalid_value",
                         "body.response_format.json_schema must be an object {name, schema, description?}.",
                         "body.response_format.json_schema");
     }
-    const json* description = find_set(*spec, "description");
-    response.description = description != nullptr && description->is_string()
-                               ? description->get<std::string>()
-                               : "Respond with JSON that follows this schema.";
-    response.schema = schema != nullptr ? *schema : json{{"type", "object"}};
+    std::optional<JsonValue> description = find_set(*spec, "description");
+    response.description = description && description->is_string()
+                               ? as_string(*description)
+                               : std::string_view("Respond with JSON that follows this schema.");
+    response.schema = schema;
   } else {
     return make_error("invalid_value",
                       "body.response_format.type must be \"text\", \"json_object\" or \"json_schema\".",
@@ -143,23 +145,35 @@ Expected<std::optional<JsonResponse>> read_response_format(const json& body, boo
         "be combined with body.tools; remove one of them.",
         "body.response_format");
   }
-  return std::optional<JsonResponse>(std::move(response));
+  return std::optional<JsonResponse>(response);
 }
 
-Expected<json> read_tool_arguments(const json& tool_call, const std::string& param) {
+void write_schema(JsonWriter& out, std::optional<JsonValue> schema, bool with_properties) {
+  if (schema) {
+    out.value(*schema);
+    return;
+  }
+  out.begin_object().field("type", "object");
+  if (with_properties) out.key("properties").begin_object().end_object();
+  out.end_object();
+}
+
+Expected<std::string_view> read_tool_arguments(JsonValue tool_call, const std::string& param,
+                                               TextArena& arena) {
   std::string args_param = param + ".function.arguments";
-  const json* function = find_set(tool_call, "function");
-  const json* arguments =
-      function != nullptr && function->is_object() ? find_set(*function, "arguments") : nullptr;
-  if (arguments == nullptr) return json::object();
-  if (arguments->is_object()) return *arguments;
+  std::optional<JsonValue> function = find_set(tool_call, "function");
+  std::optional<JsonValue> arguments = function ? find_set(*function, "arguments") : std::nullopt;
+  if (!arguments) return std::string_view("{}");
+  if (arguments->is_object()) return std::string_view(arena.emplace_back(to_json_text(*arguments)));
   if (!arguments->is_string()) {
     return make_error("invalid_type", args_param + " must be a JSON-encoded string.", args_param);
   }
-  const std::string& text = arguments->get_ref<const std::string&>();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  json parsed = json::parse(text, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  std::string_view text = as_string(*arguments);
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string_view("{}");
+  // The arguments are a document of their own; a parser of their own keeps the request's values valid.
+  thread_local simdjson::dom::parser parser;
+  JsonValue parsed;
+  if (parser.parse(text.data(), text.size()).get(parsed) != simdjson::SUCCESS || !parsed.is_object()) {
     return make_error(
         "invalid_value",
         args_param +
@@ -168,30 +182,30 @@ Expected<json> read_tool_arguments(const json& tool_call, const std::string& par
             describe(*arguments) + ".",
         args_param);
   }
-  return parsed;
+  return std::string_view(arena.emplace_back(to_json_text(parsed)));
 }
 
-Expected<ToolCallRef> read_tool_call_ref(const json& tool_call, const std::string& param) {
-  const json* id = tool_call.is_object() ? find_set(tool_call, "id") : nullptr;
-  if (id == nullptr || !id->is_string()) {
+Expected<ToolCallRef> read_tool_call_ref(JsonValue tool_call, const std::string& param) {
+  std::optional<JsonValue> id = find_set(tool_call, "id");
+  if (!id || !id->is_string()) {
     return make_error("invalid_value", param + ".id must be a string.", param + ".id");
   }
-  const json* function = find_set(tool_call, "function");
-  const json* name = function != nullptr && function->is_object() ? find_set(*function, "name") : nullptr;
-  if (name == nullptr || !name->is_string()) {
+  std::optional<JsonValue> function = find_set(tool_call, "function");
+  std::optional<JsonValue> name = function ? find_set(*function, "name") : std::nullopt;
+  if (!name || !name->is_string()) {
     return make_error("invalid_value", param + ".function.name must be a string.", param + ".function.name");
   }
-  return ToolCallRef{&id->get_ref<const std::string&>(), &name->get_ref<const std::string&>()};
+  return ToolCallRef{as_string(*id), as_string(*name)};
 }
 
-Expected<const std::string*> read_tool_call_id(const json& message, std::size_t index) {
-  const json* id = find_set(message, "tool_call_id");
-  if (id == nullptr || !id->is_string()) {
+Expected<std::string_view> read_tool_call_id(JsonValue message, std::size_t index) {
+  std::optional<JsonValue> id = find_set(message, "tool_call_id");
+  if (!id || !id->is_string()) {
     std::string param = message_param(index) + ".tool_call_id";
     return make_error("invalid_value",
                       param + " must be the id of the assistant tool call this message answers.", param);
   }
-  return &id->get_ref<const std::string&>();
+  return as_string(*id);
 }
 
 }  // namespace batchgate::translators::chat

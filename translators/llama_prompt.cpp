@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "translators/chat_request.hpp"
+#include "translators/json_writer.hpp"
 #include "translators/chat_response.hpp"
 
 namespace batchgate::translators {
@@ -34,12 +35,13 @@ constexpr TemplateTokens kLlama4Tokens = {"<|begin_of_text|>", "<|header_start|>
 
 struct Turn {
   std::string_view role;
-  std::string text;
+  std::string_view text;
 };
 
-Expected<std::string> turn_text(const json& message, std::string_view role, std::size_t i) {
+Expected<std::string_view> turn_text(JsonValue message, std::string_view role, std::size_t i,
+                                     TextArena& arena) {
   std::string param = message_param(i);
-  if (role == "assistant" && find_set(message, "tool_calls") != nullptr) {
+  if (role == "assistant" && find_set(message, "tool_calls")) {
     return make_error(
         "unsupported_value",
         param +
@@ -47,16 +49,16 @@ Expected<std::string> turn_text(const json& message, std::string_view role, std:
             "for conversations with tools.",
         param + ".tool_calls");
   }
-  const json* content = find_set(message, "content");
-  if (content == nullptr && role == "user") {
+  std::optional<JsonValue> content = find_set(message, "content");
+  if (!content && role == "user") {
     return make_error("invalid_value", param + ".content is required.", param + ".content");
   }
-  Expected<std::string> text = read_text_content(content ? *content : json(), param + ".content");
+  Expected<std::string_view> text = read_text_content(content, param + ".content", arena);
   if (!text) {
     text.error().message += " Meta Llama on Bedrock takes text only.";
     return std::move(text.error());
   }
-  return std::move(*text);
+  return *text;
 }
 
 // The Llama chat template; a trailing assistant message is left open so the model continues it.
@@ -88,17 +90,19 @@ std::string render_prompt(const TemplateTokens& tokens, const std::string& syste
   return prompt;
 }
 
-Expected<std::string> read_prompt(const json& body, const TemplateTokens& tokens) {
-  Expected<const json*> messages = read_messages(body);
+Expected<std::string> read_prompt(JsonValue body, const TemplateTokens& tokens) {
+  Expected<simdjson::dom::array> messages = read_messages(body);
   if (!messages) return std::move(messages.error());
+  TextArena arena;
   std::string system;
   std::vector<Turn> turns;
-  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
-    const json& message = (**messages)[i];
-    const json* role = message.is_object() ? find_set(message, "role") : nullptr;
+  std::size_t i = 0;
+  for (JsonValue message : *messages) {
+    const std::size_t index = i++;
+    std::optional<JsonValue> role = find_set(message, "role");
     std::string_view name = string_at(message, "role");
     if (name == "tool") {
-      std::string param = message_param(i);
+      std::string param = message_param(index);
       return make_error(
           "unsupported_value",
           param +
@@ -107,20 +111,20 @@ Expected<std::string> read_prompt(const json& body, const TemplateTokens& tokens
           param + ".role");
     }
     if (name != "system" && name != "developer" && name != "user" && name != "assistant") {
-      std::string param = message_param(i) + ".role";
+      std::string param = message_param(index) + ".role";
       return make_error("invalid_value",
                         param + " must be one of \"system\", \"developer\", \"user\", \"assistant\", got " +
                             (role ? describe(*role) : "nothing") + ".",
                         param);
     }
-    Expected<std::string> text = turn_text(message, name, i);
+    Expected<std::string_view> text = turn_text(message, name, index, arena);
     if (!text) return std::move(text.error());
     if (name == "system" || name == "developer") {
       if (!system.empty() && !text->empty()) system += "\n\n";
       system += *text;
       continue;
     }
-    turns.push_back({name == "user" ? "user" : "assistant", std::move(*text)});
+    turns.push_back({name == "user" ? "user" : "assistant", *text});
   }
   if (turns.empty()) {
     return make_error(
@@ -132,9 +136,10 @@ Expected<std::string> read_prompt(const json& body, const TemplateTokens& tokens
   return render_prompt(tokens, system, turns);
 }
 
-Expected<json> build_input(const json& body, const RequestOptions& options, const TemplateTokens& tokens) {
+std::optional<LineError> build_input(JsonValue body, const RequestOptions& options,
+                                     const TemplateTokens& tokens, std::string& text) {
   if (!body.is_object()) return make_error("invalid_type", "body must be a JSON object.", "body");
-  if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return std::move(*error);
+  if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return error;
   Expected<std::string> prompt = read_prompt(body, tokens);
   if (!prompt) return std::move(prompt.error());
   Expected<int> max_gen_len = read_max_tokens(body, std::min(options.default_max_tokens, kMaxGenLen));
@@ -144,10 +149,12 @@ Expected<json> build_input(const json& body, const RequestOptions& options, cons
   Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, kLabel);
   if (!top_p) return std::move(top_p.error());
 
-  json input = {{"prompt", std::move(*prompt)}, {"max_gen_len", *max_gen_len}};
-  if (*temperature) input["temperature"] = **temperature;
-  if (*top_p) input["top_p"] = **top_p;
-  return input;
+  JsonWriter out(text);
+  out.begin_object().field("prompt", *prompt).field("max_gen_len", *max_gen_len);
+  if (*temperature) out.field("temperature", **temperature);
+  if (*top_p) out.field("top_p", **top_p);
+  out.end_object();
+  return std::nullopt;
 }
 
 }  // namespace
@@ -157,15 +164,15 @@ std::string_view llama_finish_reason(std::string_view stop_reason) {
   return "stop";
 }
 
-RequestTranslation LlamaPrompt::to_bedrock(const json& body, const RequestOptions& options) const {
+RequestTranslation LlamaPrompt::to_bedrock(JsonValue body, const RequestOptions& options) const {
   RequestTranslation translation;
-  Expected<json> input =
-      build_input(body, options, template_ == Template::kLlama4 ? kLlama4Tokens : kLlama3Tokens);
-  if (!input) {
-    translation.error = std::move(input.error());
+  std::string input;
+  if (auto error = build_input(body, options, template_ == Template::kLlama4 ? kLlama4Tokens : kLlama3Tokens,
+                               input)) {
+    translation.error = std::move(*error);
     return translation;
   }
-  translation.model_inputs.push_back(std::move(*input));
+  translation.model_inputs.push_back(std::move(input));
   return translation;
 }
 

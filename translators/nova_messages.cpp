@@ -4,7 +4,9 @@
 #include <array>
 #include <utility>
 
+#include "translators/chat_conversation.hpp"
 #include "translators/chat_request.hpp"
+#include "translators/json_writer.hpp"
 #include "translators/chat_response.hpp"
 
 namespace batchgate::translators {
@@ -18,210 +20,126 @@ constexpr std::array<std::string_view, 9> kHandledKeys = {
     "messages", "max_tokens", "max_completion_tokens", "temperature",    "top_p",
     "stop",     "tools",      "tool_choice",           "response_format"};
 
-Expected<json> user_blocks(const json& content, const std::string& param) {
-  if (content.is_string()) return json::array({{{"text", content}}});
-  if (!content.is_array()) {
-    return make_error("invalid_type", param + " must be a string or an array of content parts.", param);
+void write_block(JsonWriter& out, const Block& block) {
+  out.begin_object();
+  switch (block.kind) {
+    case BlockKind::kText:
+      out.field("text", block.text);
+      break;
+    case BlockKind::kImage:
+      out.key("image").begin_object().field("format", block.image.format);
+      out.key("source").begin_object().field("bytes", block.image.base64).end_object().end_object();
+      break;
+    case BlockKind::kToolUse:
+      out.key("toolUse").begin_object().field("toolUseId", block.id).field("name", block.name);
+      out.key("input").raw(block.input).end_object();
+      break;
+    case BlockKind::kToolResult:
+      out.key("toolResult").begin_object().field("toolUseId", block.id);
+      out.key("content").begin_array().begin_object().field("text", block.text).end_object().end_array();
+      out.field("status", "success").end_object();
+      break;
   }
-  json blocks = json::array();
-  for (std::size_t j = 0; j < content.size(); ++j) {
-    const json& part = content[j];
-    std::string part_param = param + "[" + std::to_string(j) + "]";
-    std::string_view type = string_at(part, "type");
-    const json* text = part.is_object() ? find_set(part, "text") : nullptr;
-    if (type == "text" && text != nullptr && text->is_string()) {
-      blocks.push_back({{"text", *text}});
-      continue;
-    }
-    if (type != "image_url") {
-      return make_error("unsupported_value",
-                        part_param + " has type \"" + std::string(type) +
-                            "\"; Amazon Nova on Bedrock accepts \"text\" and \"image_url\" parts.",
-                        part_param);
-    }
-    Expected<InlineImage> image = read_image_part(part, part_param);
-    if (!image) return std::move(image.error());
-    blocks.push_back({{"image", {{"format", image->format}, {"source", {{"bytes", image->base64}}}}}});
-  }
-  return blocks;
+  out.end_object();
 }
 
-Expected<json> assistant_blocks(const json& message, const std::string& param) {
-  json blocks = json::array();
-  if (const json* content = find_set(message, "content")) {
-    Expected<std::string> text = read_text_content(*content, param + ".content");
-    if (!text) return std::move(text.error());
-    if (!text->empty()) blocks.push_back({{"text", std::move(*text)}});
-  }
-  const json* calls = find_set(message, "tool_calls");
-  if (calls != nullptr && !calls->is_array()) {
-    return make_error("invalid_type", param + ".tool_calls must be an array.", param + ".tool_calls");
-  }
-  for (std::size_t j = 0; calls != nullptr && j < calls->size(); ++j) {
-    std::string call_param = param + ".tool_calls[" + std::to_string(j) + "]";
-    Expected<ToolCallRef> ref = read_tool_call_ref((*calls)[j], call_param);
-    if (!ref) return std::move(ref.error());
-    Expected<json> input = read_tool_arguments((*calls)[j], call_param);
-    if (!input) return std::move(input.error());
-    blocks.push_back(
-        {{"toolUse", {{"toolUseId", *ref->id}, {"name", *ref->name}, {"input", std::move(*input)}}}});
-  }
-  if (blocks.empty()) {
-    return make_error("invalid_value", param + " needs non-empty content or tool_calls.", param + ".content");
-  }
-  return blocks;
+void write_tool_spec(JsonWriter& out, std::string_view name, std::optional<std::string_view> description,
+                     std::optional<JsonValue> schema, bool with_properties) {
+  out.begin_object().key("toolSpec").begin_object().field("name", name);
+  if (description) out.field("description", *description);
+  out.key("inputSchema").begin_object().key("json");
+  write_schema(out, schema, with_properties);
+  out.end_object().end_object().end_object();
 }
 
-Expected<json> tool_result_block(const json& message, std::size_t i) {
-  Expected<const std::string*> id = read_tool_call_id(message, i);
-  if (!id) return std::move(id.error());
-  const json* content = find_set(message, "content");
-  Expected<std::string> text = read_text_content(content ? *content : json(), message_param(i) + ".content");
-  if (!text) return std::move(text.error());
-  json result = {
-      {"toolUseId", **id}, {"content", json::array({{{"text", std::move(*text)}}})}, {"status", "success"}};
-  return json::array({{{"toolResult", std::move(result)}}});
-}
-
-// The content blocks of a user, assistant or tool message.
-Expected<json> turn_blocks(const json& message, std::string_view role, std::size_t i) {
-  std::string param = message_param(i);
-  if (role == "user") {
-    const json* content = find_set(message, "content");
-    if (content == nullptr)
-      return make_error("invalid_value", param + ".content is required.", param + ".content");
-    return user_blocks(*content, param + ".content");
-  }
-  if (role == "assistant") return assistant_blocks(message, param);
-  if (role == "tool") return tool_result_block(message, i);
-  return make_error("invalid_value",
-                    param +
-                        ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", "
-                        "got \"" +
-                        std::string(role) + "\".",
-                    param + ".role");
-}
-
-// OpenAI messages → Nova's system list and alternating user/assistant turns.
-class Conversation {
- public:
-  std::optional<LineError> add(const json& message, std::size_t i) {
-    std::string_view role = string_at(message, "role");
-    if (role == "system" || role == "developer") {
-      const json* content = find_set(message, "content");
-      Expected<std::string> text =
-          read_text_content(content ? *content : json(), message_param(i) + ".content");
-      if (!text) return std::move(text.error());
-      if (!text->empty()) system_.push_back({{"text", std::move(*text)}});
-      return std::nullopt;
-    }
-    Expected<json> blocks = turn_blocks(message, role, i);
-    if (!blocks) return std::move(blocks.error());
-    append_turn(role == "assistant" ? "assistant" : "user", std::move(*blocks));
-    return std::nullopt;
-  }
-
-  // The finished conversation; an error when it holds no turn at all.
-  Expected<json> take_messages() {
-    if (messages_.empty()) {
-      return make_error(
-          "invalid_value",
-          "body.messages needs at least one user message; system and developer messages alone are "
-          "not a conversation.",
-          "body.messages");
-    }
-    put_tool_results_first();
-    return std::move(messages_);
-  }
-  json take_system() { return std::move(system_); }
-
- private:
-  // Nova, like Claude, wants alternating user/assistant turns: merge consecutive same-role messages.
-  void append_turn(std::string_view role, json blocks) {
-    if (!messages_.empty() && messages_.back()["role"] == role) {
-      json& content = messages_.back()["content"];
-      for (json& block : blocks) content.push_back(std::move(block));
-      return;
-    }
-    messages_.push_back({{"role", role}, {"content", std::move(blocks)}});
-  }
-
-  // Tool results answer the previous assistant turn, so they lead the user turn (as Claude requires),
-  // even when the OpenAI conversation put user text between the tool call and its result.
-  void put_tool_results_first() {
-    for (json& turn : messages_) {
-      if (turn["role"] != "user") continue;
-      auto& blocks = turn["content"].get_ref<json::array_t&>();
-      std::stable_partition(blocks.begin(), blocks.end(),
-                            [](const json& block) { return block.contains("toolResult"); });
-    }
-  }
-
-  json system_ = json::array();
-  json messages_ = json::array();
+struct ToolFields {
+  std::vector<FunctionTool> tools;
+  ToolChoice choice;
+  std::optional<JsonResponse> json_response;
 };
 
-json tool_spec(std::string_view name, const json* description, json schema) {
-  json spec = {{"name", name}, {"inputSchema", {{"json", std::move(schema)}}}};
-  if (description != nullptr) spec["description"] = *description;
-  return {{"toolSpec", std::move(spec)}};
-}
-
-// toolConfig (spec/bedrock-batch.md §10.3), or null when no tools are sent. Nova has no toolChoice "none",
-// so tool_choice "none" sends no tools at all (spec/openai-batch.md §6).
-Expected<json> tool_config(const json& body) {
+Expected<ToolFields> read_tool_fields(JsonValue body) {
   Expected<std::vector<FunctionTool>> tools = read_tools(body);
   if (!tools) return std::move(tools.error());
   Expected<ToolChoice> choice = read_tool_choice(body, *tools);
   if (!choice) return std::move(choice.error());
   Expected<std::optional<JsonResponse>> json_response = read_response_format(body, !tools->empty());
   if (!json_response) return std::move(json_response.error());
-  if (json_response->has_value()) {
-    JsonResponse& response = **json_response;
-    json description = std::move(response.description);
-    return json{{"tools", json::array({tool_spec(kJsonToolName, &description, std::move(response.schema))})},
-                {"toolChoice", {{"tool", {{"name", kJsonToolName}}}}}};
-  }
-  if (tools->empty() || choice->kind == ToolChoiceKind::kNone) return json();
-  json list = json::array();
-  for (const FunctionTool& tool : *tools) {
-    list.push_back(tool_spec(
-        *tool.name, tool.description,
-        tool.parameters ? *tool.parameters : json{{"type", "object"}, {"properties", json::object()}}));
-  }
-  json config = {{"tools", std::move(list)}};
-  if (choice->kind == ToolChoiceKind::kAuto) config["toolChoice"] = {{"auto", json::object()}};
-  if (choice->kind == ToolChoiceKind::kRequired) config["toolChoice"] = {{"any", json::object()}};
-  if (choice->kind == ToolChoiceKind::kNamed) config["toolChoice"] = {{"tool", {{"name", choice->name}}}};
-  return config;
+  return ToolFields{std::move(*tools), *choice, *json_response};
 }
 
-Expected<json> build_input(const json& body, const RequestOptions& options) {
+// toolConfig (spec/bedrock-batch.md §10.3), left out when no tools are sent. Nova has no toolChoice "none",
+// so tool_choice "none" sends no tools at all (spec/openai-batch.md §6).
+void write_tool_config(JsonWriter& out, const ToolFields& fields) {
+  if (fields.json_response) {
+    out.key("toolConfig").begin_object().key("tools").begin_array();
+    write_tool_spec(out, kJsonToolName, fields.json_response->description, fields.json_response->schema, false);
+    out.end_array().key("toolChoice").begin_object().key("tool").begin_object().field("name", kJsonToolName);
+    out.end_object().end_object().end_object();
+    return;
+  }
+  if (fields.tools.empty() || fields.choice.kind == ToolChoiceKind::kNone) return;
+  out.key("toolConfig").begin_object().key("tools").begin_array();
+  for (const FunctionTool& tool : fields.tools) {
+    write_tool_spec(out, tool.name, tool.description, tool.parameters, true);
+  }
+  out.end_array();
+  switch (fields.choice.kind) {
+    case ToolChoiceKind::kAuto:
+      out.key("toolChoice").begin_object().key("auto").begin_object().end_object().end_object();
+      break;
+    case ToolChoiceKind::kRequired:
+      out.key("toolChoice").begin_object().key("any").begin_object().end_object().end_object();
+      break;
+    case ToolChoiceKind::kNamed:
+      out.key("toolChoice").begin_object().key("tool").begin_object().field("name", fields.choice.name);
+      out.end_object().end_object();
+      break;
+    case ToolChoiceKind::kNone:
+    case ToolChoiceKind::kUnset:
+      break;
+  }
+  out.end_object();
+}
+
+std::optional<LineError> build_input(JsonValue body, const RequestOptions& options, std::string& text) {
   if (!body.is_object()) return make_error("invalid_type", "body must be a JSON object.", "body");
-  if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return std::move(*error);
-  Expected<const json*> messages = read_messages(body);
+  if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return error;
+  Expected<simdjson::dom::array> messages = read_messages(body);
   if (!messages) return std::move(messages.error());
   Conversation conversation;
-  for (std::size_t i = 0; i < (*messages)->size(); ++i) {
-    if (auto error = conversation.add((**messages)[i], i)) return std::move(*error);
-  }
-  Expected<json> turns = conversation.take_messages();
-  if (!turns) return std::move(turns.error());
+  if (auto error = read_conversation(*messages, {kLabel, false}, conversation)) return error;
   Expected<Sampling> sampling = read_sampling(body, options.default_max_tokens, kLabel);
   if (!sampling) return std::move(sampling.error());
-  Expected<json> tools = tool_config(body);
+  Expected<ToolFields> tools = read_tool_fields(body);
   if (!tools) return std::move(tools.error());
 
-  json config = {{"maxTokens", sampling->max_tokens}};
-  if (sampling->temperature) config["temperature"] = *sampling->temperature;
-  if (sampling->top_p) config["topP"] = *sampling->top_p;
-  if (!sampling->stop.empty()) config["stopSequences"] = std::move(sampling->stop);
-  json input = {{"schemaVersion", "messages-v1"},
-                {"messages", std::move(*turns)},
-                {"inferenceConfig", std::move(config)}};
-  if (json system = conversation.take_system(); !system.empty()) input["system"] = std::move(system);
-  if (!tools->is_null()) input["toolConfig"] = std::move(*tools);
-  return input;
+  JsonWriter out(text);
+  out.begin_object().field("schemaVersion", "messages-v1");
+  if (!conversation.system.empty()) {
+    out.key("system").begin_array();
+    for (std::string_view system : conversation.system) out.begin_object().field("text", system).end_object();
+    out.end_array();
+  }
+  out.key("messages").begin_array();
+  for (const Turn& turn : conversation.turns) {
+    out.begin_object().field("role", turn.assistant ? "assistant" : "user").key("content").begin_array();
+    for (const Block& block : turn.blocks) write_block(out, block);
+    out.end_array().end_object();
+  }
+  out.end_array();
+  out.key("inferenceConfig").begin_object().field("maxTokens", sampling->max_tokens);
+  if (sampling->temperature) out.field("temperature", *sampling->temperature);
+  if (sampling->top_p) out.field("topP", *sampling->top_p);
+  if (!sampling->stop.empty()) {
+    out.key("stopSequences").begin_array();
+    for (std::string_view stop : sampling->stop) out.string(stop);
+    out.end_array();
+  }
+  out.end_object();
+  write_tool_config(out, *tools);
+  out.end_object();
+  return std::nullopt;
 }
 
 struct Answer {
@@ -267,14 +185,14 @@ std::string_view nova_finish_reason(std::string_view stop_reason) {
   return "stop";  // end_turn, stop_sequence, malformed_* and anything new
 }
 
-RequestTranslation NovaMessages::to_bedrock(const json& body, const RequestOptions& options) const {
+RequestTranslation NovaMessages::to_bedrock(JsonValue body, const RequestOptions& options) const {
   RequestTranslation translation;
-  Expected<json> input = build_input(body, options);
-  if (!input) {
-    translation.error = std::move(input.error());
+  std::string input;
+  if (auto error = build_input(body, options, input)) {
+    translation.error = std::move(*error);
     return translation;
   }
-  translation.model_inputs.push_back(std::move(*input));
+  translation.model_inputs.push_back(std::move(input));
   return translation;
 }
 

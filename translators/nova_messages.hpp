@@ -12,7 +12,7 @@ class NovaMessages final : public Translator {
  public:
   Endpoint endpoint() const override { return Endpoint::kChatCompletions; }
   std::string_view family() const override { return "nova_messages"; }
-  RequestTranslation to_bedrock(const nlohmann::json& body, const RequestOptions& options) const override;
+  RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const override;
   ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
                                 const ResponseContext& context) const override;
 };

@@ -9,6 +9,7 @@
 #include "translators/base64.hpp"
 #include "translators/chat_request.hpp"
 #include "translators/chat_response.hpp"
+#include "translators/json_writer.hpp"
 
 namespace batchgate::translators {
 namespace {
@@ -16,6 +17,8 @@ namespace {
 using chat::describe;
 using chat::find_set;
 using chat::make_error;
+using translators::describe;
+using translators::find_set;
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kHandledKeys = {"input", "dimensions", "encoding_format"};
@@ -26,19 +29,20 @@ std::string_view label(TitanEmbeddings::Version version) {
   return version == TitanEmbeddings::Version::kV2 ? "Titan Text Embeddings V2" : "Titan Text Embeddings V1";
 }
 
-Expected<std::vector<const std::string*>> read_inputs(const json& body) {
-  const json* input = find_set(body, "input");
-  if (input == nullptr) {
+Expected<std::vector<std::string_view>> read_inputs(JsonValue body) {
+  std::optional<JsonValue> input = find_set(body, "input");
+  if (!input) {
     return make_error("missing_required_parameter",
                       "body.input is required: a string or an array of strings.", "body.input");
   }
-  std::vector<const std::string*> texts;
+  std::vector<std::string_view> texts;
+  const std::size_t count = array_size(*input);
   if (input->is_string()) {
-    texts.push_back(&input->get_ref<const std::string&>());
-  } else if (input->is_array() && !input->empty() && input->size() <= kMaxInputs) {
-    texts.reserve(input->size());
-    for (std::size_t k = 0; k < input->size(); ++k) {
-      const json& item = (*input)[k];
+    texts.push_back(as_string(*input));
+  } else if (input->is_array() && count > 0 && count <= kMaxInputs) {
+    texts.reserve(count);
+    std::size_t k = 0;
+    for (JsonValue item : simdjson::dom::array(*input)) {
       if (item.is_number() || item.is_array()) {
         return make_error(
             "unsupported_value",
@@ -50,14 +54,15 @@ Expected<std::vector<const std::string*>> read_inputs(const json& body) {
         std::string param = "body.input[" + std::to_string(k) + "]";
         return make_error("invalid_type", param + " must be a string, got " + describe(item) + ".", param);
       }
-      texts.push_back(&item.get_ref<const std::string&>());
+      texts.push_back(as_string(item));
+      ++k;
     }
   } else {
     return make_error("invalid_value", "body.input must be a string or an array of 1 to 2048 strings.",
                       "body.input");
   }
   for (std::size_t k = 0; k < texts.size(); ++k) {
-    if (!texts[k]->empty()) continue;
+    if (!texts[k].empty()) continue;
     std::string param = input->is_string() ? "body.input" : "body.input[" + std::to_string(k) + "]";
     return make_error("invalid_value", param + " must not be empty.", param);
   }
@@ -65,10 +70,11 @@ Expected<std::vector<const std::string*>> read_inputs(const json& body) {
 }
 
 // dimensions: V2 takes 256, 512 or 1024; V1 has a fixed size (spec/bedrock-batch.md §10.5).
-Expected<std::optional<int>> read_dimensions(const json& body, TitanEmbeddings::Version version) {
-  const json* value = find_set(body, "dimensions");
-  if (value == nullptr) return std::optional<int>();
-  std::int64_t dimensions = value->is_number_integer() ? value->get<std::int64_t>() : 0;
+Expected<std::optional<int>> read_dimensions(JsonValue body, TitanEmbeddings::Version version) {
+  std::optional<JsonValue> value = find_set(body, "dimensions");
+  if (!value) return std::optional<int>();
+  std::int64_t dimensions = 0;
+  if (value->get_int64().get(dimensions) != simdjson::SUCCESS) dimensions = 0;
   if (version == TitanEmbeddings::Version::kV1) {
     if (dimensions == kV1Dimensions) return std::optional<int>();
     return make_error(
@@ -86,10 +92,10 @@ Expected<std::optional<int>> read_dimensions(const json& body, TitanEmbeddings::
   return std::optional<int>(static_cast<int>(dimensions));
 }
 
-Expected<bool> read_base64(const json& body) {
-  const json* format = find_set(body, "encoding_format");
-  if (format == nullptr || *format == "float") return false;
-  if (*format == "base64") return true;
+Expected<bool> read_base64(JsonValue body) {
+  std::optional<JsonValue> format = find_set(body, "encoding_format");
+  if (!format || (format->is_string() && as_string(*format) == "float")) return false;
+  if (format->is_string() && as_string(*format) == "base64") return true;
   return make_error("invalid_value",
                     "body.encoding_format must be \"float\" or \"base64\", got " + describe(*format) + ".",
                     "body.encoding_format");
@@ -117,7 +123,7 @@ std::string encode_embedding_base64(const json& values) {
   return base64_encode(bytes);
 }
 
-RequestTranslation TitanEmbeddings::to_bedrock(const json& body, const RequestOptions& options) const {
+RequestTranslation TitanEmbeddings::to_bedrock(JsonValue body, const RequestOptions& options) const {
   RequestTranslation translation;
   auto fail = [&translation](LineError error) {
     translation.error = std::move(error);
@@ -125,7 +131,7 @@ RequestTranslation TitanEmbeddings::to_bedrock(const json& body, const RequestOp
   };
   if (!body.is_object()) return fail(make_error("invalid_type", "body must be a JSON object.", "body"));
   if (auto error = chat::check_body_keys(body, kHandledKeys, label(version_), options)) return fail(*error);
-  Expected<std::vector<const std::string*>> texts = read_inputs(body);
+  Expected<std::vector<std::string_view>> texts = read_inputs(body);
   if (!texts) return fail(texts.error());
   Expected<std::optional<int>> dimensions = read_dimensions(body, version_);
   if (!dimensions) return fail(dimensions.error());
@@ -134,9 +140,12 @@ RequestTranslation TitanEmbeddings::to_bedrock(const json& body, const RequestOp
 
   translation.hints.base64_embeddings = *base64;
   translation.model_inputs.reserve(texts->size());
-  for (const std::string* text : *texts) {
-    json input = {{"inputText", *text}};
-    if (*dimensions) input["dimensions"] = **dimensions;
+  for (std::string_view text : *texts) {
+    std::string input;
+    JsonWriter out(input);
+    out.begin_object().field("inputText", text);
+    if (*dimensions) out.field("dimensions", **dimensions);
+    out.end_object();
     translation.model_inputs.push_back(std::move(input));
   }
   return translation;

@@ -16,7 +16,7 @@ class TitanEmbeddings final : public Translator {
 
   Endpoint endpoint() const override { return Endpoint::kEmbeddings; }
   std::string_view family() const override { return "titan_embeddings"; }
-  RequestTranslation to_bedrock(const nlohmann::json& body, const RequestOptions& options) const override;
+  RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const override;
   ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
                                 const ResponseContext& context) const override;
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "translators/json_value.hpp"
+
 namespace batchgate::translators {
 
 enum class Endpoint { kChatCompletions, kEmbeddings };
@@ -44,9 +46,10 @@ std::int64_t hints_to_bits(const ResponseHints& hints);
 ResponseHints hints_from_bits(std::int64_t bits);
 
 // One OpenAI request body becomes one or more Bedrock `modelInput` objects (several only for embeddings
-// whose `input` is a list of strings: one record per string, joined back in order on the way out).
+// whose `input` is a list of strings: one record per string, joined back in order on the way out), each
+// as compact JSON text.
 struct RequestTranslation {
-  std::vector<nlohmann::json> model_inputs;
+  std::vector<std::string> model_inputs;
   std::optional<LineError> error;  // set instead of model_inputs when the line cannot be translated
   ResponseHints hints;             // store and pass back in ResponseContext::hints
 };
@@ -69,7 +72,8 @@ class Translator {
   virtual ~Translator() = default;
   virtual Endpoint endpoint() const = 0;
   virtual std::string_view family() const = 0;  // "anthropic_messages", "nova_messages", ...
-  virtual RequestTranslation to_bedrock(const nlohmann::json& body, const RequestOptions& options) const = 0;
+  // `body` is the parsed request body; it must stay parsed (its parser untouched) until the call returns.
+  virtual RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const = 0;
   // `outputs` holds the modelOutput of each record made from the request, in the order to_bedrock made them.
   virtual ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
                                         const ResponseContext& context) const = 0;

@@ -43,7 +43,8 @@ void BatchFileChecker::problem(std::string code, std::string message, std::strin
     problems_.push_back({line_, std::move(code), std::move(message), std::move(param)});
 }
 
-bool BatchFileChecker::check_model(const std::string& name) {
+bool BatchFileChecker::check_model(std::string_view model_name) {
+  const std::string name(model_name);
   const std::string param = pinned_ ? "target_model_names" : "body.model";
   const config::Model* m = settings_.find_model(name);
   if (!m) {
@@ -78,7 +79,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
                                     " requests; split it into several batches.");
     return;
   }
-  auto parsed = translators::parse_batch_line(text);
+  auto parsed = translators::parse_batch_line(parser_, text);
   if (!parsed) {
     const auto& e = parsed.error();
     problem(e.code, e.message, e.param);
@@ -89,7 +90,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   auto [seen, inserted] = custom_ids_.emplace(line.custom_id, line_);
   if (!inserted)
     problem("duplicate_custom_id",
-            "custom_id '" + line.custom_id + "' was already used on line " + std::to_string(seen->second) +
+            "custom_id '" + std::string(line.custom_id) + "' was already used on line " + std::to_string(seen->second) +
                 "; every custom_id must be unique within the file.",
             "custom_id");
 
@@ -105,7 +106,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
     return;
   }
 
-  const std::string& wanted = pinned_ ? *pinned_ : line.model;
+  const std::string_view wanted = pinned_ ? std::string_view(*pinned_) : line.model;
   if (first_model_.empty()) {
     first_model_ = wanted;
     model_line_ = line_;
@@ -113,7 +114,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   if (!check_model(wanted)) return;
   if (wanted != first_model_) {
     problem("model_mismatch",
-            "body.model '" + wanted + "' differs from '" + first_model_ + "' on line " +
+            "body.model '" + std::string(wanted) + "' differs from '" + first_model_ + "' on line " +
                 std::to_string(model_line_) + "; every line of a batch uses the same model.",
             "body.model");
     return;
@@ -141,9 +142,9 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   const auto hints = translators::hints_to_bits(translated.hints);
   for (std::int64_t part = 0; part < parts; ++part) {
     std::string id = record_id(std::int64_t(mappings_.size()) + 1);
-    records += translators::bedrock_record_line(id, translated.model_inputs[size_t(part)]);
+    translators::append_bedrock_record_line(records, id, translated.model_inputs[size_t(part)]);
     records += '\n';
-    mappings_.push_back({std::move(id), line.custom_id, line_, part, parts, hints});
+    mappings_.push_back({std::move(id), std::string(line.custom_id), line_, part, parts, hints});
   }
 }
 

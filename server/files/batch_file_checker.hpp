@@ -63,7 +63,7 @@ class BatchFileChecker {
  private:
   void problem(std::string code, std::string message, std::string param = {});
   // Reports the problem and returns false when the caller may not batch with this model.
-  bool check_model(const std::string& name);
+  bool check_model(std::string_view model_name);
 
   const config::Settings& settings_;
   ModelFilter may_use_;
@@ -83,6 +83,7 @@ class BatchFileChecker {
   const config::Model* model_ = nullptr;
   const translators::Translator* translator_ = nullptr;
   std::vector<storage::RecordMapping> mappings_;
+  simdjson::dom::parser parser_;  // reused for every line: it keeps its buffers
 };
 
 }  // namespace batchgate::files

@@ -12,18 +12,20 @@ namespace {
 using nlohmann::json;
 
 TEST(TranslatorsBatchLineTest, ParsesAChatLine) {
-  Expected<BatchLine> line = parse_batch_line(
+  simdjson::dom::parser parser;
+  Expected<BatchLine> line = parse_batch_line(parser,
       R"({"custom_id":"request-1","method":"POST","url":"/v1/chat/completions",)"
       R"("body":{"model":"claude-batch","messages":[{"role":"user","content":"What is 2+2?"}]}})");
   ASSERT_TRUE(line.has_value()) << line.error().message;
   EXPECT_EQ(line->custom_id, "request-1");
   EXPECT_EQ(line->endpoint, Endpoint::kChatCompletions);
   EXPECT_EQ(line->model, "claude-batch");
-  EXPECT_EQ(line->body["messages"][0]["content"], "What is 2+2?");
+  EXPECT_EQ(as_string(line->body["messages"].at(0)["content"].value_unsafe()), "What is 2+2?");
 }
 
 TEST(TranslatorsBatchLineTest, ParsesAnEmbeddingsLine) {
-  Expected<BatchLine> line = parse_batch_line(
+  simdjson::dom::parser parser;
+  Expected<BatchLine> line = parse_batch_line(parser,
       R"({"custom_id":"e","method":"POST","url":"/v1/embeddings","body":{"model":"titan","input":"hi"}})");
   ASSERT_TRUE(line.has_value());
   EXPECT_EQ(line->endpoint, Endpoint::kEmbeddings);
@@ -42,7 +44,8 @@ void PrintTo(const BadLineRow& row, std::ostream* out) {
 class TranslatorsBadBatchLineTest : public testing::TestWithParam<BadLineRow> {};
 
 TEST_P(TranslatorsBadBatchLineTest, NamesTheField) {
-  Expected<BatchLine> line = parse_batch_line(GetParam().text);
+  simdjson::dom::parser parser;
+  Expected<BatchLine> line = parse_batch_line(parser, GetParam().text);
   ASSERT_FALSE(line.has_value()) << GetParam().text;
   EXPECT_EQ(line.error().code, GetParam().code);
   EXPECT_EQ(line.error().param, GetParam().param);
@@ -64,12 +67,32 @@ INSTANTIATE_TEST_SUITE_P(
         BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/completions","body":{"model":"m"}})",
                    "invalid_url", "url"},
         BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":"x"})",
-                   "invalid_body", "body"}));
+                   "invalid_body", "body"},
+        BadLineRow{R"({"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}} x)",
+                   "invalid_json_line", ""},
+        BadLineRow{"{\"custom_id\":\"a\xff\"}", "invalid_json_line", ""}));
 
 TEST(TranslatorsBatchLineTest, BedrockRecordLineHasNoModelId) {
-  std::string line = bedrock_record_line("r0000000001", json{{"inputText", "hi"}});
+  std::string line;
+  append_bedrock_record_line(line, "r0000000001", R"({"inputText":"hi"})");
   EXPECT_EQ(line, R"({"recordId":"r0000000001","modelInput":{"inputText":"hi"}})");
   EXPECT_EQ(json::parse(line)["modelInput"], (json{{"inputText", "hi"}}));
+}
+
+// The parser is reused line after line; each line's views must come from that line alone.
+TEST(TranslatorsBatchLineTest, ReusedParserGivesEachLineItsOwnValues) {
+  simdjson::dom::parser parser;
+  std::string first = R"({"custom_id":"first-id","method":"POST","url":"/v1/embeddings","body":{"model":"a","input":"x"}})";
+  std::string second = R"({"custom_id":"2","method":"POST","url":"/v1/chat/completions","body":{"model":"bb","messages":[]}})";
+  Expected<BatchLine> a = parse_batch_line(parser, first);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->custom_id, "first-id");
+  EXPECT_EQ(a->model, "a");
+  Expected<BatchLine> b = parse_batch_line(parser, second);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->custom_id, "2");
+  EXPECT_EQ(b->model, "bb");
+  EXPECT_EQ(b->endpoint, Endpoint::kChatCompletions);
 }
 
 }  // namespace

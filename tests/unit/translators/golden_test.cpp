@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/translators/parsed_json.hpp"
 #include "translators/output_line.hpp"
 #include "translators/translator.hpp"
 
@@ -121,9 +122,12 @@ json run_request(const GoldenCase& c, const json& test) {
   std::string model = test.value("model_id", family_models().at(c.family));
   const Translator& translator = translator_for(model, endpoint_of(c.family));
   EXPECT_EQ(translator.family(), c.family) << "model id " << model;
-  RequestTranslation translation = translator.to_bedrock(test.at("body"), options);
+  ParsedJson body(test.at("body"));
+  RequestTranslation translation = translator.to_bedrock(body.root(), options);
   if (translation.error) return {{"error", error_json(*translation.error)}};
-  json result = {{"model_inputs", translation.model_inputs}};
+  json inputs = json::array();
+  for (const std::string& input : translation.model_inputs) inputs.push_back(json::parse(input));
+  json result = {{"model_inputs", std::move(inputs)}};
   if (translation.hints != ResponseHints{}) {
     result["hints"] = {{"base64_embeddings", translation.hints.base64_embeddings}};
   }
