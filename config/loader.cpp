@@ -318,7 +318,7 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
   r.warn_unknown(node, base,
                  {"host", "port", "worker_threads", "blocking_threads", "max_json_body_bytes", "max_header_bytes",
                   "max_upload_bytes", "max_upload_lines", "read_timeout", "idle_timeout", "shutdown_grace",
-                  "poll_interval_min", "poll_interval_max", "poll_concurrency"});
+                  "poll_interval_min", "poll_interval_max", "poll_concurrency", "expired_file_sweep"});
   auto p = [&](const char* k) { return base + "." + k; };
   if (auto v = r.string(node, "host", p("host"))) s.host = *v;
   if (auto v = r.integer(node, "port", p("port"), 0, 65535)) s.port = std::uint16_t(*v);
@@ -338,6 +338,12 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
   if (auto v = r.seconds(node, "poll_interval_min", p("poll_interval_min"))) s.poll_interval_min = *v;
   if (auto v = r.seconds(node, "poll_interval_max", p("poll_interval_max"))) s.poll_interval_max = *v;
   if (auto v = r.integer(node, "poll_concurrency", p("poll_concurrency"), 1, 256)) s.poll_concurrency = int(*v);
+  if (auto v = r.seconds(node, "expired_file_sweep", p("expired_file_sweep"))) {
+    if (v->count() < 1)
+      r.error(p("expired_file_sweep"), "must be at least 1s");
+    else
+      s.expired_file_sweep = *v;
+  }
   if (s.poll_interval_min > s.poll_interval_max)
     r.error(p("poll_interval_min"), "must not exceed poll_interval_max");
 }

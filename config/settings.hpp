@@ -67,6 +67,8 @@ struct ServerSettings {
   std::chrono::seconds poll_interval_min{10};
   std::chrono::seconds poll_interval_max{300};
   int poll_concurrency = 4;
+  // How often files past their expires_at (expires_after, output_expires_after) are deleted.
+  std::chrono::seconds expired_file_sweep{60};
 };
 
 struct GeneralSettings {

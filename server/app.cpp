@@ -14,6 +14,7 @@
 
 #include "server/api/backends.hpp"
 #include "server/api/context.hpp"
+#include "server/api/file_expiry.hpp"
 #include "server/batch/lifecycle.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
@@ -45,6 +46,7 @@ struct App::Impl {
   api::Backends backends;
   api::AppContext context;
   batch::Lifecycle lifecycle;
+  api::FileExpiry file_expiry{context};
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<boost::asio::signal_set> signals;
@@ -87,6 +89,7 @@ boost::system::result<std::uint16_t, std::string> App::start() {
   if (port.has_error())
     return "cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + port.error().message();
   impl_->lifecycle.start(impl_->ioc.get_executor());
+  impl_->file_expiry.start(impl_->ioc.get_executor());
   for (int i = 0; i < s.worker_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port, impl_->settings.models.size(),
                impl_->settings.general.database_path);
@@ -105,6 +108,7 @@ void App::handle_signals() {
 void App::request_stop() {
   if (impl_->stop_requested.exchange(true)) return;
   impl_->lifecycle.stop();
+  impl_->file_expiry.stop();
   auto finish = [this] {
     if (impl_->signals) {
       boost::system::error_code ec;

@@ -6,7 +6,7 @@ namespace batchgate::storage {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 1> kSteps = {
+constexpr std::array<const char*, 2> kSteps = {
     R"sql(
 CREATE TABLE keys (
   id INTEGER PRIMARY KEY,
@@ -109,6 +109,11 @@ CREATE TABLE spend (
   UNIQUE (batch_id)
 );
 CREATE INDEX spend_key ON spend(key_id, created_at);
+)sql",
+    // Expired files are found and deleted by a sweep; batches keep output_expires_after for their files.
+    R"sql(
+CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
+ALTER TABLE batches ADD COLUMN output_expires_seconds INTEGER;
 )sql",
 };
 

@@ -72,6 +72,7 @@ struct BatchRecord {
   std::int64_t total = 0, completed = 0, failed = 0;
   std::int64_t input_tokens = 0, output_tokens = 0;
   double spend = 0;
+  std::optional<std::int64_t> output_expires_seconds;  // output_expires_after: output/error files expire then
   std::int64_t version = 0;  // compare-and-set guard for state transitions
 };
 

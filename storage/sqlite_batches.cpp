@@ -7,7 +7,8 @@ namespace {
 constexpr const char* kBatchColumns =
     "id, owner_key_id, input_file_id, endpoint, model, completion_window, status, output_file_id, error_file_id, "
     "errors, metadata, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at, expired_at, "
-    "cancelling_at, cancelled_at, total, completed, failed, input_tokens, output_tokens, spend, version";
+    "cancelling_at, cancelled_at, total, completed, failed, input_tokens, output_tokens, spend, version, "
+    "output_expires_seconds";
 
 BatchRecord read_batch(const Statement& st) {
   BatchRecord b;
@@ -38,6 +39,7 @@ BatchRecord read_batch(const Statement& st) {
   b.output_tokens = st.int64(24);
   b.spend = st.real(25);
   b.version = st.int64(26);
+  b.output_expires_seconds = st.opt_int64(27);
   return b;
 }
 
@@ -71,7 +73,8 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
     Transaction tx(db_);
     db_.prepare(
            "INSERT INTO batches (id, owner_key_id, input_file_id, endpoint, model, completion_window, status, "
-           "errors, metadata, created_at, expires_at, total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+           "errors, metadata, created_at, expires_at, total, output_expires_seconds) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, b.id)
         .bind(2, b.owner_key_id)
         .bind(3, b.input_file_id)
@@ -84,6 +87,7 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
         .bind(10, b.created_at)
         .bind(11, b.expires_at)
         .bind(12, b.total)
+        .bind(13, b.output_expires_seconds)
         .run();
     db_.prepare(
            "INSERT INTO jobs (batch_id, job_index, client_request_token, job_name, input_s3_uri, output_s3_uri, "

@@ -97,10 +97,10 @@ Result<std::vector<FileRecord>> SqliteStore::list_files(const FileQuery& q) {
     std::string sql = std::string("SELECT ") + kFileColumns +
                       " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
                       "(?4 = '' OR (created_at, rowid) " + cmp +
-                      " (SELECT created_at, rowid FROM files WHERE id = ?4)) ORDER BY created_at " + dir +
-                      ", rowid " + dir + " LIMIT ?5";
+                      " (SELECT created_at, rowid FROM files WHERE id = ?4)) AND (?6 IS NULL OR expires_at IS NULL "
+                      "OR expires_at > ?6) ORDER BY created_at " + dir + ", rowid " + dir + " LIMIT ?5";
     auto st = db_.prepare(sql);
-    st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.purpose).bind(4, q.after).bind(5, q.limit);
+    st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.purpose).bind(4, q.after).bind(5, q.limit).bind(6, q.live_at);
     std::vector<FileRecord> out;
     while (st.step()) out.push_back(read_file(st));
     return out;
@@ -119,6 +119,20 @@ Result<void> SqliteStore::delete_file(const std::string& id) {
     if (db_.changes() == 0) return Error{ErrorCode::kNotFound, "no such file"};
     tx.commit();
     return {};
+  });
+}
+
+Result<std::vector<FileRecord>> SqliteStore::expired_files(std::int64_t now, std::int64_t limit) {
+  return guarded([&]() -> Result<std::vector<FileRecord>> {
+    static const std::string sql = std::string("SELECT ") + kFileColumns +
+                                   " FROM files WHERE expires_at IS NOT NULL AND expires_at <= ? AND id NOT IN "
+                                   "(SELECT input_file_id FROM batches WHERE status IN " +
+                                   kActiveBatchStates + ") ORDER BY expires_at, rowid LIMIT ?";
+    auto st = db_.prepare(sql);
+    st.bind(1, now).bind(2, limit);
+    std::vector<FileRecord> out;
+    while (st.step()) out.push_back(read_file(st));
+    return out;
   });
 }
 

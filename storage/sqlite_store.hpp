@@ -27,6 +27,7 @@ class SqliteStore final : public Store {
   Result<std::optional<FileRecord>> find_file(const std::string& id) override;
   Result<std::vector<FileRecord>> list_files(const FileQuery& query) override;
   Result<void> delete_file(const std::string& id) override;
+  Result<std::vector<FileRecord>> expired_files(std::int64_t now, std::int64_t limit) override;
   Result<std::vector<RecordMapping>> file_mappings(const std::string& file_id) override;
   Result<void> insert_batch(const BatchRecord& batch, const JobRecord& job) override;
   Result<std::optional<BatchRecord>> find_batch(const std::string& id) override;

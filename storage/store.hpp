@@ -43,6 +43,7 @@ struct FileQuery {
   std::string after;                  // cursor: a file id
   bool ascending = false;             // by created_at, then id
   std::int64_t limit = 10000;
+  std::optional<std::int64_t> live_at;  // set: leave out files expired at this time
 };
 
 struct BatchQuery {
@@ -84,6 +85,9 @@ class Store {
   // kConflict while a batch that is not finished uses the file as input.
   virtual Result<void> delete_file(const std::string& id) = 0;
   virtual Result<std::vector<RecordMapping>> file_mappings(const std::string& file_id) = 0;
+  // Files whose expires_at is at or before `now`, soonest expired first, at most `limit`; files still the
+  // input of a running batch are left out (they cannot be deleted yet).
+  virtual Result<std::vector<FileRecord>> expired_files(std::int64_t now, std::int64_t limit) = 0;
 
   // The batch and its first Bedrock job, in one transaction: the row exists before Bedrock is called.
   virtual Result<void> insert_batch(const BatchRecord& batch, const JobRecord& job) = 0;

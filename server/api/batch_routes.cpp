@@ -61,6 +61,7 @@ awaitable<Response> create_batch(AppContext& app, Request& req, const Principal&
   b.model = file.model;
   b.completion_window = params.completion_window;
   b.metadata_json = params.metadata_json;
+  b.output_expires_seconds = params.output_expires_seconds;
   b.created_at = now;
   b.expires_at = now + std::int64_t(params.timeout_hours) * 3600;
   b.total = file.line_count;

@@ -56,6 +56,22 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
     }
     p.metadata_json = it->dump();
   }
+  // output_expires_after: {"anchor": "created_at", "seconds": 3600..2592000}; the anchor is the output file's
+  // creation (spec/openai-batch.md §3.1).
+  if (auto it = body.find("output_expires_after"); it != body.end() && !it->is_null()) {
+    if (!it->is_object())
+      return ApiError::invalid("output_expires_after must be an object {\"anchor\": \"created_at\", \"seconds\": N}.",
+                               "output_expires_after");
+    auto anchor = it->find("anchor");
+    if (anchor == it->end() || *anchor != "created_at")
+      return ApiError::invalid("output_expires_after.anchor must be \"created_at\".", "output_expires_after.anchor");
+    auto seconds = it->find("seconds");
+    if (seconds == it->end() || !seconds->is_number_integer() || seconds->get<std::int64_t>() < 3600 ||
+        seconds->get<std::int64_t>() > 2592000)
+      return ApiError::invalid("output_expires_after.seconds must be a whole number from 3600 (1 hour) to 2592000 (30 days).",
+                               "output_expires_after.seconds");
+    p.output_expires_seconds = seconds->get<std::int64_t>();
+  }
   return p;
 }
 

@@ -19,6 +19,7 @@ struct CreateBatchParams {
   std::string completion_window = "24h";
   int timeout_hours = 24;       // Bedrock timeoutDurationInHours (24–168)
   std::string metadata_json;    // "" when absent or null
+  std::optional<std::int64_t> output_expires_seconds;  // output_expires_after.seconds
 };
 
 std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::json& body);

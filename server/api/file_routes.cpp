@@ -4,6 +4,7 @@
 
 #include "server/api/backends.hpp"
 #include "server/api/context.hpp"
+#include "server/api/file_expiry.hpp"
 #include "server/api/file_upload.hpp"
 #include "server/http/blocking.hpp"
 
@@ -40,6 +41,7 @@ awaitable<Response> list_files(AppContext& app, Request& req, const Principal& w
   storage::FileQuery q;
   q.owner = who.owner_id();
   q.all_owners = who.is_master;
+  q.live_at = app.clock.now_seconds();
   if (auto it = req.query.find("purpose"); it != req.query.end()) q.purpose = it->second;
   if (auto it = req.query.find("after"); it != req.query.end()) q.after = it->second;
   if (auto it = req.query.find("order"); it != req.query.end()) {
@@ -120,15 +122,7 @@ awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& 
     co_return store_unavailable(req.request_id, deleted.error().message);
   }
   // The row is gone first, so a failure below leaves only unreachable objects, never a file without data.
-  if (const config::Model* model = storage_model(app, f)) {
-    for (const auto& uri : {f.content_s3_uri, f.bedrock_s3_uri}) {
-      std::string bucket, key;
-      if (!parse_s3_uri(uri, bucket, key)) continue;
-      auto r = co_await app.backends->s3(*model).delete_object(bucket, key);
-      if (r.has_error())
-        spdlog::warn("request {}: deleting {} failed: {}", req.request_id, uri, r.error().to_string());
-    }
-  }
+  co_await delete_file_objects(app, f, req.request_id);
   co_return Response::json(nlohmann::json{{"id", f.id}, {"object", "file"}, {"deleted", true}}.dump());
 }
 

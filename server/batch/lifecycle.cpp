@@ -277,6 +277,7 @@ awaitable<void> Lifecycle::Impl::collect_results(storage::BatchRecord b, storage
     f.filename = b.id + "_" + suffix + ".jsonl";
     f.bytes = std::int64_t(written->bytes);
     f.created_at = now;
+    if (b.output_expires_seconds) f.expires_at = now + *b.output_expires_seconds;
     f.model = b.model;
     f.endpoint = b.endpoint;
     f.line_count = written->lines;

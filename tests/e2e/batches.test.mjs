@@ -62,8 +62,9 @@ async function uploadLines(client, name, lines) {
   return client.files.create({ file: createReadStream(path), purpose: 'batch' });
 }
 
-function createBatch(client, fileId, { endpoint = '/v1/chat/completions', metadata } = {}) {
-  return client.batches.create({ input_file_id: fileId, endpoint, completion_window: '24h', metadata });
+function createBatch(client, fileId, { endpoint = '/v1/chat/completions', metadata, outputExpiresAfter } = {}) {
+  return client.batches.create({ input_file_id: fileId, endpoint, completion_window: '24h', metadata,
+    output_expires_after: outputExpiresAfter });
 }
 
 // batches.retrieve until `until(batch)` holds (lib/batches.mjs), quoting batchgate's log on a timeout.
@@ -234,6 +235,8 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
         [{ endpoint: '/v1/embeddings' }, 400, 'endpoint'],  // the file holds chat requests
         [{ completion_window: '1h' }, 400, 'completion_window'],
         [{ metadata: { n: 1 } }, 400, 'metadata'],
+        [{ output_expires_after: { anchor: 'created_at', seconds: 60 } }, 400, 'output_expires_after.seconds'],
+        [{ output_expires_after: { anchor: 'completed_at', seconds: 3600 } }, 400, 'output_expires_after.anchor'],
       ];
       for (const [change, status, param] of cases) {
         const body = { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', ...change };
@@ -315,8 +318,9 @@ describe('batches under injected faults, cancel and restart', () => {
   test('records Bedrock fails land in the error file with the injected status code', async () => {
     const { client } = await newClient({ key_alias: 'faults' });
     const file = await uploadLines(client, 'faults-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'f' }));
+    const outputExpiresAfter = { anchor: 'created_at', seconds: 7200 };
     const batch = await withKnobs(stack, { recordFailureRate: 0.2, recordFailureCode: 429 }, async () => {
-      const created = await createBatch(client, file.id);
+      const created = await createBatch(client, file.id, { outputExpiresAfter });
       return (await waitForBatch(client, created.id)).batch;
     });
     assert.equal(batch.status, 'completed');
@@ -342,6 +346,13 @@ describe('batches under injected faults, cancel and restart', () => {
     assert.equal(manifest.errorRecordCount, err.length);
     assert.equal(batch.usage.input_tokens, out.reduce((s, l) => s + l.response.body.usage.prompt_tokens, 0));
     assert.equal(manifest.inputTokenCount, batch.usage.input_tokens);
+
+    // output_expires_after: both result files expire 7200 s after they were created.
+    for (const id of [batch.output_file_id, batch.error_file_id]) {
+      const f = await client.files.retrieve(id);
+      assert.equal(f.expires_at, f.created_at + 7200, `${f.filename} expires_at`);
+    }
+    assert.equal((await client.files.retrieve(file.id)).expires_at, null, 'the input file keeps no expiry');
 
     // Cancelling a finished batch returns it unchanged.
     assert.deepEqual(await client.batches.cancel(batch.id), batch);

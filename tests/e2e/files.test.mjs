@@ -2,6 +2,7 @@
 // (moto_server for S3 with SigV4 checks, bedrock-emulator), started from deploy/config.example.yaml.
 // spec/openai-batch.md §2 (Files API) and §4 (batch input lines).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,7 +106,7 @@ describe('Files API through the OpenAI Node SDK', () => {
   let big;
 
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ settings: { expired_file_sweep: '1s' } });
     tmp = mkdtempSync(join(tmpdir(), 'batchgate-e2e-files-'));
     clients.owner = sdkClient((await createKey(stack, { key_alias: 'owner' })).key);
     clients.other = sdkClient((await createKey(stack, { key_alias: 'other' })).key);
@@ -162,6 +163,43 @@ describe('Files API through the OpenAI Node SDK', () => {
     const f = await upload(clients.owner.client, path, { expires_after: { anchor: 'created_at', seconds: 3600 } });
     assert.equal(f.expires_at, f.created_at + 3600);
     mine.push(f);
+  });
+
+  test('a file past its expires_at is gone: 404, not listed, and the sweep deletes its row and S3 objects', async () => {
+    const { owner } = clients;
+    const path = join(tmp, 'soon-expired.jsonl');
+    await writeJsonl(path, chatLines(3, 'claude-batch', { prefix: 'exp' }));
+    const f = await upload(owner.client, path, { expires_after: { anchor: 'created_at', seconds: 3600 } });
+    assert.equal((await bucketKeys(`files/${f.id}/`)).length, 2, 'the upload and its Bedrock translation are stored');
+    // An hour cannot pass in a test: move the file's expiry into the past in the database itself, as the
+    // running batchgate sees it (SQLite in WAL mode takes a second writer).
+    const expired = Math.floor(nowSeconds()) - 1;
+    execFileSync('python3', ['-c', [
+      'import sqlite3, sys',
+      'db = sqlite3.connect(sys.argv[1], timeout=30)',
+      'changed = db.execute("UPDATE files SET expires_at = ? WHERE id = ?", (int(sys.argv[3]), sys.argv[2])).rowcount',
+      'db.commit()',
+      'sys.exit(0 if changed == 1 else 1)',
+    ].join('\n'), stack.env.BATCHGATE_DB, f.id, String(expired)]);
+    let keys = await bucketKeys(`files/${f.id}/`);
+    for (let waited = 0; keys.length > 0 && waited < 15_000; waited += 250) {
+      await new Promise((done) => setTimeout(done, 250));
+      keys = await bucketKeys(`files/${f.id}/`);
+    }
+    assert.deepEqual(keys, [], 'the sweep deleted both S3 objects');
+    for (const call of [() => owner.client.files.retrieve(f.id), () => owner.client.files.content(f.id),
+      () => owner.client.files.delete(f.id)]) {
+      const err = await rejection(call());
+      assert.ok(err instanceof OpenAI.NotFoundError, `404 expected, got ${err}`);
+    }
+    assert.ok(!(await listAll(owner.client)).includes(f.id), 'not listed');
+    const rows = execFileSync('python3', ['-c', [
+      'import sqlite3, sys',
+      'db = sqlite3.connect(sys.argv[1], timeout=30)',
+      'print(db.execute("SELECT count(*) FROM files WHERE id = ?", (sys.argv[2],)).fetchone()[0])',
+      'print(db.execute("SELECT count(*) FROM file_records WHERE file_id = ?", (sys.argv[2],)).fetchone()[0])',
+    ].join('\n'), stack.env.BATCHGATE_DB, f.id]).toString().trim();
+    assert.equal(rows, '0\n0', 'the file row and its record mappings are deleted');
   });
 
   test('files.list pages with a small limit, filters by purpose and orders by created_at then upload order', async () => {

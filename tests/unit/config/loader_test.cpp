@@ -45,6 +45,7 @@ litellm_settings:
 batchgate_settings:
   port: 8080
   poll_interval_min: 2s
+  expired_file_sweep: 90s
 )";
 
 TEST(ConfigLoader, LoadsALiteLLMConfigAndResolvesEnvironment) {
@@ -71,6 +72,7 @@ TEST(ConfigLoader, LoadsALiteLLMConfigAndResolvesEnvironment) {
   EXPECT_EQ(s.general.database_path, "/tmp/x.db");
   EXPECT_EQ(s.server.port, 8080);
   EXPECT_EQ(s.server.poll_interval_min.count(), 2);
+  EXPECT_EQ(s.server.expired_file_sweep.count(), 90);
 
   std::vector<std::string> warned;
   for (const auto& w : result.warnings) warned.push_back(w.path);

@@ -17,6 +17,13 @@ TEST(BatchesApi, ParsesCreateRequests) {
   auto week = parse_create_batch(
       json{{"input_file_id", "f"}, {"endpoint", "/v1/embeddings"}, {"completion_window", "168h"}});
   EXPECT_EQ(std::get<CreateBatchParams>(week).timeout_hours, 168);
+  EXPECT_FALSE(std::get<CreateBatchParams>(week).output_expires_seconds);
+  auto expiring = parse_create_batch(json{{"input_file_id", "f"},
+                                          {"endpoint", "/v1/chat/completions"},
+                                          {"completion_window", "24h"},
+                                          {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 7200}}}});
+  ASSERT_TRUE(std::holds_alternative<CreateBatchParams>(expiring));
+  EXPECT_EQ(std::get<CreateBatchParams>(expiring).output_expires_seconds, 7200);
 
   struct Row {
     json body;
@@ -35,6 +42,18 @@ TEST(BatchesApi, ParsesCreateRequests) {
        "metadata"},
       {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}, {"metadata", {{"k", 1}}}},
        "metadata"},
+      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+            {"output_expires_after", 3600}},
+       "output_expires_after"},
+      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+            {"output_expires_after", {{"anchor", "completed_at"}, {"seconds", 3600}}}},
+       "output_expires_after.anchor"},
+      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+            {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 60}}}},
+       "output_expires_after.seconds"},
+      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+            {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 2592001}}}},
+       "output_expires_after.seconds"},
   };
   for (const auto& r : rows) {
     auto got = parse_create_batch(r.body);

@@ -119,9 +119,9 @@ TEST_F(SqliteStoreTest, DeleteCountsOnlyExistingKeys) {
 TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
   { open(); }
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 1);
+  EXPECT_EQ(schema_version_blocking(db), 2);
   migrate_blocking(db);  // idempotent
-  EXPECT_EQ(schema_version_blocking(db), 1);
+  EXPECT_EQ(schema_version_blocking(db), 2);
   for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
     auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
     st.bind(1, table);
@@ -226,6 +226,48 @@ TEST_F(SqliteFilesTest, ListFiltersByOwnerPurposeAndPagesWithACursor) {
   EXPECT_EQ(store_->list_files(q)->size(), 7u);
 }
 
+TEST_F(SqliteFilesTest, ExpiredFilesAreTheOnesPastTheirExpiryOldestFirst) {
+  FileRecord later = file("file-later", key_a_, 1);
+  later.expires_at = 500;
+  FileRecord sooner = file("file-sooner", key_b_, 2);
+  sooner.expires_at = 300;
+  FileRecord future = file("file-future", key_a_, 3);
+  future.expires_at = 5000;
+  for (const FileRecord& f : {later, sooner, future, file("file-never", key_a_, 4)}) {
+    ASSERT_TRUE(store_->insert_file(f, {}).has_value());
+  }
+  auto expired = store_->expired_files(1000, 10);
+  ASSERT_TRUE(expired.has_value());
+  ASSERT_EQ(expired->size(), 2u);
+  EXPECT_EQ((*expired)[0].id, "file-sooner");
+  EXPECT_EQ((*expired)[1].id, "file-later");
+  EXPECT_EQ(store_->expired_files(1000, 1)->size(), 1u);
+  EXPECT_TRUE(store_->expired_files(299, 10)->empty());
+  EXPECT_EQ(store_->expired_files(500, 10)->size(), 2u) << "expires_at itself counts as expired";
+
+  FileQuery live;
+  live.all_owners = true;
+  live.live_at = 1000;
+  auto listed = store_->list_files(live);
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 2u) << "expired files are not listed";
+  EXPECT_EQ((*listed)[0].id, "file-never");
+  EXPECT_EQ((*listed)[1].id, "file-future");
+
+  // The input of a running batch is not due until the batch ends.
+  BatchRecord running;
+  running.id = "batch-1";
+  running.input_file_id = "file-sooner";
+  running.model = "claude-batch";
+  running.status = "in_progress";
+  JobRecord job;
+  job.batch_id = "batch-1";
+  ASSERT_TRUE(store_->insert_batch(running, job).has_value());
+  auto still_used = store_->expired_files(1000, 10);
+  ASSERT_EQ(still_used->size(), 1u);
+  EXPECT_EQ((*still_used)[0].id, "file-later");
+}
+
 TEST_F(SqliteFilesTest, DeleteRemovesMappingsAndReportsMissing) {
   ASSERT_TRUE(store_->insert_file(file("file-1", key_a_, 1), {{"R1", "c", 1, 0, 1, 0}}).has_value());
   ASSERT_TRUE(store_->delete_file("file-1").has_value());
@@ -285,6 +327,7 @@ TEST_F(SqliteBatchesTest, CreateReadAndCompareAndSet) {
   ASSERT_TRUE(store_->insert_batch(batch("b1", 10), job("b1")).has_value());
   auto b = **store_->find_batch("b1");
   EXPECT_EQ(b.status, "validating");
+  EXPECT_FALSE(b.output_expires_seconds);
   EXPECT_EQ(b.version, 0);
   auto jobs = *store_->batch_jobs("b1");
   ASSERT_EQ(jobs.size(), 1u);
@@ -307,6 +350,33 @@ TEST_F(SqliteBatchesTest, CreateReadAndCompareAndSet) {
   auto again = *store_->batch_jobs("b1");
   EXPECT_EQ(again[0].job_arn, "arn:x");
   EXPECT_TRUE(again[0].stop_requested);
+}
+
+TEST_F(SqliteBatchesTest, OutputExpiryIsKeptWithTheBatch) {
+  BatchRecord b = batch("b-exp", 10);
+  b.output_expires_seconds = 7200;
+  ASSERT_TRUE(store_->insert_batch(b, job("b-exp")).has_value());
+  EXPECT_EQ((**store_->find_batch("b-exp")).output_expires_seconds, 7200);
+}
+
+// A database written before migration step 2 (no output_expires_seconds column) opens, is migrated, and
+// keeps its batches.
+TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
+  ASSERT_TRUE(store_->insert_batch(batch("b-old", 10), job("b-old")).has_value());
+  store_.reset();
+  {
+    Database db(path_);
+    db.exec("DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
+            "DELETE FROM schema_migrations WHERE version = 2");
+    EXPECT_EQ(schema_version_blocking(db), 1);
+  }
+  store_ = std::move(*SqliteStore::open_blocking(path_));
+  auto b = store_->find_batch("b-old");
+  ASSERT_TRUE(b.has_value() && b->has_value());
+  EXPECT_EQ((**b).model, "claude-batch");
+  EXPECT_FALSE((**b).output_expires_seconds);
+  Database db(path_);
+  EXPECT_EQ(schema_version_blocking(db), 2);
 }
 
 TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
