@@ -93,6 +93,13 @@ struct JobRecord {
   std::int64_t updated_at = 0;
 };
 
+// A batch the lifecycle still drives, with its first Bedrock job.
+struct ActiveBatch {
+  BatchRecord batch;
+  JobRecord job;
+};
+
+
 struct SpendRecord {
   std::int64_t id = 0;
   std::string batch_id;

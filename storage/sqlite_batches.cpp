@@ -10,36 +10,55 @@ constexpr const char* kBatchColumns =
     "cancelling_at, cancelled_at, total, completed, failed, input_tokens, output_tokens, spend, version, "
     "output_expires_seconds";
 
-BatchRecord read_batch(const Statement& st) {
+// "a, b, c" → "t.a, t.b, t.c", for joins.
+std::string qualified(std::string_view columns, std::string_view table) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < columns.size()) {
+    std::size_t end = columns.find(',', start);
+    if (end == std::string_view::npos) end = columns.size();
+    std::string_view column = columns.substr(start, end - start);
+    while (!column.empty() && column.front() == ' ') column.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out += table;
+    out += '.';
+    out += column;
+    start = end + 1;
+  }
+  return out;
+}
+
+// Reads a batch from column `first` on, in kBatchColumns order.
+BatchRecord read_batch(const Statement& st, int first = 0) {
   BatchRecord b;
-  b.id = st.text(0);
-  b.owner_key_id = st.opt_int64(1);
-  b.input_file_id = st.text(2);
-  b.endpoint = st.text(3);
-  b.model = st.text(4);
-  b.completion_window = st.text(5);
-  b.status = st.text(6);
-  b.output_file_id = st.text(7);
-  b.error_file_id = st.text(8);
-  b.errors_json = st.text(9);
-  b.metadata_json = st.text(10);
-  b.created_at = st.int64(11);
-  b.in_progress_at = st.opt_int64(12);
-  b.expires_at = st.opt_int64(13);
-  b.finalizing_at = st.opt_int64(14);
-  b.completed_at = st.opt_int64(15);
-  b.failed_at = st.opt_int64(16);
-  b.expired_at = st.opt_int64(17);
-  b.cancelling_at = st.opt_int64(18);
-  b.cancelled_at = st.opt_int64(19);
-  b.total = st.int64(20);
-  b.completed = st.int64(21);
-  b.failed = st.int64(22);
-  b.input_tokens = st.int64(23);
-  b.output_tokens = st.int64(24);
-  b.spend = st.real(25);
-  b.version = st.int64(26);
-  b.output_expires_seconds = st.opt_int64(27);
+  b.id = st.text(first + 0);
+  b.owner_key_id = st.opt_int64(first + 1);
+  b.input_file_id = st.text(first + 2);
+  b.endpoint = st.text(first + 3);
+  b.model = st.text(first + 4);
+  b.completion_window = st.text(first + 5);
+  b.status = st.text(first + 6);
+  b.output_file_id = st.text(first + 7);
+  b.error_file_id = st.text(first + 8);
+  b.errors_json = st.text(first + 9);
+  b.metadata_json = st.text(first + 10);
+  b.created_at = st.int64(first + 11);
+  b.in_progress_at = st.opt_int64(first + 12);
+  b.expires_at = st.opt_int64(first + 13);
+  b.finalizing_at = st.opt_int64(first + 14);
+  b.completed_at = st.opt_int64(first + 15);
+  b.failed_at = st.opt_int64(first + 16);
+  b.expired_at = st.opt_int64(first + 17);
+  b.cancelling_at = st.opt_int64(first + 18);
+  b.cancelled_at = st.opt_int64(first + 19);
+  b.total = st.int64(first + 20);
+  b.completed = st.int64(first + 21);
+  b.failed = st.int64(first + 22);
+  b.input_tokens = st.int64(first + 23);
+  b.output_tokens = st.int64(first + 24);
+  b.spend = st.real(first + 25);
+  b.version = st.int64(first + 26);
+  b.output_expires_seconds = st.opt_int64(first + 27);
   return b;
 }
 
@@ -47,22 +66,23 @@ constexpr const char* kJobColumns =
     "id, batch_id, job_index, client_request_token, job_name, job_arn, bedrock_status, message, input_s3_uri, "
     "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at";
 
-JobRecord read_job(const Statement& st) {
+// Reads a job from column `first` on, in kJobColumns order.
+JobRecord read_job(const Statement& st, int first = 0) {
   JobRecord j;
-  j.id = st.int64(0);
-  j.batch_id = st.text(1);
-  j.job_index = st.int64(2);
-  j.client_request_token = st.text(3);
-  j.job_name = st.text(4);
-  j.job_arn = st.text(5);
-  j.bedrock_status = st.text(6);
-  j.message = st.text(7);
-  j.input_s3_uri = st.text(8);
-  j.output_s3_uri = st.text(9);
-  j.stop_requested = st.int64(10) != 0;
-  j.next_poll_at = st.int64(11);
-  j.poll_interval = st.int64(12);
-  j.updated_at = st.int64(13);
+  j.id = st.int64(first + 0);
+  j.batch_id = st.text(first + 1);
+  j.job_index = st.int64(first + 2);
+  j.client_request_token = st.text(first + 3);
+  j.job_name = st.text(first + 4);
+  j.job_arn = st.text(first + 5);
+  j.bedrock_status = st.text(first + 6);
+  j.message = st.text(first + 7);
+  j.input_s3_uri = st.text(first + 8);
+  j.output_s3_uri = st.text(first + 9);
+  j.stop_requested = st.int64(first + 10) != 0;
+  j.next_poll_at = st.int64(first + 11);
+  j.poll_interval = st.int64(first + 12);
+  j.updated_at = st.int64(first + 13);
   return j;
 }
 
@@ -131,13 +151,19 @@ Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) 
   });
 }
 
-Result<std::vector<BatchRecord>> SqliteStore::active_batches() {
-  return guarded([&]() -> Result<std::vector<BatchRecord>> {
-    static const std::string sql = std::string("SELECT ") + kBatchColumns + " FROM batches WHERE status IN " +
-                                   kActiveBatchStates + " ORDER BY created_at, rowid";
+Result<std::vector<ActiveBatch>> SqliteStore::active_batches() {
+  return guarded([&]() -> Result<std::vector<ActiveBatch>> {
+    static const std::string sql = "SELECT " + qualified(kBatchColumns, "b") + ", " + qualified(kJobColumns, "j") +
+                                   " FROM batches b JOIN jobs j ON j.batch_id = b.id AND j.job_index = 0 WHERE "
+                                   "b.status IN " + kActiveBatchStates + " ORDER BY b.created_at, b.rowid";
+    static const int job_first = [] {
+      int columns = 1;
+      for (const char* c = kBatchColumns; *c != '\0'; ++c) columns += *c == ',';
+      return columns;
+    }();
     auto st = db_.prepare(sql);
-    std::vector<BatchRecord> out;
-    while (st.step()) out.push_back(read_batch(st));
+    std::vector<ActiveBatch> out;
+    while (st.step()) out.push_back({read_batch(st), read_job(st, job_first)});
     return out;
   });
 }

@@ -32,7 +32,7 @@ class SqliteStore final : public Store {
   Result<void> insert_batch(const BatchRecord& batch, const JobRecord& job) override;
   Result<std::optional<BatchRecord>> find_batch(const std::string& id) override;
   Result<std::vector<BatchRecord>> list_batches(const BatchQuery& query) override;
-  Result<std::vector<BatchRecord>> active_batches() override;
+  Result<std::vector<ActiveBatch>> active_batches() override;
   Result<BatchRecord> update_batch(const BatchRecord& batch) override;
   Result<std::vector<JobRecord>> batch_jobs(const std::string& batch_id) override;
   Result<void> update_job(const JobRecord& job) override;

@@ -93,8 +93,9 @@ class Store {
   virtual Result<void> insert_batch(const BatchRecord& batch, const JobRecord& job) = 0;
   virtual Result<std::optional<BatchRecord>> find_batch(const std::string& id) = 0;
   virtual Result<std::vector<BatchRecord>> list_batches(const BatchQuery& query) = 0;
-  // Batches the lifecycle still has to drive (not in a terminal state).
-  virtual Result<std::vector<BatchRecord>> active_batches() = 0;
+  // Batches the lifecycle still has to drive (not in a terminal state), oldest first, each with its first
+  // Bedrock job — one query however many batches are active.
+  virtual Result<std::vector<ActiveBatch>> active_batches() = 0;
   // Compare-and-set: writes `batch` only if the stored version equals batch.version, then bumps the version.
   // kConflict when someone else changed it first.
   virtual Result<BatchRecord> update_batch(const BatchRecord& batch) = 0;

@@ -74,14 +74,14 @@ awaitable<void> Lifecycle::Impl::loop() {
   auto self = shared_from_this();
   while (!stopping) {
     auto active = co_await http::run_blocking(blocking, [this] { return store.active_batches(); });
-    if (active.has_error()) spdlog::error("lifecycle: reading batches failed: {}", active.error().message);
+    if (active.has_error()) {
+      spdlog::error("lifecycle: reading batches failed: {}", active.error().message);
+      active = std::vector<storage::ActiveBatch>{};
+    }
     const auto now = clock.now_seconds();
-    for (auto& b : active.has_value() ? *active : std::vector<storage::BatchRecord>{}) {
+    for (auto& [b, job] : *active) {
       if (stopping || in_flight.size() >= std::size_t(settings.server.poll_concurrency)) break;
       if (in_flight.contains(b.id)) continue;
-      auto jobs = co_await http::run_blocking(blocking, [&] { return store.batch_jobs(b.id); });
-      if (jobs.has_error() || jobs->empty()) continue;
-      auto job = jobs->front();
       const Action action = next_action(b, job);
       if (action == Action::kNone) continue;
       if (action == Action::kPoll && job.next_poll_at > now) continue;

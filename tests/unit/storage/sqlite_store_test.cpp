@@ -413,7 +413,12 @@ TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
   ASSERT_TRUE(store_->update_batch(b).has_value());
   auto active = *store_->active_batches();
   EXPECT_EQ(active.size(), 6u);
-  for (const auto& a : active) EXPECT_NE(a.id, "b3");
+  for (const auto& a : active) {
+    EXPECT_NE(a.batch.id, "b3");
+    EXPECT_EQ(a.job.batch_id, a.batch.id) << "each batch comes with its own first job";
+    EXPECT_EQ(a.job.client_request_token, "tok-" + a.batch.id);
+    EXPECT_EQ(a.job.output_s3_uri, "s3://b/out/");
+  }
 }
 
 TEST_F(SqliteBatchesTest, FinishingRecordsFilesAndSpendOnce) {
