@@ -93,22 +93,6 @@ void write_tool_choice(JsonWriter& out, const ToolChoice& choice) {
 
 // The "tools" and "tool_choice" fields: the request's tools, or the response_format emulation (a tool the
 // model is forced to call). Nothing when there are none.
-struct ToolFields {
-  std::vector<FunctionTool> tools;
-  ToolChoice choice;
-  std::optional<JsonResponse> json_response;
-};
-
-Expected<ToolFields> read_tool_fields(JsonValue body) {
-  Expected<std::vector<FunctionTool>> tools = read_tools(body);
-  if (!tools) return std::move(tools.error());
-  Expected<ToolChoice> choice = read_tool_choice(body, *tools);
-  if (!choice) return std::move(choice.error());
-  Expected<std::optional<JsonResponse>> json_response = read_response_format(body, !tools->empty());
-  if (!json_response) return std::move(json_response.error());
-  return ToolFields{std::move(*tools), *choice, *json_response};
-}
-
 void write_tool_fields(JsonWriter& out, const ToolFields& fields) {
   if (fields.json_response) {
     out.key("tools").begin_array().begin_object().field("name", kJsonToolName);

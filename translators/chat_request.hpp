@@ -104,6 +104,15 @@ struct JsonResponse {
 };
 Expected<std::optional<JsonResponse>> read_response_format(JsonValue body, bool has_tools);
 
+// Everything about tools a request says: tools, tool_choice (checked against them) and the response_format
+// emulation (which excludes tools).
+struct ToolFields {
+  std::vector<FunctionTool> tools;
+  ToolChoice choice;
+  std::optional<JsonResponse> json_response;
+};
+Expected<ToolFields> read_tool_fields(JsonValue body);
+
 // Writes a tool's input schema: `schema`, or {"type":"object","properties":{}} when there is none.
 void write_schema(JsonWriter& out, std::optional<JsonValue> schema, bool with_properties);
 

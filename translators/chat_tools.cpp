@@ -148,6 +148,16 @@ Expected<std::optional<JsonResponse>> read_response_format(JsonValue body, bool 
   return std::optional<JsonResponse>(response);
 }
 
+Expected<ToolFields> read_tool_fields(JsonValue body) {
+  Expected<std::vector<FunctionTool>> tools = read_tools(body);
+  if (!tools) return std::move(tools.error());
+  Expected<ToolChoice> choice = read_tool_choice(body, *tools);
+  if (!choice) return std::move(choice.error());
+  Expected<std::optional<JsonResponse>> json_response = read_response_format(body, !tools->empty());
+  if (!json_response) return std::move(json_response.error());
+  return ToolFields{std::move(*tools), *choice, *json_response};
+}
+
 void write_schema(JsonWriter& out, std::optional<JsonValue> schema, bool with_properties) {
   if (schema) {
     out.value(*schema);

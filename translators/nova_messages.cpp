@@ -52,22 +52,6 @@ void write_tool_spec(JsonWriter& out, std::string_view name, std::optional<std::
   out.end_object().end_object().end_object();
 }
 
-struct ToolFields {
-  std::vector<FunctionTool> tools;
-  ToolChoice choice;
-  std::optional<JsonResponse> json_response;
-};
-
-Expected<ToolFields> read_tool_fields(JsonValue body) {
-  Expected<std::vector<FunctionTool>> tools = read_tools(body);
-  if (!tools) return std::move(tools.error());
-  Expected<ToolChoice> choice = read_tool_choice(body, *tools);
-  if (!choice) return std::move(choice.error());
-  Expected<std::optional<JsonResponse>> json_response = read_response_format(body, !tools->empty());
-  if (!json_response) return std::move(json_response.error());
-  return ToolFields{std::move(*tools), *choice, *json_response};
-}
-
 // toolConfig (spec/bedrock-batch.md §10.3), left out when no tools are sent. Nova has no toolChoice "none",
 // so tool_choice "none" sends no tools at all (spec/openai-batch.md §6).
 void write_tool_config(JsonWriter& out, const ToolFields& fields) {
