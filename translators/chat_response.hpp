@@ -3,20 +3,20 @@
 // Bedrock modelOutput.
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "translators/json_value.hpp"
 #include "translators/translator.hpp"
 
 namespace batchgate::translators::chat {
 
 struct ToolCall {
-  std::string id;
-  std::string name;
-  std::string arguments;  // JSON-encoded, as OpenAI clients expect
+  std::string_view id;    // views into the parsed modelOutput, valid while its parser holds it
+  std::string_view name;
+  std::string arguments;  // compact JSON text of the tool input, as OpenAI clients expect
 };
 
 struct Usage {
@@ -33,12 +33,13 @@ struct Completion {
   Usage usage;
 };
 
-nlohmann::json make_chat_completion(Completion completion, const ResponseContext& context);
+// The chat.completion body as compact JSON text, and its usage for billing.
+ResponseTranslation make_chat_completion(const Completion& completion, const ResponseContext& context);
 
 // An error for a modelOutput the translator cannot read; `detail` says what was wrong.
 LineError invalid_output(std::string_view family, std::string_view detail);
 
 // A non-negative integer counter from `object[key]`, 0 when absent or not a number.
-std::int64_t read_count(const nlohmann::json& object, std::string_view key);
+std::int64_t read_count(JsonValue object, std::string_view key);
 
 }  // namespace batchgate::translators::chat

@@ -4,20 +4,18 @@
 
 #include <algorithm>
 #include <cassert>
-#include <span>
 #include <tuple>
 #include <utility>
 
-#include "server/batch/collector_json.hpp"
+#include "translators/json_writer.hpp"
 
 namespace batchgate::batch {
 namespace {
 
-using nlohmann::json;
+using translators::JsonValue;
 using translators::MissingReason;
 using translators::OutputLine;
 using translators::TokenUsage;
-using Records = std::vector<std::optional<json>>;
 
 // A broken or foreign output file could repeat the same problem 50,000 times: log the first few, then
 // only the totals at finish().
@@ -27,16 +25,9 @@ bool blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
-bool is_success_record(const std::optional<json>& record) {
-  if (!record || !record->is_object()) return false;
-  auto error = record->find("error");
-  if (error != record->end() && !error->is_null()) return false;
-  return record->contains("modelOutput");
-}
-
-void append_line(std::string& buffer, const json& line) {
-  append_json(buffer, line);
-  buffer += '\n';
+bool is_success_record(const std::optional<JsonValue>& record) {
+  if (!record || !record->is_object() || translators::find_set(*record, "error")) return false;
+  return record->at_key("modelOutput").error() == simdjson::SUCCESS;
 }
 
 }  // namespace
@@ -78,12 +69,12 @@ void CollectorCore::index_requests() {
 void CollectorCore::add_line(std::string_view line) {
   assert(!finished_);
   if (blank(line)) return;
-  std::optional<BedrockOutputRecord> record = reader_.read(line, options_.raw_output);
+  std::optional<BedrockOutputRecord> record = reader_.read(line);
   if (!record) {
     add_unreadable_line();
     return;
   }
-  on_record(std::move(*record));
+  on_record(*record);
 }
 
 void CollectorCore::add_unreadable_line() {
@@ -93,7 +84,7 @@ void CollectorCore::add_unreadable_line() {
   }
 }
 
-void CollectorCore::on_record(BedrockOutputRecord record) {
+void CollectorCore::on_record(const BedrockOutputRecord& record) {
   auto found = record_index_.find(record.record_id);
   if (found == record_index_.end()) {
     if (++counts_.unknown_records <= kLoggedPerKind) {
@@ -115,18 +106,18 @@ void CollectorCore::on_record(BedrockOutputRecord record) {
   Request& request = requests_[request_index];
   if (request.parts == 1) {
     request.arrived = 1;
-    Records records;
-    records.emplace_back(std::move(record.record));
-    emit(request_index, std::move(records), MissingReason::kMissingOutput);
+    const std::optional<JsonValue> records[] = {record.record};
+    emit(request_index, records, MissingReason::kMissingOutput);
     return;
   }
-  Records& slots = pending_[request_index];
-  if (slots.empty()) slots.resize(request.parts);
-  slots[index - request.first_record] = std::move(record.record);
+  // The reader's document is gone with the next line: an earlier part waits as text.
+  std::vector<std::string>& parts = pending_[request_index];
+  if (parts.empty()) parts.resize(request.parts);
+  parts[index - request.first_record] = std::string(record.text);
   if (++request.arrived < request.parts) return;
-  Records complete = std::move(slots);
+  std::vector<std::string> complete = std::move(parts);
   pending_.erase(request_index);
-  emit(request_index, std::move(complete), MissingReason::kMissingOutput);
+  emit_held(request_index, complete, MissingReason::kMissingOutput);
 }
 
 void CollectorCore::finish(MissingReason reason) {
@@ -136,14 +127,14 @@ void CollectorCore::finish(MissingReason reason) {
     Request& request = requests_[i];
     if (request.emitted) continue;
     counts_.missing_records += request.parts - request.arrived;
-    Records records;
     if (auto held = pending_.find(i); held != pending_.end()) {
-      records = std::move(held->second);
+      std::vector<std::string> parts = std::move(held->second);
       pending_.erase(held);
-    } else {
-      records.resize(request.parts);
+      emit_held(i, parts, reason);
+      continue;
     }
-    emit(i, std::move(records), reason);
+    const std::vector<std::optional<JsonValue>> none(request.parts);
+    emit(i, none, reason);
   }
   if (counts_.unknown_records + counts_.duplicate_records + counts_.malformed_lines + counts_.missing_records >
       0) {
@@ -155,6 +146,21 @@ void CollectorCore::finish(MissingReason reason) {
   }
 }
 
+void CollectorCore::emit_held(std::uint32_t request_index, const std::vector<std::string>& parts,
+                              MissingReason reason) {
+  std::vector<simdjson::dom::document> documents(parts.size());
+  std::vector<std::optional<JsonValue>> records(parts.size());
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    if (parts[p].empty()) continue;  // never arrived
+    JsonValue record;
+    // The reader accepted this text before, so it parses again.
+    if (parts_parser_.parse_into_document(documents[p], parts[p]).get(record) == simdjson::SUCCESS) {
+      records[p] = record;
+    }
+  }
+  emit(request_index, records, reason);
+}
+
 void CollectorCore::emit(std::uint32_t request_index, Records records, MissingReason reason) {
   Request& request = requests_[request_index];
   request.emitted = true;
@@ -162,7 +168,7 @@ void CollectorCore::emit(std::uint32_t request_index, Records records, MissingRe
   translators::LineIds ids{"batch_req_" + ids_.base62(24), {}};
   const bool ran = std::any_of(records.begin(), records.end(), [](const auto& r) { return r.has_value(); });
   if (!ran) {
-    append({translators::missing_line(request.custom_id, ids.line_id, reason), true});
+    append(translators::missing_line(request.custom_id, ids.line_id, reason), true);
     return;
   }
   ids.request_id = ids_.request_id();
@@ -174,41 +180,47 @@ void CollectorCore::emit(std::uint32_t request_index, Records records, MissingRe
   const bool all_succeeded = std::all_of(records.begin(), records.end(), is_success_record);
   if (options_.raw_output && all_succeeded) {
     usage_ += usage_of(records, context);
-    json body = records.size() == 1 ? std::move(*records[0]) : json::array();
-    if (records.size() > 1) {
-      for (auto& record : records) body.push_back(std::move(*record));
-    }
-    append({translators::success_line(request.custom_id, ids, std::move(body)), false});
+    emit_raw(request.custom_id, ids, records);
     return;
   }
   // Records of a failed multi-part request that did run were billed by Bedrock: count their tokens.
   if (!all_succeeded && records.size() > 1) usage_ += usage_of(records, context);
-  OutputLine line = translators::build_output_line(request.custom_id, std::move(records), translator_, context,
-                                                   ids, reason);
-  if (!line.is_error) usage_ += translators::usage_of_response(line.line["response"]["body"]);
-  append(line);
+  OutputLine line =
+      translators::build_output_line(request.custom_id, records, translator_, context, ids, reason);
+  if (!line.is_error) usage_ += line.usage;
+  append(line.line, line.is_error);
+}
+
+// raw_output: the body is Bedrock's record itself, or the array of the records in part order.
+void CollectorCore::emit_raw(std::string_view custom_id, const translators::LineIds& ids, Records records) {
+  std::string body;
+  translators::JsonWriter writer(body);
+  if (records.size() > 1) writer.begin_array();
+  for (const std::optional<JsonValue>& record : records) writer.value(*record);
+  if (records.size() > 1) writer.end_array();
+  append(translators::success_line(custom_id, ids, body), false);
 }
 
 // Tokens of the records that have a modelOutput, each translated on its own.
-TokenUsage CollectorCore::usage_of(const Records& records, const translators::ResponseContext& context) const {
+TokenUsage CollectorCore::usage_of(Records records, const translators::ResponseContext& context) const {
   TokenUsage usage;
-  for (const auto& record : records) {
-    if (!is_success_record(record)) continue;
-    const json& output = record->at("modelOutput");
+  for (const std::optional<JsonValue>& record : records) {
+    JsonValue output;
+    if (!is_success_record(record) || record->at_key("modelOutput").get(output) != simdjson::SUCCESS) continue;
     translators::ResponseTranslation translation = translator_.to_openai(std::span(&output, 1), context);
-    if (!translation.error) usage += translators::usage_of_response(translation.body);
+    if (!translation.error) usage += translation.usage;
   }
   return usage;
 }
 
-void CollectorCore::append(const OutputLine& line) {
-  if (line.is_error) {
+void CollectorCore::append(std::string_view line, bool is_error) {
+  if (is_error) {
     ++counts_.failed;
-    append_line(errors_, line.line);
+    (errors_ += line) += '\n';
     return;
   }
   ++counts_.completed;
-  append_line(output_, line.line);
+  (output_ += line) += '\n';
 }
 
 std::string CollectorCore::take_output() {
