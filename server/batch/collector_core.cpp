@@ -35,7 +35,11 @@ bool is_success_record(const std::optional<JsonValue>& record) {
 CollectorCore::CollectorCore(std::vector<storage::RecordMapping> mappings,
                              const translators::Translator& translator, IdGenerator& ids,
                              CollectorOptions options)
-    : mappings_(std::move(mappings)), translator_(translator), ids_(ids), options_(std::move(options)) {
+    : mappings_(std::move(mappings)),
+      translator_(translator),
+      ids_(ids),
+      options_(std::move(options)),
+      record_index_(mappings_.size()) {
   index_requests();
 }
 
@@ -48,7 +52,6 @@ void CollectorCore::index_requests() {
   });
   request_of_record_.resize(mappings_.size());
   record_seen_.assign(mappings_.size(), false);
-  record_index_.reserve(mappings_.size());
   for (std::uint32_t i = 0; i < mappings_.size(); ++i) {
     const storage::RecordMapping& m = mappings_[i];
     bool same_request = i > 0 && mappings_[i - 1].line == m.line && mappings_[i - 1].custom_id == m.custom_id;
@@ -58,7 +61,7 @@ void CollectorCore::index_requests() {
       requests_.push_back(Request{m.custom_id, i, 1});
     }
     request_of_record_[i] = std::uint32_t(requests_.size() - 1);
-    if (!record_index_.emplace(m.record_id, i).second) {
+    if (!record_index_.insert(m.record_id, i)) {
       spdlog::warn("batch {}: recordId {} is mapped twice; the second mapping is ignored", options_.batch_id,
                    m.record_id);
     }
@@ -85,15 +88,15 @@ void CollectorCore::add_unreadable_line() {
 }
 
 void CollectorCore::on_record(const BedrockOutputRecord& record) {
-  auto found = record_index_.find(record.record_id);
-  if (found == record_index_.end()) {
+  std::optional<std::uint32_t> found = record_index_.find(record.record_id);
+  if (!found) {
     if (++counts_.unknown_records <= kLoggedPerKind) {
       spdlog::warn("batch {}: Bedrock output has unknown recordId {}; ignored", options_.batch_id,
                    record.record_id);
     }
     return;
   }
-  const std::uint32_t index = found->second;
+  const std::uint32_t index = *found;
   if (record_seen_[index]) {
     if (++counts_.duplicate_records <= kLoggedPerKind) {
       spdlog::warn("batch {}: Bedrock output repeats recordId {}; the first one is kept", options_.batch_id,

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "server/batch/collector_record.hpp"
+#include "server/batch/record_index.hpp"
 #include "server/common/ids.hpp"
 #include "storage/records.hpp"
 #include "translators/cost.hpp"
@@ -108,7 +109,7 @@ class CollectorCore {
   std::vector<Request> requests_;
   std::vector<std::uint32_t> request_of_record_;  // by index into mappings_
   std::vector<bool> record_seen_;
-  std::unordered_map<std::string_view, std::uint32_t> record_index_;  // recordId → index into mappings_
+  RecordIndex record_index_;  // recordId → index into mappings_
   // Incomplete multi-part requests: the text of their records so far, by part ("" until it arrives).
   std::unordered_map<std::uint32_t, std::vector<std::string>> pending_;
   simdjson::dom::parser parts_parser_;  // reads held parts again, each into its own document
