@@ -47,9 +47,14 @@ CollectorCore::CollectorCore(std::vector<storage::RecordMapping> mappings,
 // contiguous, so a request is a range of mappings_. The string_views in requests_ and record_index_ point
 // into mappings_, which is never resized afterwards.
 void CollectorCore::index_requests() {
-  std::stable_sort(mappings_.begin(), mappings_.end(), [](const auto& a, const auto& b) {
+  const auto request_order = [](const auto& a, const auto& b) {
     return std::tie(a.line, a.custom_id, a.part) < std::tie(b.line, b.custom_id, b.part);
-  });
+  };
+  // The store hands them over in recordId order, which is line and part order already: checking is cheaper
+  // than a merge sort that moves every mapping (~3 % of collecting 100,000 records).
+  if (!std::is_sorted(mappings_.begin(), mappings_.end(), request_order)) {
+    std::stable_sort(mappings_.begin(), mappings_.end(), request_order);
+  }
   request_of_record_.resize(mappings_.size());
   record_seen_.assign(mappings_.size(), false);
   for (std::uint32_t i = 0; i < mappings_.size(); ++i) {
