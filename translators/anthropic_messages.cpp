@@ -276,12 +276,12 @@ struct Answer {
 Answer read_content(simdjson::dom::array content) {
   Answer answer;
   Completion& completion = answer.completion;
-  std::string text;
+  Text text;
   bool has_text = false;
   for (JsonValue block : content) {
     std::string_view type = translators::string_at(block, "type");
     if (type == "text") {
-      text += translators::string_at(block, "text");
+      text.append_borrowed(translators::string_at(block, "text"));
       has_text = true;
       continue;
     }
@@ -290,7 +290,7 @@ Answer read_content(simdjson::dom::array content) {
     std::string arguments = input ? to_json_text(*input) : "{}";
     std::string_view name = translators::string_at(block, "name");
     if (name == kJsonToolName) {
-      text += arguments;
+      text.append_copy(arguments);
       has_text = answer.json_tool = true;
       continue;
     }

@@ -13,7 +13,7 @@ constexpr std::size_t kEnvelopeBytes = 512;
 void write_message(JsonWriter& w, const Completion& completion) {
   w.begin_object().field("role", "assistant").key("content");
   if (completion.content) {
-    w.string(*completion.content);
+    w.string(completion.content->view());
   } else {
     w.null();
   }
@@ -45,7 +45,7 @@ void write_usage(JsonWriter& w, const Usage& usage) {
 ResponseTranslation make_chat_completion(const Completion& completion, const ResponseContext& context) {
   ResponseTranslation translation;
   std::string& body = translation.body;
-  body.reserve(kEnvelopeBytes + (completion.content ? completion.content->size() : 0));
+  body.reserve(kEnvelopeBytes + (completion.content ? completion.content->view().size() : 0));
   JsonWriter w(body);
   w.begin_object()
       .field("id", context.response_id)

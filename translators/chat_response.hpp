@@ -26,8 +26,34 @@ struct Usage {
   std::int64_t reasoning_tokens = 0;
 };
 
+// The answer's text: a single piece is borrowed from the parsed modelOutput, several are joined.
+class Text {
+ public:
+  // `piece` must stay valid as long as the Text (a view into the parsed modelOutput).
+  void append_borrowed(std::string_view piece) {
+    if (!joined_ && first_.empty()) {
+      first_ = piece;
+      return;
+    }
+    append_copy(piece);
+  }
+  void append_copy(std::string_view piece) {
+    if (!joined_) {
+      joined_ = true;
+      owned_.assign(first_);
+    }
+    owned_ += piece;
+  }
+  std::string_view view() const { return joined_ ? std::string_view(owned_) : first_; }
+
+ private:
+  std::string_view first_;
+  std::string owned_;
+  bool joined_ = false;
+};
+
 struct Completion {
-  std::optional<std::string> content;  // null when the answer is only tool calls
+  std::optional<Text> content;  // null when the answer is only tool calls
   std::vector<ToolCall> tool_calls;
   std::string_view finish_reason = "stop";
   Usage usage;

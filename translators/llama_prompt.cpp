@@ -184,7 +184,7 @@ ResponseTranslation LlamaPrompt::to_openai(std::span<const JsonValue> outputs,
     return translation;
   }
   Completion completion;
-  completion.content = std::string(as_string(*generation));
+  completion.content.emplace().append_borrowed(as_string(*generation));
   completion.finish_reason = llama_finish_reason(translators::string_at(output, "stop_reason"));
   completion.usage.prompt_tokens = read_count(output, "prompt_token_count");
   completion.usage.completion_tokens = read_count(output, "generation_token_count");

@@ -233,12 +233,12 @@ struct Answer {
 Answer read_content(simdjson::dom::array content) {
   Answer answer;
   Completion& completion = answer.completion;
-  std::string text;
+  Text text;
   bool has_text = false;
   for (JsonValue block : content) {
     if (!block.is_object()) continue;
     if (std::optional<JsonValue> piece = translators::find_set(block, "text"); piece && piece->is_string()) {
-      text += as_string(*piece);
+      text.append_borrowed(as_string(*piece));
       has_text = true;
       continue;
     }
@@ -249,7 +249,7 @@ Answer read_content(simdjson::dom::array content) {
     std::string arguments = input ? to_json_text(*input) : "{}";
     std::string_view name = translators::string_at(*use, "name");
     if (name == kJsonToolName) {
-      text += arguments;
+      text.append_copy(arguments);
       has_text = answer.json_tool = true;
       continue;
     }

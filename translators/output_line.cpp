@@ -164,7 +164,10 @@ std::string missing_line(std::string_view custom_id, std::string_view line_id, M
 OutputLine build_output_line(std::string_view custom_id, std::span<const std::optional<JsonValue>> records,
                              const Translator& translator, const ResponseContext& context, const LineIds& ids,
                              MissingReason missing_reason) {
-  std::vector<JsonValue> outputs(records.size());
+  // One record per request but for list-input embeddings: the usual case needs no heap.
+  JsonValue single;
+  std::vector<JsonValue> several(records.size() > 1 ? records.size() : 0);
+  std::span<JsonValue> outputs = records.size() > 1 ? std::span(several) : std::span(&single, records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::optional<JsonValue>& record = records[i];
     if (!record || !record->is_object()) return {missing_line(custom_id, ids.line_id, missing_reason), true, {}};

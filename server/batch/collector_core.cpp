@@ -39,6 +39,7 @@ CollectorCore::CollectorCore(std::vector<storage::RecordMapping> mappings,
       translator_(translator),
       ids_(ids),
       options_(std::move(options)),
+      context_{options_.model, {}, options_.created, {}},
       record_index_(mappings_.size()) {
   index_requests();
 }
@@ -173,17 +174,18 @@ void CollectorCore::emit(std::uint32_t request_index, Records records, MissingRe
   Request& request = requests_[request_index];
   request.emitted = true;
   const storage::RecordMapping& first = mappings_[request.first_record];
-  translators::LineIds ids{"batch_req_" + ids_.base62(24), {}};
+  translators::LineIds& ids = line_ids_;
+  ids.line_id.assign("batch_req_").append(ids_.base62(24));
   const bool ran = std::any_of(records.begin(), records.end(), [](const auto& r) { return r.has_value(); });
   if (!ran) {
     append(translators::missing_line(request.custom_id, ids.line_id, reason), true);
     return;
   }
   ids.request_id = ids_.request_id();
-  translators::ResponseContext context{options_.model, {}, options_.created,
-                                       translators::hints_from_bits(first.hints)};
+  translators::ResponseContext& context = context_;
+  context.hints = translators::hints_from_bits(first.hints);
   if (translator_.endpoint() == translators::Endpoint::kChatCompletions) {
-    context.response_id = "chatcmpl-" + ids_.base62(24);
+    context.response_id.assign("chatcmpl-").append(ids_.base62(24));
   }
   const bool all_succeeded = std::all_of(records.begin(), records.end(), is_success_record);
   if (options_.raw_output && all_succeeded) {

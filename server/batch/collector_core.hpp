@@ -105,6 +105,9 @@ class CollectorCore {
   const translators::Translator& translator_;
   IdGenerator& ids_;
   CollectorOptions options_;
+  // Rewritten for every request, so their strings keep their buffers (fewer allocations per line).
+  translators::ResponseContext context_;
+  translators::LineIds line_ids_;
   RecordReader reader_;
   std::vector<Request> requests_;
   std::vector<std::uint32_t> request_of_record_;  // by index into mappings_
