@@ -14,7 +14,7 @@
 namespace batchgate::translators::chat {
 
 struct ToolCall {
-  std::string_view id;    // views into the parsed modelOutput, valid while its parser holds it
+  std::string_view id;  // views into the parsed modelOutput, valid while its parser holds it
   std::string_view name;
   std::string arguments;  // compact JSON text of the tool input, as OpenAI clients expect
 };

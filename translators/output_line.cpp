@@ -170,7 +170,9 @@ OutputLine build_output_line(std::string_view custom_id, std::span<const std::op
   std::span<JsonValue> outputs = records.size() > 1 ? std::span(several) : std::span(&single, records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::optional<JsonValue>& record = records[i];
-    if (!record || !record->is_object()) return {missing_line(custom_id, ids.line_id, missing_reason), true, {}};
+    if (!record || !record->is_object()) {
+      return {missing_line(custom_id, ids.line_id, missing_reason), true, {}};
+    }
     if (std::optional<JsonValue> error = find_set(*record, "error")) {
       return {bedrock_error_line(custom_id, ids, *error), true, {}};
     }

@@ -216,7 +216,8 @@ TokenUsage CollectorCore::usage_of(Records records, const translators::ResponseC
   TokenUsage usage;
   for (const std::optional<JsonValue>& record : records) {
     JsonValue output;
-    if (!is_success_record(record) || record->at_key("modelOutput").get(output) != simdjson::SUCCESS) continue;
+    if (!is_success_record(record)) continue;
+    if (record->at_key("modelOutput").get(output) != simdjson::SUCCESS) continue;
     translators::ResponseTranslation translation = translator_.to_openai(std::span(&output, 1), context);
     if (!translation.error) usage += translation.usage;
   }

@@ -24,8 +24,8 @@ class RecordIndex {
  private:
   static constexpr std::size_t kInline = 16;
   struct Slot {
-    char head[kInline] = {};     // the key's first bytes, zero-padded
-    std::uint32_t size = 0;      // the key's size
+    char head[kInline] = {};  // the key's first bytes, zero-padded
+    std::uint32_t size = 0;   // the key's size
     std::uint32_t position = 0;
     std::uint32_t long_key = 0;  // a key longer than kInline: 1 + its index in long_keys_
     std::uint16_t tag = 0;       // hash bits the slot number does not use; 0 marks an empty slot

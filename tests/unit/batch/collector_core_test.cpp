@@ -295,10 +295,13 @@ TEST(CollectorCore, MultiPartRequestWithPartsFarApartIsOneLine) {
   constexpr int kOthers = 1000;
   std::vector<storage::RecordMapping> mappings;
   test::add_embedding_request(mappings, "emb-far", 1, 1, 3);
-  for (int n = 0; n < kOthers; ++n) test::add_embedding_request(mappings, "one-" + std::to_string(n), n + 2, 4 + n, 1);
+  for (int n = 0; n < kOthers; ++n) {
+    test::add_embedding_request(mappings, "one-" + std::to_string(n), n + 2, 4 + n, 1);
+  }
   std::vector<std::string> lines;
-  lines.push_back(R"({"recordId":")" + record_id(3) + R"(","modelInput":{"inputText":"c","seed":)"
-                  R"(123456789012345678901234567890},"modelOutput":{"embedding":[0.3,-3.0],"inputTextTokenCount":3}})");
+  lines.push_back(R"({"recordId":")" + record_id(3) +
+                  R"(","modelInput":{"inputText":"c","seed":123456789012345678901234567890},)"
+                  R"("modelOutput":{"embedding":[0.3,-3.0],"inputTextTokenCount":3}})");
   for (int n = 0; n < kOthers; ++n) {
     if (n == kOthers / 2) lines.push_back(titan_success(record_id(1), "a \"quoted\"\n", {0.1, -1.0}, 1));
     lines.push_back(titan_success(record_id(4 + n), "x", {double(n), 0.5}, 1));

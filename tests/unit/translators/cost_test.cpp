@@ -93,8 +93,9 @@ TEST(TranslatorsCostTest, ResponseUsageIsTheChatCompletionUsage) {
   EXPECT_EQ(nova.usage, (TokenUsage{10, 3, 2}));
   EXPECT_EQ(nova.usage, usage_in_body(nova.body));
 
-  ResponseTranslation llama = translate_chat("meta.llama3-1-70b-instruct-v1:0",
-                                             R"([{"generation":"hi","prompt_token_count":9,"generation_token_count":2}])");
+  ResponseTranslation llama =
+      translate_chat("meta.llama3-1-70b-instruct-v1:0",
+                     R"([{"generation":"hi","prompt_token_count":9,"generation_token_count":2}])");
   ASSERT_FALSE(llama.error);
   EXPECT_EQ(llama.usage, (TokenUsage{9, 2, 0}));
   EXPECT_EQ(llama.usage, usage_in_body(llama.body));

@@ -156,9 +156,9 @@ json run_build(const json& test) {
   MissingReason missing = reason == "batch_expired"     ? MissingReason::kBatchExpired
                           : reason == "batch_cancelled" ? MissingReason::kBatchCancelled
                                                         : MissingReason::kMissingOutput;
-  OutputLine line = build_output_line(test.at("custom_id").get<std::string>(), records,
-                                      translator_for(model, endpoint), read_context(test),
-                                      LineIds{"batch_req_golden", "req_golden"}, missing);
+  OutputLine line =
+      build_output_line(test.at("custom_id").get<std::string>(), records, translator_for(model, endpoint),
+                        read_context(test), LineIds{"batch_req_golden", "req_golden"}, missing);
   return {{"is_error", line.is_error}, {"line", json::parse(line.line)}};
 }
 

@@ -58,7 +58,8 @@ TEST(JsonWriterTest, EscapesEveryAsciiByteAtEveryOffset) {
 
 TEST(JsonWriterTest, KeysThatNeedEscapingAreEscaped) {
   std::string out;
-  JsonWriter(out).begin_object().field("plain", 1).field("with \"quote\"", 2).field(std::string(70, 'k'), 3).end_object();
+  JsonWriter w(out);
+  w.begin_object().field("plain", 1).field("with \"quote\"", 2).field(std::string(70, 'k'), 3).end_object();
   EXPECT_EQ(json::parse(out), json({{"plain", 1}, {"with \"quote\"", 2}, {std::string(70, 'k'), 3}}));
 }
 

@@ -90,16 +90,17 @@ std::string claude_record(const std::string& text, const json& tool_input) {
   if (!tool_input.is_null()) {
     content.push_back({{"type", "tool_use"}, {"id", "toolu_01"}, {"name", "lookup"}, {"input", tool_input}});
   }
-  return json{{"recordId", "r1"},
-              {"modelInput", {{"messages", json::array()}}},
-              {"modelOutput",
-               {{"content", content}, {"stop_reason", "end_turn"}, {"usage", {{"input_tokens", 3}}}}}}
+  return json{
+      {"recordId", "r1"},
+      {"modelInput", {{"messages", json::array()}}},
+      {"modelOutput", {{"content", content}, {"stop_reason", "end_turn"}, {"usage", {{"input_tokens", 3}}}}}}
       .dump();
 }
 
 TEST(TranslatorsOutputLineTest, TextWithQuotesNewlinesAndNonAsciiRoundTrips) {
   const std::string text =
-      "He said \"4\".\nPath C:\\tmp\ttab\r\n\x01 control, /slash/, caf\u00e9 \u2603 \U0001F600 \u4e2d\u6587 \u2028end";
+      "He said \"4\".\nPath C:\\tmp\ttab\r\n\x01 control, /slash/, caf\u00e9 \u2603 \U0001F600 \u4e2d\u6587 "
+      "\u2028end";
   const json tool_input = {{"query", text}, {"nested", {{"list", json::array({1, 2.5, nullptr, "\u00fc"})}}}};
   simdjson::dom::parser parser;
   JsonValue record;
@@ -107,8 +108,9 @@ TEST(TranslatorsOutputLineTest, TextWithQuotesNewlinesAndNonAsciiRoundTrips) {
   const Translator& claude =
       *find_translator("anthropic.claude-3-haiku-20240307-v1:0", Endpoint::kChatCompletions);
   std::optional<JsonValue> records[] = {record};
-  OutputLine line = build_output_line("custom \"id\" \u00e9", records, claude,
-                                      ResponseContext{"m", "chatcmpl-1", 1, {}}, kIds, MissingReason::kMissingOutput);
+  OutputLine line =
+      build_output_line("custom \"id\" \u00e9", records, claude, ResponseContext{"m", "chatcmpl-1", 1, {}},
+                        kIds, MissingReason::kMissingOutput);
   ASSERT_FALSE(line.is_error) << line.line;
   EXPECT_EQ(line.line.find('\n'), std::string::npos) << "a JSONL line holds no raw newline";
   json parsed = json::parse(line.line);
