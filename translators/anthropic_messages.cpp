@@ -12,7 +12,6 @@
 namespace batchgate::translators {
 namespace {
 
-using nlohmann::json;
 using namespace chat;
 
 constexpr std::string_view kLabel = "Claude";
@@ -156,28 +155,28 @@ struct Answer {
 };
 
 // Text and tool calls of a Claude response; the forced response_format tool's input becomes the text.
-Answer read_content(const json& content) {
+Answer read_content(simdjson::dom::array content) {
   Answer answer;
   Completion& completion = answer.completion;
-  std::string text;
+  Text text;
   bool has_text = false;
-  for (const json& block : content) {
-    std::string_view type = string_at(block, "type");
+  for (JsonValue block : content) {
+    std::string_view type = translators::string_at(block, "type");
     if (type == "text") {
-      text += string_at(block, "text");
+      text.append_borrowed(translators::string_at(block, "text"));
       has_text = true;
       continue;
     }
     if (type != "tool_use") continue;  // thinking and redacted_thinking are not part of the answer
-    const json* input = find_set(block, "input");
-    std::string arguments = input ? input->dump() : "{}";
-    if (string_at(block, "name") == kJsonToolName) {
-      text += arguments;
+    std::optional<JsonValue> input = translators::find_set(block, "input");
+    std::string arguments = input ? to_json_text(*input) : "{}";
+    std::string_view name = translators::string_at(block, "name");
+    if (name == kJsonToolName) {
+      text.append_copy(arguments);
       has_text = answer.json_tool = true;
       continue;
     }
-    completion.tool_calls.push_back(
-        {std::string(string_at(block, "id")), std::string(string_at(block, "name")), std::move(arguments)});
+    completion.tool_calls.push_back({translators::string_at(block, "id"), name, std::move(arguments)});
   }
   if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
   return answer;
@@ -203,7 +202,7 @@ RequestTranslation AnthropicMessages::to_bedrock(JsonValue body, const RequestOp
   return translation;
 }
 
-ResponseTranslation AnthropicMessages::to_openai(std::span<const json> outputs,
+ResponseTranslation AnthropicMessages::to_openai(std::span<const JsonValue> outputs,
                                                  const ResponseContext& context) const {
   ResponseTranslation translation;
   constexpr std::string_view kName = "Claude Messages";
@@ -211,27 +210,27 @@ ResponseTranslation AnthropicMessages::to_openai(std::span<const json> outputs,
     translation.error = invalid_output(kName, "expected exactly one record for the request");
     return translation;
   }
-  const json& output = outputs[0];
-  const json* content = output.is_object() ? find_set(output, "content") : nullptr;
-  if (content == nullptr || !content->is_array()) {
+  const JsonValue output = outputs[0];
+  std::optional<JsonValue> content = translators::find_set(output, "content");
+  simdjson::dom::array blocks;
+  if (!content || content->get_array().get(blocks) != simdjson::SUCCESS) {
     translation.error = invalid_output(kName, "no content array");
     return translation;
   }
-  auto [completion, answered_by_json_tool] = read_content(*content);
-  completion.finish_reason = anthropic_finish_reason(string_at(output, "stop_reason"));
+  auto [completion, answered_by_json_tool] = read_content(blocks);
+  completion.finish_reason = anthropic_finish_reason(translators::string_at(output, "stop_reason"));
   // The forced response_format tool is the answer, not a tool call the client has to run.
   if (answered_by_json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
     completion.finish_reason = "stop";
   }
-  if (const json* usage = find_set(output, "usage"); usage != nullptr && usage->is_object()) {
+  if (std::optional<JsonValue> usage = translators::find_set(output, "usage"); usage && usage->is_object()) {
     std::int64_t cache_read = read_count(*usage, "cache_read_input_tokens");
     completion.usage.prompt_tokens =
         read_count(*usage, "input_tokens") + cache_read + read_count(*usage, "cache_creation_input_tokens");
     completion.usage.completion_tokens = read_count(*usage, "output_tokens");
     completion.usage.cached_tokens = cache_read;
   }
-  translation.body = make_chat_completion(std::move(completion), context);
-  return translation;
+  return make_chat_completion(completion, context);
 }
 
 }  // namespace batchgate::translators

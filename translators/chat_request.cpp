@@ -304,30 +304,3 @@ Expected<InlineImage> read_image_part(JsonValue part, const std::string& param) 
 }
 
 }  // namespace batchgate::translators::chat
-
-namespace batchgate::translators::chat {
-
-const nlohmann::json* find_set(const nlohmann::json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string_view string_at(const nlohmann::json& object, std::string_view key) {
-  const nlohmann::json* value = find_set(object, key);
-  if (value == nullptr || !value->is_string()) return {};
-  return value->get_ref<const std::string&>();
-}
-
-std::string describe(const nlohmann::json& value) {
-  std::string text = value.dump();
-  constexpr std::size_t kMax = 60;
-  if (text.size() <= kMax) return text;
-  std::size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text + "...";
-}
-
-}  // namespace batchgate::translators::chat

@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <deque>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -130,10 +129,5 @@ Expected<ToolCallRef> read_tool_call_ref(JsonValue tool_call, const std::string&
 
 // tool message: tool_call_id.
 Expected<std::string_view> read_tool_call_id(JsonValue message, std::size_t index);
-
-// Reading modelOutput trees, until the response side reads simdjson values too.
-const nlohmann::json* find_set(const nlohmann::json& object, std::string_view key);
-std::string_view string_at(const nlohmann::json& object, std::string_view key);
-std::string describe(const nlohmann::json& value);
 
 }  // namespace batchgate::translators::chat

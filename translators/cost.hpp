@@ -33,10 +33,6 @@ struct TokenPrices {
 // tokens beyond input_tokens are capped at input_tokens.
 double cost_usd(const TokenUsage& usage, const TokenPrices& prices);
 
-// The usage of an OpenAI response body made by a translator: a chat.completion's prompt/completion/cached
-// tokens, or an embedding list's prompt tokens. Zero when the body has no usage.
-TokenUsage usage_of_response(const nlohmann::json& body);
-
 // The Batch object's `usage`: {input_tokens, input_tokens_details:{cached_tokens}, output_tokens,
 // output_tokens_details:{reasoning_tokens}, total_tokens}.
 nlohmann::json batch_usage_json(const TokenUsage& usage);

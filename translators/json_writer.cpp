@@ -1,8 +1,10 @@
 #include "translators/json_writer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace batchgate::translators {
 namespace {
@@ -75,6 +77,23 @@ void append_repaired(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// Eight bytes at a time: the position of the first 8-byte word from `i` holding a byte that is not plain
+// (kByteClass != 0), or of the last few bytes. SWAR tests (Hacker's Delight §6.1): a byte < 0x20, equal to
+// '"' or '\\', or with its high bit set marks the word; a marked word may hold plain bytes too.
+std::size_t skip_plain(std::string_view text, std::size_t i) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, text.data() + i, 8);
+    const std::uint64_t quote = word ^ (kOnes * '"');
+    const std::uint64_t backslash = word ^ (kOnes * '\\');
+    const std::uint64_t marked = (word - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes) | word;
+    if ((marked & kHigh) != 0) return i;
+  }
+  return i;
+}
+
 template <class Number>
 void append_integer(std::string& out, Number number) {
   char buffer[24];
@@ -89,16 +108,20 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   std::size_t run = 0;
   bool non_ascii = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = skip_plain(text, 0); i < text.size(); i = skip_plain(text, i)) {
     std::uint8_t kind = kByteClass[static_cast<unsigned char>(text[i])];
-    if (kind == 0) continue;
+    if (kind == 0) {
+      ++i;
+      continue;
+    }
     if (kind == 2) {
       non_ascii = true;
+      ++i;
       continue;
     }
     out.append(text.data() + run, i - run);
     append_escape(out, static_cast<unsigned char>(text[i]));
-    run = i + 1;
+    run = ++i;
   }
   out.append(text.data() + run, text.size() - run);
   out += '"';
@@ -135,6 +158,23 @@ JsonWriter& JsonWriter::end_array() {
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
+  // Keys are short plain names nearly always: comma, quotes and colon go out in one append.
+  char buffer[64];
+  const bool plain = name.size() + 4 <= sizeof buffer &&
+                     std::all_of(name.begin(), name.end(),
+                                 [](char c) { return kByteClass[static_cast<unsigned char>(c)] == 0; });
+  if (plain) {
+    std::size_t size = 0;
+    if (need_comma_) buffer[size++] = ',';
+    buffer[size++] = '"';
+    std::memcpy(buffer + size, name.data(), name.size());
+    size += name.size();
+    buffer[size++] = '"';
+    buffer[size++] = ':';
+    out_.append(buffer, size);
+    need_comma_ = false;
+    return *this;
+  }
   separate();
   append_json_string(out_, name);
   out_ += ':';

@@ -11,7 +11,6 @@
 namespace batchgate::translators {
 namespace {
 
-using nlohmann::json;
 using namespace chat;
 
 constexpr std::string_view kLabel = "Meta Llama";
@@ -176,7 +175,7 @@ RequestTranslation LlamaPrompt::to_bedrock(JsonValue body, const RequestOptions&
   return translation;
 }
 
-ResponseTranslation LlamaPrompt::to_openai(std::span<const json> outputs,
+ResponseTranslation LlamaPrompt::to_openai(std::span<const JsonValue> outputs,
                                            const ResponseContext& context) const {
   ResponseTranslation translation;
   constexpr std::string_view kName = "Meta Llama";
@@ -184,19 +183,18 @@ ResponseTranslation LlamaPrompt::to_openai(std::span<const json> outputs,
     translation.error = invalid_output(kName, "expected exactly one record for the request");
     return translation;
   }
-  const json& output = outputs[0];
-  const json* generation = output.is_object() ? find_set(output, "generation") : nullptr;
-  if (generation == nullptr || !generation->is_string()) {
+  const JsonValue output = outputs[0];
+  std::optional<JsonValue> generation = translators::find_set(output, "generation");
+  if (!generation || !generation->is_string()) {
     translation.error = invalid_output(kName, "no generation string");
     return translation;
   }
   Completion completion;
-  completion.content = generation->get<std::string>();
-  completion.finish_reason = llama_finish_reason(string_at(output, "stop_reason"));
+  completion.content.emplace().append_borrowed(as_string(*generation));
+  completion.finish_reason = llama_finish_reason(translators::string_at(output, "stop_reason"));
   completion.usage.prompt_tokens = read_count(output, "prompt_token_count");
   completion.usage.completion_tokens = read_count(output, "generation_token_count");
-  translation.body = make_chat_completion(std::move(completion), context);
-  return translation;
+  return make_chat_completion(completion, context);
 }
 
 }  // namespace batchgate::translators

@@ -18,7 +18,7 @@ class LlamaPrompt final : public Translator {
   Endpoint endpoint() const override { return Endpoint::kChatCompletions; }
   std::string_view family() const override { return "llama_prompt"; }
   RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const override;
-  ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
+  ResponseTranslation to_openai(std::span<const JsonValue> outputs,
                                 const ResponseContext& context) const override;
 
  private:

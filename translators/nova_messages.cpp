@@ -12,7 +12,6 @@
 namespace batchgate::translators {
 namespace {
 
-using nlohmann::json;
 using namespace chat;
 
 constexpr std::string_view kLabel = "Amazon Nova";
@@ -132,29 +131,30 @@ struct Answer {
 };
 
 // Text and tool calls of a Nova response; the forced response_format tool's input becomes the text.
-Answer read_content(const json& content) {
+Answer read_content(simdjson::dom::array content) {
   Answer answer;
   Completion& completion = answer.completion;
-  std::string text;
+  Text text;
   bool has_text = false;
-  for (const json& block : content) {
+  for (JsonValue block : content) {
     if (!block.is_object()) continue;
-    if (const json* piece = find_set(block, "text"); piece != nullptr && piece->is_string()) {
-      text += piece->get_ref<const std::string&>();
+    if (std::optional<JsonValue> piece = translators::find_set(block, "text"); piece && piece->is_string()) {
+      text.append_borrowed(as_string(*piece));
       has_text = true;
       continue;
     }
-    const json* use = find_set(block, "toolUse");  // reasoningContent is not part of the answer
-    if (use == nullptr || !use->is_object()) continue;
-    const json* input = find_set(*use, "input");
-    std::string arguments = input ? input->dump() : "{}";
-    if (string_at(*use, "name") == kJsonToolName) {
-      text += arguments;
+    // reasoningContent is not part of the answer
+    std::optional<JsonValue> use = translators::find_set(block, "toolUse");
+    if (!use || !use->is_object()) continue;
+    std::optional<JsonValue> input = translators::find_set(*use, "input");
+    std::string arguments = input ? to_json_text(*input) : "{}";
+    std::string_view name = translators::string_at(*use, "name");
+    if (name == kJsonToolName) {
+      text.append_copy(arguments);
       has_text = answer.json_tool = true;
       continue;
     }
-    completion.tool_calls.push_back({std::string(string_at(*use, "toolUseId")),
-                                     std::string(string_at(*use, "name")), std::move(arguments)});
+    completion.tool_calls.push_back({translators::string_at(*use, "toolUseId"), name, std::move(arguments)});
   }
   if (has_text || completion.tool_calls.empty()) completion.content = std::move(text);
   return answer;
@@ -180,7 +180,7 @@ RequestTranslation NovaMessages::to_bedrock(JsonValue body, const RequestOptions
   return translation;
 }
 
-ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs,
+ResponseTranslation NovaMessages::to_openai(std::span<const JsonValue> outputs,
                                             const ResponseContext& context) const {
   ResponseTranslation translation;
   constexpr std::string_view kName = "Amazon Nova";
@@ -188,21 +188,22 @@ ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs,
     translation.error = invalid_output(kName, "expected exactly one record for the request");
     return translation;
   }
-  const json& output = outputs[0];
-  const json* message = output.is_object() ? find_set(output, "output") : nullptr;
-  message = message != nullptr && message->is_object() ? find_set(*message, "message") : nullptr;
-  const json* content = message != nullptr && message->is_object() ? find_set(*message, "content") : nullptr;
-  if (content == nullptr || !content->is_array()) {
+  const JsonValue output = outputs[0];
+  std::optional<JsonValue> content = translators::find_set(output, "output");
+  if (content) content = translators::find_set(*content, "message");
+  if (content) content = translators::find_set(*content, "content");
+  simdjson::dom::array blocks;
+  if (!content || content->get_array().get(blocks) != simdjson::SUCCESS) {
     translation.error = invalid_output(kName, "no output.message.content array");
     return translation;
   }
-  auto [completion, answered_by_json_tool] = read_content(*content);
-  completion.finish_reason = nova_finish_reason(string_at(output, "stopReason"));
+  auto [completion, answered_by_json_tool] = read_content(blocks);
+  completion.finish_reason = nova_finish_reason(translators::string_at(output, "stopReason"));
   // The forced response_format tool is the answer, not a tool call the client has to run.
   if (answered_by_json_tool && completion.tool_calls.empty() && completion.finish_reason == "tool_calls") {
     completion.finish_reason = "stop";
   }
-  if (const json* usage = find_set(output, "usage"); usage != nullptr && usage->is_object()) {
+  if (std::optional<JsonValue> usage = translators::find_set(output, "usage"); usage && usage->is_object()) {
     // Invoke reports cache…TokenCount, Converse cache…Tokens (spec/bedrock-batch.md §10.3, §10.6).
     std::int64_t cache_read =
         read_count(*usage, "cacheReadInputTokenCount") + read_count(*usage, "cacheReadInputTokens");
@@ -212,8 +213,7 @@ ResponseTranslation NovaMessages::to_openai(std::span<const json> outputs,
     completion.usage.completion_tokens = read_count(*usage, "outputTokens");
     completion.usage.cached_tokens = cache_read;
   }
-  translation.body = make_chat_completion(std::move(completion), context);
-  return translation;
+  return make_chat_completion(completion, context);
 }
 
 }  // namespace batchgate::translators

@@ -13,7 +13,7 @@ class NovaMessages final : public Translator {
   Endpoint endpoint() const override { return Endpoint::kChatCompletions; }
   std::string_view family() const override { return "nova_messages"; }
   RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const override;
-  ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
+  ResponseTranslation to_openai(std::span<const JsonValue> outputs,
                                 const ResponseContext& context) const override;
 };
 

@@ -2,12 +2,12 @@
 
 #include <array>
 #include <charconv>
-#include <utility>
+#include <vector>
+
+#include "translators/json_writer.hpp"
 
 namespace batchgate::translators {
 namespace {
-
-using nlohmann::json;
 
 struct ExceptionStatus {
   std::string_view name;
@@ -57,35 +57,69 @@ std::string_view missing_reason_code(MissingReason reason) {
   return "missing_output";
 }
 
-json success_line(std::string_view custom_id, const LineIds& ids, json body) {
-  return {{"id", ids.line_id},
-          {"custom_id", custom_id},
-          {"response", {{"status_code", 200}, {"request_id", ids.request_id}, {"body", std::move(body)}}},
-          {"error", nullptr}};
+namespace {
+
+// Envelope of a line without its body: id, custom_id, request_id and the fixed keys, ~150 bytes.
+constexpr std::size_t kEnvelopeBytes = 192;
+
+void begin_line(JsonWriter& w, std::string_view custom_id, std::string_view line_id) {
+  w.begin_object().field("id", line_id).field("custom_id", custom_id);
 }
 
-json http_error_line(std::string_view custom_id, const LineIds& ids, int status_code, std::string message,
-                     std::optional<std::string> param, std::optional<std::string> code) {
-  json error = {{"message", std::move(message)},
-                {"type", status_code < 500 ? "invalid_request_error" : "server_error"},
-                {"param", param ? json(std::move(*param)) : json(nullptr)},
-                {"code", code ? json(std::move(*code)) : json(nullptr)}};
-  return {{"id", ids.line_id},
-          {"custom_id", custom_id},
-          {"response",
-           {{"status_code", status_code},
-            {"request_id", ids.request_id},
-            {"body", {{"error", std::move(error)}}}}},
-          {"error", nullptr}};
+void begin_response(JsonWriter& w, std::string_view custom_id, const LineIds& ids, int status_code) {
+  begin_line(w, custom_id, ids.line_id);
+  w.key("response").begin_object().field("status_code", status_code).field("request_id", ids.request_id);
+  w.key("body");
 }
 
-int bedrock_error_status(const json& error_code) {
-  if (error_code.is_number_integer()) {
-    auto status = error_code.get<std::int64_t>();
-    return is_http_error(status) ? static_cast<int>(status) : 500;
+void end_response(JsonWriter& w) {
+  w.end_object().key("error").null().end_object();
+}
+
+void optional_string(JsonWriter& w, std::optional<std::string_view> text) {
+  if (text) {
+    w.string(*text);
+    return;
+  }
+  w.null();
+}
+
+}  // namespace
+
+std::string success_line(std::string_view custom_id, const LineIds& ids, std::string_view body) {
+  std::string line;
+  line.reserve(kEnvelopeBytes + custom_id.size() + body.size());
+  JsonWriter w(line);
+  begin_response(w, custom_id, ids, 200);
+  w.raw(body);
+  end_response(w);
+  return line;
+}
+
+std::string http_error_line(std::string_view custom_id, const LineIds& ids, int status_code,
+                            std::string_view message, std::optional<std::string_view> param,
+                            std::optional<std::string_view> code) {
+  std::string line;
+  line.reserve(kEnvelopeBytes + custom_id.size() + message.size() + 128);
+  JsonWriter w(line);
+  begin_response(w, custom_id, ids, status_code);
+  w.begin_object().key("error").begin_object().field("message", message);
+  w.field("type", status_code < 500 ? "invalid_request_error" : "server_error").key("param");
+  optional_string(w, param);
+  w.key("code");
+  optional_string(w, code);
+  w.end_object().end_object();
+  end_response(w);
+  return line;
+}
+
+int bedrock_error_status(JsonValue error_code) {
+  std::int64_t number = 0;
+  if (error_code.get_int64().get(number) == simdjson::SUCCESS) {
+    return is_http_error(number) ? static_cast<int>(number) : 500;
   }
   if (!error_code.is_string()) return 500;
-  std::string_view text = error_code.get_ref<const std::string&>();
+  std::string_view text = as_string(error_code);
   int status = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), status);
   if (ec == std::errc() && end == text.data() + text.size()) return is_http_error(status) ? status : 500;
@@ -95,61 +129,67 @@ int bedrock_error_status(const json& error_code) {
   return 500;
 }
 
-json bedrock_error_line(std::string_view custom_id, const LineIds& ids, const json& error) {
-  const json* code = nullptr;
-  const json* message = nullptr;
-  if (error.is_object()) {
-    if (auto it = error.find("errorCode"); it != error.end()) code = &*it;
-    if (auto it = error.find("errorMessage"); it != error.end() && it->is_string()) message = &*it;
-  }
-  int status = code != nullptr ? bedrock_error_status(*code) : 500;
-  std::optional<std::string> code_name;
+std::string bedrock_error_line(std::string_view custom_id, const LineIds& ids, JsonValue error) {
+  std::optional<JsonValue> code = find_set(error, "errorCode");
+  std::optional<JsonValue> message = find_set(error, "errorMessage");
+  int status = code ? bedrock_error_status(*code) : 500;
+  std::optional<std::string_view> code_name;
   // A named AWS error (e.g. "ThrottlingException") is worth showing; a number is already the status.
-  if (code != nullptr && code->is_string()) {
-    const std::string& name = code->get_ref<const std::string&>();
-    if (name.find_first_not_of("0123456789") != std::string::npos) code_name = name;
+  if (code && code->is_string()) {
+    std::string_view name = as_string(*code);
+    if (name.find_first_not_of("0123456789") != std::string_view::npos) code_name = name;
   }
-  std::string text = message != nullptr ? message->get<std::string>()
-                                        : "Bedrock reported an error for this request without a message.";
-  return http_error_line(custom_id, ids, status, std::move(text), std::nullopt, std::move(code_name));
+  std::string_view text = message && message->is_string()
+                              ? as_string(*message)
+                              : "Bedrock reported an error for this request without a message.";
+  return http_error_line(custom_id, ids, status, text, std::nullopt, code_name);
 }
 
-json line_error_line(std::string_view custom_id, const LineIds& ids, const LineError& error) {
+std::string line_error_line(std::string_view custom_id, const LineIds& ids, const LineError& error) {
   return http_error_line(custom_id, ids, 400, error.message,
-                         error.param.empty() ? std::nullopt : std::optional<std::string>(error.param),
-                         error.code.empty() ? std::nullopt : std::optional<std::string>(error.code));
+                         error.param.empty() ? std::nullopt : std::optional<std::string_view>(error.param),
+                         error.code.empty() ? std::nullopt : std::optional<std::string_view>(error.code));
 }
 
-json missing_line(std::string_view custom_id, std::string_view line_id, MissingReason reason) {
-  return {{"id", line_id},
-          {"custom_id", custom_id},
-          {"response", nullptr},
-          {"error", {{"code", missing_reason_code(reason)}, {"message", missing_message(reason)}}}};
+std::string missing_line(std::string_view custom_id, std::string_view line_id, MissingReason reason) {
+  std::string line;
+  JsonWriter w(line);
+  begin_line(w, custom_id, line_id);
+  w.key("response").null().key("error").begin_object();
+  w.field("code", missing_reason_code(reason)).field("message", missing_message(reason));
+  w.end_object().end_object();
+  return line;
 }
 
-OutputLine build_output_line(std::string_view custom_id, std::vector<std::optional<json>> records,
+OutputLine build_output_line(std::string_view custom_id, std::span<const std::optional<JsonValue>> records,
                              const Translator& translator, const ResponseContext& context, const LineIds& ids,
                              MissingReason missing_reason) {
-  std::vector<json> outputs;
-  outputs.reserve(records.size());
-  for (std::optional<json>& record : records) {
-    if (!record || !record->is_object()) return {missing_line(custom_id, ids.line_id, missing_reason), true};
-    if (auto error = record->find("error"); error != record->end() && !error->is_null()) {
-      return {bedrock_error_line(custom_id, ids, *error), true};
+  // One record per request but for list-input embeddings: the usual case needs no heap.
+  JsonValue single;
+  std::vector<JsonValue> several(records.size() > 1 ? records.size() : 0);
+  std::span<JsonValue> outputs = records.size() > 1 ? std::span(several) : std::span(&single, records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::optional<JsonValue>& record = records[i];
+    if (!record || !record->is_object()) {
+      return {missing_line(custom_id, ids.line_id, missing_reason), true, {}};
     }
-    auto output = record->find("modelOutput");
-    if (output == record->end())
-      return {missing_line(custom_id, ids.line_id, MissingReason::kMissingOutput), true};
-    outputs.push_back(std::move(*output));
+    if (std::optional<JsonValue> error = find_set(*record, "error")) {
+      return {bedrock_error_line(custom_id, ids, *error), true, {}};
+    }
+    // A null modelOutput is still an output: the translator reports it as unreadable.
+    if (record->at_key("modelOutput").get(outputs[i]) != simdjson::SUCCESS) {
+      return {missing_line(custom_id, ids.line_id, MissingReason::kMissingOutput), true, {}};
+    }
   }
-  if (outputs.empty()) return {missing_line(custom_id, ids.line_id, missing_reason), true};
+  if (outputs.empty()) return {missing_line(custom_id, ids.line_id, missing_reason), true, {}};
   ResponseTranslation translation = translator.to_openai(outputs, context);
   if (translation.error) {
     return {http_error_line(custom_id, ids, 500, translation.error->message, std::nullopt,
                             translation.error->code),
-            true};
+            true,
+            {}};
   }
-  return {success_line(custom_id, ids, std::move(translation.body)), false};
+  return {success_line(custom_id, ids, translation.body), false, translation.usage};
 }
 
 }  // namespace batchgate::translators

@@ -14,12 +14,7 @@
 namespace batchgate::translators {
 namespace {
 
-using chat::describe;
-using chat::find_set;
 using chat::make_error;
-using translators::describe;
-using translators::find_set;
-using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kHandledKeys = {"input", "dimensions", "encoding_format"};
 constexpr std::size_t kMaxInputs = 2048;  // OpenAI's limit per request (spec/openai-batch.md §7)
@@ -102,22 +97,23 @@ Expected<bool> read_base64(JsonValue body) {
 }
 
 // The vector of one record: `embedding`, or `embeddingsByType.float` (spec/bedrock-batch.md §10.5).
-const json* find_embedding(const json& output) {
-  if (!output.is_object()) return nullptr;
-  const json* embedding = find_set(output, "embedding");
-  if (embedding != nullptr && embedding->is_array()) return embedding;
-  const json* by_type = find_set(output, "embeddingsByType");
-  embedding = by_type != nullptr && by_type->is_object() ? find_set(*by_type, "float") : nullptr;
-  return embedding != nullptr && embedding->is_array() ? embedding : nullptr;
+std::optional<JsonValue> find_embedding(JsonValue output) {
+  std::optional<JsonValue> embedding = translators::find_set(output, "embedding");
+  if (embedding && embedding->is_array()) return embedding;
+  std::optional<JsonValue> by_type = translators::find_set(output, "embeddingsByType");
+  embedding = by_type ? translators::find_set(*by_type, "float") : std::nullopt;
+  return embedding && embedding->is_array() ? embedding : std::nullopt;
 }
 
 }  // namespace
 
-std::string encode_embedding_base64(const json& values) {
+std::string encode_embedding_base64(JsonValue values) {
+  simdjson::dom::array items;
+  if (values.get_array().get(items) != simdjson::SUCCESS) return {};
   std::vector<unsigned char> bytes;
-  bytes.reserve(values.size() * 4);
-  for (const json& value : values) {
-    auto bits = std::bit_cast<std::uint32_t>(value.is_number() ? value.get<float>() : 0.0F);
+  bytes.reserve(items.size() * 4);
+  for (JsonValue value : items) {
+    auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(as_double(value)));
     for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<unsigned char>(bits >> shift));
   }
   return base64_encode(bytes);
@@ -151,32 +147,37 @@ RequestTranslation TitanEmbeddings::to_bedrock(JsonValue body, const RequestOpti
   return translation;
 }
 
-ResponseTranslation TitanEmbeddings::to_openai(std::span<const json> outputs,
+ResponseTranslation TitanEmbeddings::to_openai(std::span<const JsonValue> outputs,
                                                const ResponseContext& context) const {
   ResponseTranslation translation;
   if (outputs.empty()) {
     translation.error = chat::invalid_output(label(version_), "no records for the request");
     return translation;
   }
-  json data = json::array();
+  std::string& body = translation.body;
+  JsonWriter w(body);
+  w.begin_object().field("object", "list").key("data").begin_array();
   std::int64_t tokens = 0;
   for (std::size_t index = 0; index < outputs.size(); ++index) {
-    const json* embedding = find_embedding(outputs[index]);
-    if (embedding == nullptr) {
+    std::optional<JsonValue> embedding = find_embedding(outputs[index]);
+    if (!embedding) {
+      translation.body.clear();
       translation.error =
           chat::invalid_output(label(version_), "record " + std::to_string(index) + " has no embedding");
       return translation;
     }
-    json item = {{"object", "embedding"}, {"index", index}};
-    item["embedding"] =
-        context.hints.base64_embeddings ? json(encode_embedding_base64(*embedding)) : *embedding;
-    data.push_back(std::move(item));
+    w.begin_object().field("object", "embedding").field("index", std::int64_t(index)).key("embedding");
+    if (context.hints.base64_embeddings) {
+      w.string(encode_embedding_base64(*embedding));
+    } else {
+      w.value(*embedding);
+    }
+    w.end_object();
     tokens += chat::read_count(outputs[index], "inputTextTokenCount");
   }
-  translation.body = {{"object", "list"},
-                      {"data", std::move(data)},
-                      {"model", context.model},
-                      {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
+  w.end_array().field("model", context.model).key("usage").begin_object();
+  w.field("prompt_tokens", tokens).field("total_tokens", tokens).end_object().end_object();
+  translation.usage.input_tokens = tokens;
   return translation;
 }
 

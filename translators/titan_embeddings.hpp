@@ -17,7 +17,7 @@ class TitanEmbeddings final : public Translator {
   Endpoint endpoint() const override { return Endpoint::kEmbeddings; }
   std::string_view family() const override { return "titan_embeddings"; }
   RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const override;
-  ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
+  ResponseTranslation to_openai(std::span<const JsonValue> outputs,
                                 const ResponseContext& context) const override;
 
  private:
@@ -25,6 +25,6 @@ class TitanEmbeddings final : public Translator {
 };
 
 // The float32 little-endian bytes of `values`, base64-encoded: OpenAI's encoding_format "base64".
-std::string encode_embedding_base64(const nlohmann::json& values);
+std::string encode_embedding_base64(JsonValue values);
 
 }  // namespace batchgate::translators

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "translators/cost.hpp"
 #include "translators/json_value.hpp"
 
 namespace batchgate::translators {
@@ -63,8 +64,9 @@ struct ResponseContext {
 
 // Bedrock outputs for one OpenAI request → the OpenAI response body (chat.completion or embedding list).
 struct ResponseTranslation {
-  nlohmann::json body;
-  std::optional<LineError> error;  // a modelOutput we cannot read
+  std::string body;                // compact JSON text of the OpenAI body
+  TokenUsage usage;                // the body's usage, so nobody re-parses the body to bill it
+  std::optional<LineError> error;  // a modelOutput we cannot read (body and usage are then empty)
 };
 
 class Translator {
@@ -75,7 +77,7 @@ class Translator {
   // `body` is the parsed request body; it must stay parsed (its parser untouched) until the call returns.
   virtual RequestTranslation to_bedrock(JsonValue body, const RequestOptions& options) const = 0;
   // `outputs` holds the modelOutput of each record made from the request, in the order to_bedrock made them.
-  virtual ResponseTranslation to_openai(std::span<const nlohmann::json> outputs,
+  virtual ResponseTranslation to_openai(std::span<const JsonValue> outputs,
                                         const ResponseContext& context) const = 0;
 };
 

@@ -15,15 +15,18 @@
 // then, even one the translator cannot read (its tokens are not counted). Error and missing lines are the
 // same as without raw_output.
 
+#include <simdjson.h>
+
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "server/batch/collector_record.hpp"
+#include "server/batch/record_index.hpp"
 #include "server/common/ids.hpp"
 #include "storage/records.hpp"
 #include "translators/cost.hpp"
@@ -86,25 +89,33 @@ class CollectorCore {
     bool emitted = false;
   };
 
+  using Records = std::span<const std::optional<translators::JsonValue>>;
+
   void index_requests();
-  void on_record(BedrockOutputRecord record);
-  void emit(std::uint32_t request_index, std::vector<std::optional<nlohmann::json>> records,
-            translators::MissingReason reason);
-  void append(const translators::OutputLine& line);
-  translators::TokenUsage usage_of(const std::vector<std::optional<nlohmann::json>>& records,
-                                   const translators::ResponseContext& context) const;
+  void on_record(const BedrockOutputRecord& record);
+  // A multi-part request's held parts, parsed again (nullopt for parts that never came), then emitted.
+  void emit_held(std::uint32_t request_index, const std::vector<std::string>& parts,
+                 translators::MissingReason reason);
+  void emit(std::uint32_t request_index, Records records, translators::MissingReason reason);
+  void emit_raw(std::string_view custom_id, const translators::LineIds& ids, Records records);
+  void append(std::string_view line, bool is_error);
+  translators::TokenUsage usage_of(Records records, const translators::ResponseContext& context) const;
 
   std::vector<storage::RecordMapping> mappings_;
   const translators::Translator& translator_;
   IdGenerator& ids_;
   CollectorOptions options_;
+  // Rewritten for every request, so their strings keep their buffers (fewer allocations per line).
+  translators::ResponseContext context_;
+  translators::LineIds line_ids_;
   RecordReader reader_;
   std::vector<Request> requests_;
   std::vector<std::uint32_t> request_of_record_;  // by index into mappings_
   std::vector<bool> record_seen_;
-  std::unordered_map<std::string_view, std::uint32_t> record_index_;  // recordId → index into mappings_
-  // Incomplete multi-part requests: their records so far, by part.
-  std::unordered_map<std::uint32_t, std::vector<std::optional<nlohmann::json>>> pending_;
+  RecordIndex record_index_;  // recordId → index into mappings_
+  // Incomplete multi-part requests: the text of their records so far, by part ("" until it arrives).
+  std::unordered_map<std::uint32_t, std::vector<std::string>> pending_;
+  simdjson::dom::parser parts_parser_;  // reads held parts again, each into its own document
   std::string output_;
   std::string errors_;
   CollectorCounts counts_;

@@ -289,6 +289,45 @@ TEST(CollectorCore, OnlyIncompleteMultiPartRequestsWait) {
   EXPECT_EQ(core.counts().completed, 2);
 }
 
+// A part that arrives early waits while many other records pass through the reader: its text is kept and
+// read again when the last part comes. The first part to arrive needs the slow path (a 30-digit integer).
+TEST(CollectorCore, MultiPartRequestWithPartsFarApartIsOneLine) {
+  constexpr int kOthers = 1000;
+  std::vector<storage::RecordMapping> mappings;
+  test::add_embedding_request(mappings, "emb-far", 1, 1, 3);
+  for (int n = 0; n < kOthers; ++n) {
+    test::add_embedding_request(mappings, "one-" + std::to_string(n), n + 2, 4 + n, 1);
+  }
+  std::vector<std::string> lines;
+  lines.push_back(R"({"recordId":")" + record_id(3) +
+                  R"(","modelInput":{"inputText":"c","seed":123456789012345678901234567890},)"
+                  R"("modelOutput":{"embedding":[0.3,-3.0],"inputTextTokenCount":3}})");
+  for (int n = 0; n < kOthers; ++n) {
+    if (n == kOthers / 2) lines.push_back(titan_success(record_id(1), "a \"quoted\"\n", {0.1, -1.0}, 1));
+    lines.push_back(titan_success(record_id(4 + n), "x", {double(n), 0.5}, 1));
+  }
+  lines.push_back(titan_success(record_id(2), "b", {0.2, -2.0}, 2));
+
+  Collected got = run_core(mappings, titan(), lines, MissingReason::kMissingOutput);
+  EXPECT_TRUE(got.errors.empty());
+  ASSERT_EQ(got.output.size(), std::size_t(kOthers + 1));
+  const json& last = got.output.back();
+  EXPECT_EQ(last["custom_id"], "emb-far") << "written when its last part arrived";
+  const json& body = last["response"]["body"];
+  ASSERT_EQ(body["data"].size(), 3u);
+  const json expected_embeddings = json::parse("[[0.1,-1.0],[0.2,-2.0],[0.3,-3.0]]");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(body["data"][i]["index"], i);
+    EXPECT_EQ(body["data"][i]["embedding"], expected_embeddings[i]) << i;
+  }
+  EXPECT_EQ(body["usage"]["prompt_tokens"], 6);
+  const json& middle = got.output[kOthers / 2];
+  EXPECT_EQ(middle["custom_id"], "one-" + std::to_string(kOthers / 2));
+  EXPECT_EQ(middle["response"]["body"]["data"][0]["embedding"], json::array({double(kOthers / 2), 0.5}));
+  EXPECT_EQ(got.usage, (TokenUsage{6 + kOthers, 0, 0}));
+  EXPECT_EQ(got.counts.completed, kOthers + 1);
+}
+
 TEST(CollectorCore, RawOutputCarriesBedrockLines) {
   const std::string raw = claude_success(record_id(1), "4", 10, 5);
   Collected got = run_core(test::chat_mappings(1), claude(), {raw}, MissingReason::kMissingOutput, true);

@@ -136,28 +136,34 @@ json run_request(const GoldenCase& c, const json& test) {
 
 json run_response(const GoldenCase& c, const json& test) {
   const Translator& translator = translator_for(family_models().at(c.family), endpoint_of(c.family));
-  std::vector<json> outputs = test.at("outputs").get<std::vector<json>>();
+  simdjson::dom::parser parser;
+  simdjson::dom::array parsed;
+  EXPECT_EQ(parser.parse(test.at("outputs").dump()).get(parsed), simdjson::SUCCESS);
+  std::vector<JsonValue> outputs(parsed.begin(), parsed.end());
   ResponseTranslation translation = translator.to_openai(outputs, read_context(test));
   if (translation.error) return {{"error", error_json(*translation.error)}};
-  return {{"body", std::move(translation.body)}};
+  return {{"body", json::parse(translation.body)}};
 }
 
 json run_build(const json& test) {
   std::string model = test.at("model_id").get<std::string>();
   Endpoint endpoint =
       model.find("embed") != std::string::npos ? Endpoint::kEmbeddings : Endpoint::kChatCompletions;
-  std::vector<std::optional<json>> records;
-  for (const json& record : test.at("records")) {
-    records.push_back(record.is_null() ? std::nullopt : std::optional<json>(record));
+  simdjson::dom::parser parser;
+  simdjson::dom::array parsed;
+  EXPECT_EQ(parser.parse(test.at("records").dump()).get(parsed), simdjson::SUCCESS);
+  std::vector<std::optional<JsonValue>> records;
+  for (JsonValue record : parsed) {
+    records.push_back(record.is_null() ? std::nullopt : std::optional<JsonValue>(record));
   }
   std::string reason = test.value("missing_reason", "missing_output");
   MissingReason missing = reason == "batch_expired"     ? MissingReason::kBatchExpired
                           : reason == "batch_cancelled" ? MissingReason::kBatchCancelled
                                                         : MissingReason::kMissingOutput;
-  OutputLine line = build_output_line(test.at("custom_id").get<std::string>(), std::move(records),
-                                      translator_for(model, endpoint), read_context(test),
-                                      LineIds{"batch_req_golden", "req_golden"}, missing);
-  return {{"is_error", line.is_error}, {"line", std::move(line.line)}};
+  OutputLine line =
+      build_output_line(test.at("custom_id").get<std::string>(), records, translator_for(model, endpoint),
+                        read_context(test), LineIds{"batch_req_golden", "req_golden"}, missing);
+  return {{"is_error", line.is_error}, {"line", json::parse(line.line)}};
 }
 
 json run_case(const GoldenCase& c, const json& test) {

@@ -35,6 +35,34 @@ TEST(JsonWriterTest, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(json::parse(out).get<std::string>(), text);
 }
 
+// Plain text is scanned eight bytes at a time: every ASCII byte, at every offset of a word, must still be
+// escaped when it has to be (and only then).
+TEST(JsonWriterTest, EscapesEveryAsciiByteAtEveryOffset) {
+  for (int c = 0; c < 0x80; ++c) {
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string text(19, 'a');
+      text[at] = static_cast<char>(c);
+      std::string out = write_string(text);
+      ASSERT_EQ(json::parse(out).get<std::string>(), text) << "byte " << c << " at " << at;
+      const bool escaped = c < 0x20 || c == '"' || c == '\\';
+      if (escaped) {
+        EXPECT_GT(out.size(), text.size() + 2) << "byte " << c << " at " << at;
+      } else {
+        EXPECT_EQ(out, "\"" + text + "\"") << "byte " << c << " at " << at;
+      }
+    }
+  }
+  std::string multibyte = "0123456\xC3\xA9" + std::string(9, 'x') + "\xE2\x98\x83\"";
+  EXPECT_EQ(json::parse(write_string(multibyte)).get<std::string>(), multibyte);
+}
+
+TEST(JsonWriterTest, KeysThatNeedEscapingAreEscaped) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("plain", 1).field("with \"quote\"", 2).field(std::string(70, 'k'), 3).end_object();
+  EXPECT_EQ(json::parse(out), json({{"plain", 1}, {"with \"quote\"", 2}, {std::string(70, 'k'), 3}}));
+}
+
 TEST(JsonWriterTest, KeepsValidUtf8AndRepairsInvalidBytes) {
   std::string valid = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
   EXPECT_EQ(write_string(valid), "\"" + valid + "\"");

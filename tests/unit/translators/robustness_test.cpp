@@ -105,20 +105,32 @@ TEST(TranslatorsRobustnessTest, RequestTranslationNeverThrows) {
   EXPECT_GT(runs, 10000U);
 }
 
+// The parsed items of a JSON array (the mutations hold valid JSON, so simdjson reads every dump).
+std::vector<JsonValue> parse_items(simdjson::dom::parser& parser, const json& array) {
+  simdjson::dom::array items;
+  EXPECT_EQ(parser.parse(array.dump()).get(items), simdjson::SUCCESS) << array.dump();
+  return {items.begin(), items.end()};
+}
+
+void expect_json_text(const std::string& text) {
+  EXPECT_TRUE(json::accept(text)) << "not JSON: " << text;
+}
+
 TEST(TranslatorsRobustnessTest, ResponseTranslationNeverThrows) {
   ResponseContext context{"m", "chatcmpl-x", 1, {}};
+  simdjson::dom::parser parser;
   std::size_t runs = 0;
   for (const json& test : golden_lines("response")) {
     for_each_mutation(test.at("outputs"), [&](const json& outputs) {
       if (!outputs.is_array()) return;
-      std::vector<json> list = outputs.get<std::vector<json>>();
+      std::vector<JsonValue> list = parse_items(parser, outputs);
       for (const Translator* translator : all_translators()) {
         for (bool base64 : {false, true}) {
           context.hints.base64_embeddings = base64;
           ResponseTranslation translation;
           ASSERT_NO_THROW(translation = translator->to_openai(list, context)) << outputs.dump();
           ++runs;
-          if (!translation.error) expect_serialisable(translation.body);
+          if (!translation.error) expect_json_text(translation.body);
         }
       }
     });
@@ -128,17 +140,19 @@ TEST(TranslatorsRobustnessTest, ResponseTranslationNeverThrows) {
 
 TEST(TranslatorsRobustnessTest, OutputLinesNeverThrow) {
   const Translator* claude = find_translator("anthropic.claude-3-haiku-20240307-v1:0", Endpoint::kChatCompletions);
+  simdjson::dom::parser parser;
   for (const json& test : golden_lines("build")) {
     for_each_mutation(test.at("records"), [&](const json& records) {
       if (!records.is_array()) return;
-      std::vector<std::optional<json>> list;
-      for (const json& record : records) list.emplace_back(record);
+      std::vector<std::optional<JsonValue>> list;
+      for (JsonValue record : parse_items(parser, records)) list.emplace_back(record);
       OutputLine line;
-      ASSERT_NO_THROW(line = build_output_line("c", std::move(list), *claude, ResponseContext{}, LineIds{"b", "r"},
+      ASSERT_NO_THROW(line = build_output_line("c", list, *claude, ResponseContext{}, LineIds{"b", "r"},
                                                MissingReason::kMissingOutput))
           << records.dump();
-      expect_serialisable(line.line);
-      EXPECT_EQ(line.line["custom_id"], "c");
+      json parsed = json::parse(line.line, nullptr, false);
+      ASSERT_TRUE(parsed.is_object()) << "not a JSON object: " << line.line;
+      EXPECT_EQ(parsed["custom_id"], "c");
     });
   }
 }
