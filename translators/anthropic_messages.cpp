@@ -130,20 +130,10 @@ std::optional<LineError> build_input(JsonValue body, const RequestOptions& optio
   JsonWriter out(text);
   out.begin_object().field("anthropic_version", kAnthropicVersion).field("max_tokens", sampling->max_tokens);
   write_system(out, conversation.system);
-  out.key("messages").begin_array();
-  for (const Turn& turn : conversation.turns) {
-    out.begin_object().field("role", turn.assistant ? "assistant" : "user").key("content").begin_array();
-    for (const Block& block : turn.blocks) write_block(out, block);
-    out.end_array().end_object();
-  }
-  out.end_array();
+  write_messages(out, conversation.turns, write_block);
   if (sampling->temperature) out.field("temperature", *sampling->temperature);
   if (sampling->top_p) out.field("top_p", *sampling->top_p);
-  if (!sampling->stop.empty()) {
-    out.key("stop_sequences").begin_array();
-    for (std::string_view stop : sampling->stop) out.string(stop);
-    out.end_array();
-  }
+  if (!sampling->stop.empty()) write_strings(out, "stop_sequences", sampling->stop);
   write_tool_fields(out, *tools);
   out.end_object();
   return std::nullopt;

@@ -162,4 +162,21 @@ std::optional<LineError> read_conversation(simdjson::dom::array messages, const 
   return std::nullopt;
 }
 
+void write_messages(JsonWriter& out, const std::vector<Turn>& turns,
+                    void (*write_block)(JsonWriter&, const Block&)) {
+  out.key("messages").begin_array();
+  for (const Turn& turn : turns) {
+    out.begin_object().field("role", turn.assistant ? "assistant" : "user").key("content").begin_array();
+    for (const Block& block : turn.blocks) write_block(out, block);
+    out.end_array().end_object();
+  }
+  out.end_array();
+}
+
+void write_strings(JsonWriter& out, std::string_view key, const std::vector<std::string_view>& values) {
+  out.key(key).begin_array();
+  for (std::string_view value : values) out.string(value);
+  out.end_array();
+}
+
 }  // namespace batchgate::translators::chat

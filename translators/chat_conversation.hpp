@@ -47,4 +47,11 @@ struct Conversation {
 std::optional<LineError> read_conversation(simdjson::dom::array messages, const ConversationRules& rules,
                                            Conversation& out);
 
+// Writes "messages": the turns as {"role", "content": [blocks]}, each block in the family's shape.
+void write_messages(JsonWriter& out, const std::vector<Turn>& turns,
+                    void (*write_block)(JsonWriter&, const Block&));
+
+// Writes `key`: an array of strings (stop sequences).
+void write_strings(JsonWriter& out, std::string_view key, const std::vector<std::string_view>& values);
+
 }  // namespace batchgate::translators::chat

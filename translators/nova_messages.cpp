@@ -104,21 +104,11 @@ std::optional<LineError> build_input(JsonValue body, const RequestOptions& optio
     for (std::string_view system : conversation.system) out.begin_object().field("text", system).end_object();
     out.end_array();
   }
-  out.key("messages").begin_array();
-  for (const Turn& turn : conversation.turns) {
-    out.begin_object().field("role", turn.assistant ? "assistant" : "user").key("content").begin_array();
-    for (const Block& block : turn.blocks) write_block(out, block);
-    out.end_array().end_object();
-  }
-  out.end_array();
+  write_messages(out, conversation.turns, write_block);
   out.key("inferenceConfig").begin_object().field("maxTokens", sampling->max_tokens);
   if (sampling->temperature) out.field("temperature", *sampling->temperature);
   if (sampling->top_p) out.field("topP", *sampling->top_p);
-  if (!sampling->stop.empty()) {
-    out.key("stopSequences").begin_array();
-    for (std::string_view stop : sampling->stop) out.string(stop);
-    out.end_array();
-  }
+  if (!sampling->stop.empty()) write_strings(out, "stopSequences", sampling->stop);
   out.end_object();
   write_tool_config(out, *tools);
   out.end_object();
