@@ -24,8 +24,7 @@ Expected<BatchLine> parse_batch_line(simdjson::dom::parser& parser, std::string_
     return make_error("invalid_method", "method must be \"POST\".", "method");
   }
   std::optional<JsonValue> url = find_set(line, "url");
-  std::optional<Endpoint> endpoint =
-      url && url->is_string() ? parse_endpoint(as_string(*url)) : std::nullopt;
+  std::optional<Endpoint> endpoint = url && url->is_string() ? parse_endpoint(as_string(*url)) : std::nullopt;
   if (!endpoint) {
     return make_error("invalid_url",
                       "url " + (url ? describe(*url) : std::string("(missing)")) +

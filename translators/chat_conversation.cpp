@@ -7,10 +7,9 @@ namespace batchgate::translators::chat {
 namespace {
 
 LineError empty_user_content(const std::string& param, std::string_view label) {
-  return make_error("invalid_value",
-                    param + " is empty; " + std::string(label) +
-                        " needs text or an image in every user message.",
-                    param);
+  return make_error(
+      "invalid_value",
+      param + " is empty; " + std::string(label) + " needs text or an image in every user message.", param);
 }
 
 Block text_block(std::string_view text) {
@@ -37,7 +36,8 @@ std::optional<LineError> add_user_blocks(JsonValue content, const std::string& p
     std::string_view type = string_at(part, "type");
     std::optional<JsonValue> text = find_set(part, "text");
     if (type == "text" && text && text->is_string()) {
-      if (!(rules.skip_empty_user_text && as_string(*text).empty())) blocks.push_back(text_block(as_string(*text)));
+      if (!(rules.skip_empty_user_text && as_string(*text).empty()))
+        blocks.push_back(text_block(as_string(*text)));
       continue;
     }
     if (type != "image_url") {
@@ -125,14 +125,16 @@ std::optional<LineError> read_conversation(simdjson::dom::array messages, const 
     if (role != "user" && role != "assistant" && role != "tool") {
       return make_error(
           "invalid_value",
-          param + ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", got \"" +
+          param +
+              ".role must be one of \"system\", \"developer\", \"user\", \"assistant\", \"tool\", got \"" +
               std::string(role) + "\".",
           param + ".role");
     }
     // Both families want alternating turns, so consecutive same-role messages (several tool results, or
     // a tool result followed by user text) become one turn.
     const bool assistant = role == "assistant";
-    if (out.turns.empty() || out.turns.back().assistant != assistant) out.turns.push_back(Turn{assistant, {}});
+    if (out.turns.empty() || out.turns.back().assistant != assistant)
+      out.turns.push_back(Turn{assistant, {}});
     std::vector<Block>& blocks = out.turns.back().blocks;
     std::optional<LineError> error;
     if (role == "user") {
@@ -147,10 +149,11 @@ std::optional<LineError> read_conversation(simdjson::dom::array messages, const 
     if (error) return error;
   }
   if (out.turns.empty()) {
-    return make_error("invalid_value",
-                      "body.messages needs at least one user message; system and developer messages alone are "
-                      "not a conversation.",
-                      "body.messages");
+    return make_error(
+        "invalid_value",
+        "body.messages needs at least one user message; system and developer messages alone are "
+        "not a conversation.",
+        "body.messages");
   }
   // Tool results answer the previous assistant turn, so they lead the user turn (Anthropic requires it),
   // even when the OpenAI conversation put user text between the tool call and its result.

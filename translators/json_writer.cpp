@@ -24,14 +24,29 @@ constexpr std::array<std::uint8_t, 256> kByteClass = [] {
 
 void append_escape(std::string& out, unsigned char c) {
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    default: break;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default:
+      break;
   }
   static constexpr char kHex[] = "0123456789abcdef";
   out += "\\u00";
@@ -160,9 +175,9 @@ JsonWriter& JsonWriter::end_array() {
 JsonWriter& JsonWriter::key(std::string_view name) {
   // Keys are short plain names nearly always: comma, quotes and colon go out in one append.
   char buffer[64];
-  const bool plain = name.size() + 4 <= sizeof buffer &&
-                     std::all_of(name.begin(), name.end(),
-                                 [](char c) { return kByteClass[static_cast<unsigned char>(c)] == 0; });
+  const bool plain = name.size() + 4 <= sizeof buffer && std::all_of(name.begin(), name.end(), [](char c) {
+                       return kByteClass[static_cast<unsigned char>(c)] == 0;
+                     });
   if (plain) {
     std::size_t size = 0;
     if (need_comma_) buffer[size++] = ',';

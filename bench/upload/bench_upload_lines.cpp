@@ -36,19 +36,21 @@ std::vector<std::string> claude_file(int lines) {
   std::vector<std::string> out;
   out.reserve(std::size_t(lines));
   for (int i = 0; i < lines; ++i) {
-    json body = {{"model", "claude-batch"},
-                 {"max_completion_tokens", 256},
-                 {"temperature", 0.1},
-                 {"messages",
-                  json::array({{{"role", "system"}, {"content", "Classify the document. Answer with one word."}},
-                               {{"role", "user"},
-                                {"content", "Document " + std::to_string(i) + ":\n" + paragraph + paragraph +
-                                                paragraph + paragraph + paragraph}}})}};
-    out.push_back(json{{"custom_id", "doc-" + std::to_string(i)},
-                       {"method", "POST"},
-                       {"url", "/v1/chat/completions"},
-                       {"body", body}}
-                      .dump());
+    json body = {
+        {"model", "claude-batch"},
+        {"max_completion_tokens", 256},
+        {"temperature", 0.1},
+        {"messages",
+         json::array({{{"role", "system"}, {"content", "Classify the document. Answer with one word."}},
+                      {{"role", "user"},
+                       {"content", "Document " + std::to_string(i) + ":\n" + paragraph + paragraph +
+                                       paragraph + paragraph + paragraph}}})}};
+    out.push_back(json{
+        {"custom_id", "doc-" + std::to_string(i)},
+        {"method", "POST"},
+        {"url", "/v1/chat/completions"},
+        {"body",
+         body}}.dump());
   }
   return out;
 }

@@ -1,5 +1,8 @@
 #include "server/api/file_expiry.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -7,9 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 #include <optional>
 
 #include "server/api/backends.hpp"
@@ -24,7 +24,8 @@ using asio::awaitable;
 // Files deleted per round; a longer backlog is worked off round after round without a pause.
 constexpr std::int64_t kSweepBatch = 500;
 
-awaitable<void> delete_file_objects(AppContext& app, const storage::FileRecord& file, std::string_view context) {
+awaitable<void> delete_file_objects(AppContext& app, const storage::FileRecord& file,
+                                    std::string_view context) {
   const config::Model* model = app.settings.find_model(file.model);
   if (model == nullptr) {
     spdlog::warn("{}: file {} belongs to model '{}', which is no longer configured; its S3 objects are left",
@@ -36,7 +37,8 @@ awaitable<void> delete_file_objects(AppContext& app, const storage::FileRecord& 
     std::string bucket, key;
     if (!parse_s3_uri(uri, bucket, key)) continue;
     auto deleted = co_await app.backends->s3(*model).delete_object(bucket, key);
-    if (deleted.has_error()) spdlog::warn("{}: deleting {} failed: {}", context, uri, deleted.error().to_string());
+    if (deleted.has_error())
+      spdlog::warn("{}: deleting {} failed: {}", context, uri, deleted.error().to_string());
   }
 }
 
@@ -51,14 +53,16 @@ struct FileExpiry::Impl : std::enable_shared_from_this<Impl> {
   // One round: returns how many files were due, so a full round is followed by another at once.
   awaitable<std::size_t> sweep() {
     const std::int64_t now = app.clock.now_seconds();
-    auto due = co_await http::run_blocking(app.blocking, [&] { return app.store.expired_files(now, kSweepBatch); });
+    auto due =
+        co_await http::run_blocking(app.blocking, [&] { return app.store.expired_files(now, kSweepBatch); });
     if (due.has_error()) {
       spdlog::error("expiry: reading expired files failed: {}", due.error().message);
       co_return 0;
     }
     for (const storage::FileRecord& file : *due) {
       if (stopping) break;
-      auto deleted = co_await http::run_blocking(app.blocking, [&] { return app.store.delete_file(file.id); });
+      auto deleted =
+          co_await http::run_blocking(app.blocking, [&] { return app.store.delete_file(file.id); });
       if (deleted.has_error()) {
         // kConflict: a batch started on it in the meantime; kNotFound: deleted by its owner meanwhile.
         if (deleted.error().code != storage::ErrorCode::kNotFound)

@@ -1,12 +1,13 @@
 // JsonWriter and the JsonValue helpers: output must parse back to the same value (checked with nlohmann, an
 // independent parser), escape what JSON requires, never hold a raw newline, and repair invalid UTF-8.
+#include "translators/json_writer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "translators/json_value.hpp"
-#include "translators/json_writer.hpp"
 
 namespace batchgate::translators {
 namespace {
@@ -80,7 +81,8 @@ TEST(JsonWriterTest, WritesNumbersThatReadBackTheSame) {
 }
 
 TEST(JsonWriterTest, CopiesParsedValuesCompactly) {
-  std::string input = R"({ "text": "line\nbreak \u00e9", "n": [1, -2, 2.5, true, null, {"k": {}}], "big": 18446744073709551615 })";
+  std::string input =
+      R"({ "text": "line\nbreak \u00e9", "n": [1, -2, 2.5, true, null, {"k": {}}], "big": 18446744073709551615 })";
   simdjson::dom::parser parser;
   JsonValue root = parser.parse(input);
   std::string out;
@@ -91,8 +93,8 @@ TEST(JsonWriterTest, CopiesParsedValuesCompactly) {
 
 TEST(JsonValueTest, FindSetTreatsNullAndAbsentAlikeAndDescribeCutsLongValues) {
   simdjson::dom::parser parser;
-  JsonValue root = parser.parse(std::string(R"({"a": null, "b": "x", "c": 3, "long": ")") +
-                                std::string(100, 'y') + "\"}");
+  JsonValue root =
+      parser.parse(std::string(R"({"a": null, "b": "x", "c": 3, "long": ")") + std::string(100, 'y') + "\"}");
   EXPECT_FALSE(find_set(root, "a"));
   EXPECT_FALSE(find_set(root, "missing"));
   EXPECT_EQ(string_at(root, "b"), "x");
