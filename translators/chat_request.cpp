@@ -107,6 +107,16 @@ LineError make_error(std::string code, std::string message, std::string param) {
   return LineError{std::move(code), std::move(message), std::move(param)};
 }
 
+RequestTranslation one_record(std::optional<LineError> error, std::string input) {
+  RequestTranslation translation;
+  if (error) {
+    translation.error = std::move(*error);
+  } else {
+    translation.model_inputs.push_back(std::move(input));
+  }
+  return translation;
+}
+
 std::string message_param(std::size_t index) {
   return "body.messages[" + std::to_string(index) + "]";
 }

@@ -30,6 +30,9 @@ using translators::find_set;
 using translators::string_at;
 
 LineError make_error(std::string code, std::string message, std::string param);
+
+// The translation of a request that becomes one record: `input` (compact JSON), or `error` when set.
+RequestTranslation one_record(std::optional<LineError> error, std::string input);
 std::string message_param(std::size_t index);  // "body.messages[<index>]"
 
 // Text a translation had to build (joined text parts, compacted tool arguments): the views handed out stay

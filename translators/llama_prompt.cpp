@@ -164,15 +164,10 @@ std::string_view llama_finish_reason(std::string_view stop_reason) {
 }
 
 RequestTranslation LlamaPrompt::to_bedrock(JsonValue body, const RequestOptions& options) const {
-  RequestTranslation translation;
   std::string input;
-  if (auto error = build_input(body, options, template_ == Template::kLlama4 ? kLlama4Tokens : kLlama3Tokens,
-                               input)) {
-    translation.error = std::move(*error);
-    return translation;
-  }
-  translation.model_inputs.push_back(std::move(input));
-  return translation;
+  std::optional<LineError> error =
+      build_input(body, options, template_ == Template::kLlama4 ? kLlama4Tokens : kLlama3Tokens, input);
+  return one_record(std::move(error), std::move(input));
 }
 
 ResponseTranslation LlamaPrompt::to_openai(std::span<const JsonValue> outputs,

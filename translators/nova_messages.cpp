@@ -160,14 +160,9 @@ std::string_view nova_finish_reason(std::string_view stop_reason) {
 }
 
 RequestTranslation NovaMessages::to_bedrock(JsonValue body, const RequestOptions& options) const {
-  RequestTranslation translation;
   std::string input;
-  if (auto error = build_input(body, options, input)) {
-    translation.error = std::move(*error);
-    return translation;
-  }
-  translation.model_inputs.push_back(std::move(input));
-  return translation;
+  std::optional<LineError> error = build_input(body, options, input);
+  return one_record(std::move(error), std::move(input));
 }
 
 ResponseTranslation NovaMessages::to_openai(std::span<const JsonValue> outputs,

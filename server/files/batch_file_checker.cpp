@@ -44,23 +44,24 @@ void BatchFileChecker::problem(std::string code, std::string message, std::strin
 }
 
 bool BatchFileChecker::check_model(std::string_view model_name) {
-  const std::string name(model_name);
-  const std::string param = pinned_ ? "target_model_names" : "body.model";
-  const config::Model* m = settings_.find_model(name);
+  // Runs for every line: strings are built only for a problem.
+  const char* param = pinned_ ? "target_model_names" : "body.model";
+  auto quoted = [model_name] { return "'" + std::string(model_name) + "'"; };
+  const config::Model* m = settings_.find_model(model_name);
   if (!m) {
     ++unknown_model_count_;
     problem("model_not_found",
-            "Model '" + name + "' is not configured for batches. Use one of: " + configured_batch_models(settings_) +
+            "Model " + quoted() + " is not configured for batches. Use one of: " + configured_batch_models(settings_) +
                 " (or name one with target_model_names).",
             param);
     return false;
   }
   if (!m->is_batch()) {
-    problem("model_not_batch", "Model '" + name + "' is not configured with mode: batch.", param);
+    problem("model_not_batch", "Model " + quoted() + " is not configured with mode: batch.", param);
     return false;
   }
-  if (!may_use_(name)) {
-    problem("model_not_allowed", "This key may not use model '" + name + "'.", param);
+  if (!may_use_(model_name)) {
+    problem("model_not_allowed", "This key may not use model " + quoted() + ".", param);
     return false;
   }
   return true;

@@ -155,6 +155,7 @@ model_list:
 batchgate_settings:
   port: 70000
   read_timeout: soon
+  expired_file_sweep: 0s
 )";
   auto result = load_from_string(yaml, env_of({}));
   std::vector<std::string> paths;
@@ -162,7 +163,8 @@ batchgate_settings:
   EXPECT_EQ(paths, (std::vector<std::string>{"model_list[0].litellm_params.s3_bucket_name",
                                              "model_list[0].litellm_params.max_tokens",
                                              "general_settings.master_key", "batchgate_settings.port",
-                                             "batchgate_settings.read_timeout"}));
+                                             "batchgate_settings.read_timeout",
+                                             "batchgate_settings.expired_file_sweep"}));
 }
 
 TEST(ConfigLoader, InvalidYamlIsOneClearError) {
