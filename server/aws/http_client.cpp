@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <poll.h>
+
 #include <exception>
 #include <limits>
 #include <map>
@@ -55,8 +57,16 @@ struct Connection {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // An idle HTTP/1.1 connection has nothing to read: readable means the server closed it (FIN, RST, a TLS
+  // close_notify) or sent bytes nobody asked for. Either way it cannot carry the next request.
+  bool closed_by_peer() {
+    pollfd fd{lowest().socket().native_handle(), POLLIN, 0};
+    return ::poll(&fd, 1, 0) != 0;
+  }
 };
 
 struct Exchange {
@@ -171,19 +181,35 @@ struct HttpClient::Impl {
     tls_context.set_verify_mode(asio::ssl::verify_peer);
   }
 
+  // The most recently used idle connection that is still usable; older or closed ones are dropped.
   std::unique_ptr<Connection> take_idle(const std::string& key) {
+    std::vector<std::unique_ptr<Connection>> dropped;  // closed outside the lock
     std::lock_guard lock(mutex);
     auto it = idle.find(key);
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    std::unique_ptr<Connection> connection = std::move(it->second.back());
-    it->second.pop_back();
-    return connection;
+    if (it == idle.end()) return nullptr;
+    const auto now = std::chrono::steady_clock::now();
+    while (!it->second.empty()) {
+      std::unique_ptr<Connection> connection = std::move(it->second.back());
+      it->second.pop_back();
+      if (now - connection->idle_since <= options.max_idle_time && !connection->closed_by_peer())
+        return connection;
+      dropped.push_back(std::move(connection));
+    }
+    return nullptr;
   }
 
   void put_idle(std::unique_ptr<Connection> connection) {
+    connection->idle_since = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex);
     auto& list = idle[connection->key];
     if (list.size() < options.max_idle_per_host) list.push_back(std::move(connection));
+  }
+
+  // After a pooled connection turned out stale, the others to that host are at least as old: drop them.
+  void drop_idle(const std::string& key) {
+    std::vector<std::unique_ptr<Connection>> dropped;
+    std::lock_guard lock(mutex);
+    if (auto it = idle.find(key); it != idle.end()) dropped.swap(it->second);
   }
 
   asio::awaitable<Result<tcp::resolver::results_type>> resolve(const Url& url) {
@@ -247,10 +273,11 @@ struct HttpClient::Impl {
     if (has_body) req.content_length(req.body().size());
 
     const std::string key = pool_key(url);
-    // A pooled connection may have been closed by the server while idle; such a failure before any
-    // response byte is retried once on a fresh connection.
-    for (int round = 0; round < 2; ++round) {
-      std::unique_ptr<Connection> connection = take_idle(key);
+    // A pooled connection may have been closed by the server while idle (take_idle catches most of those
+    // before use). One that still fails before any response byte is replaced: the pool for this host is
+    // emptied and the request goes out again on a fresh connection, whose failure is then final.
+    for (bool fresh_only = false;; fresh_only = true) {
+      std::unique_ptr<Connection> connection = fresh_only ? nullptr : take_idle(key);
       const bool reused = connection != nullptr;
       if (!connection) {
         auto fresh = co_await connect(url);
@@ -260,8 +287,8 @@ struct HttpClient::Impl {
       Exchange out = co_await exchange(*connection, req, target);
       if (out.result && out.keep_alive) put_idle(std::move(connection));
       if (out.result || !reused || out.got_header) co_return std::move(out.result);
+      drop_idle(key);
     }
-    co_return HttpErrc::kInternal;
   }
 };
 

@@ -11,8 +11,11 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/run_coroutine.hpp"
@@ -46,9 +49,13 @@ RetryPolicy fast_policy(int attempts = 3) {
 
 class ScriptedServer {
  public:
-  explicit ScriptedServer(std::vector<std::string> tls_files = {}, std::uint16_t port = 0)
+  // `idle_timeout_s` > 0: the server closes keep-alive connections idle that long (as S3 does).
+  explicit ScriptedServer(std::vector<std::string> tls_files = {}, std::uint16_t port = 0,
+                          double idle_timeout_s = 0)
       : port_(port != 0 ? port : test::free_port()) {
-    std::vector<std::string> argv{"python3", kServerScript, std::to_string(port_)};
+    std::vector<std::string> argv{"python3", kServerScript};
+    if (idle_timeout_s > 0) argv.insert(argv.end(), {"--idle-timeout", std::to_string(idle_timeout_s)});
+    argv.push_back(std::to_string(port_));
     argv.insert(argv.end(), tls_files.begin(), tls_files.end());
     process_ = std::make_unique<test::ChildProcess>(argv);
     ready_ = test::wait_for_port(port_, std::chrono::seconds(10));
@@ -258,6 +265,69 @@ TEST(HttpClientRestart, PooledConnectionToARestartedServerIsReplacedTransparentl
   ASSERT_TRUE(after) << after.error().message();
   EXPECT_EQ(after->status, 200);
   EXPECT_NE(after->body, before->body) << "a fresh connection must have been opened";
+}
+
+// Sends `n` requests at once on one client, so that the pool ends up holding `n` connections.
+std::vector<Result<HttpResponse>> send_together(asio::io_context& io, HttpClient& client, const Url& url,
+                                                const HttpRequest& request, int n) {
+  std::vector<std::optional<Result<HttpResponse>>> results(n);
+  for (int i = 0; i < n; ++i) {
+    asio::co_spawn(
+        io, [&, i]() -> asio::awaitable<void> { results[i].emplace(co_await client.send(url, request)); },
+        asio::detached);
+  }
+  io.restart();
+  io.run();
+  std::vector<Result<HttpResponse>> out;
+  for (auto& r : results) out.push_back(std::move(*r));
+  return out;
+}
+
+TEST(HttpClientIdle, ConnectionsTheServerClosedWhileIdleNeverFailARequest) {
+  // The server closes keep-alive connections idle for 1 s. Three requests at once leave three pooled
+  // connections; after a pause longer than the server's timeout all three are dead. The next upload must
+  // succeed on its one attempt (no retry loop around it), and so must three more at once.
+  ScriptedServer server({}, 0, 1.0);
+  ASSERT_TRUE(server.ready());
+  asio::io_context io;
+  HttpClientOptions options;
+  options.max_idle_time = std::chrono::minutes(5);  // only the closed-by-peer detection can help here
+  HttpClient client(io.get_executor(), options);
+  const Url url = *parse_url("http://127.0.0.1:" + std::to_string(server.port()));
+  HttpRequest slow = get("/slow", "ms=300");
+  for (auto& r : send_together(io, client, url, slow, 3)) ASSERT_TRUE(r) << r.error().message();
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  HttpRequest put = get("/echo");
+  put.method = "PUT";
+  put.body = std::string(6 * 1024 * 1024, 'x');
+  auto uploaded = run(io, client.send(url, put));
+  ASSERT_TRUE(uploaded) << uploaded.error().message();
+  EXPECT_EQ(uploaded->status, 200);
+  EXPECT_NE(uploaded->body.find("\"body_length\": 6291456"), std::string::npos) << uploaded->body;
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  for (auto& r : send_together(io, client, url, put, 3)) {
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->status, 200);
+  }
+}
+
+TEST(HttpClientIdle, ConnectionsIdleLongerThanMaxIdleTimeAreNotReused) {
+  ScriptedServer server;
+  ASSERT_TRUE(server.ready());
+  asio::io_context io;
+  HttpClientOptions options;
+  options.max_idle_time = std::chrono::milliseconds(200);
+  HttpClient client(io.get_executor(), options);
+  const Url url = *parse_url("http://127.0.0.1:" + std::to_string(server.port()));
+  auto first = run(io, client.send(url, get("/peer")));
+  auto soon = run(io, client.send(url, get("/peer")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto later = run(io, client.send(url, get("/peer")));
+  ASSERT_TRUE(first && soon && later);
+  EXPECT_EQ(first->body, soon->body) << "a connection idle for less than max_idle_time is reused";
+  EXPECT_NE(soon->body, later->body) << "a connection idle for longer is replaced";
 }
 
 TEST(HttpClientStall, WriteStallTimesOut) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Scripted HTTP/1.1 server for http_client_test.cpp (keep-alive, failures on demand).
 
-Usage: scripted_http_server.py PORT [CERTFILE KEYFILE]   (TLS when a certificate is given)
+Usage: scripted_http_server.py [--idle-timeout S] PORT [CERTFILE KEYFILE]   (TLS when a certificate is given)
+
+  --idle-timeout S                  close a keep-alive connection that stays idle S seconds (as S3 does)
 
   /flaky/ID?fail=N&status=S&code=C  first N requests answer S (JSON error with __type C, or S3-style XML
                                     when xml=1), later ones 200 "ok ID"
@@ -149,11 +151,16 @@ class QuietServer(ThreadingHTTPServer):
 
 
 def main():
-    server = QuietServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    args = sys.argv[1:]
+    if args[:1] == ["--idle-timeout"]:
+        # BaseHTTPRequestHandler closes the connection when reading the next request times out.
+        Handler.timeout = float(args[1])
+        args = args[2:]
+    server = QuietServer(("127.0.0.1", int(args[0])), Handler)
     server.daemon_threads = True
-    if len(sys.argv) > 3:
+    if len(args) > 2:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        context.load_cert_chain(args[1], args[2])
         server.socket = context.wrap_socket(server.socket, server_side=True)
     server.serve_forever()
 
