@@ -12,10 +12,13 @@
 #include <thread>
 #include <vector>
 
-#include "server/api/backends.hpp"
 #include "server/api/context.hpp"
-#include "server/api/file_expiry.hpp"
-#include "server/batch/lifecycle.hpp"
+#include "server/background/file_expiry.hpp"
+#include "server/background/lifecycle.hpp"
+#include "server/batch/aws_clients.hpp"
+#include "server/batch/batch_core.hpp"
+#include "server/batch/bedrock_job_runner.hpp"
+#include "server/batch/files.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
 #include "server/http/server.hpp"
@@ -28,11 +31,23 @@ struct App::Impl {
       : settings(std::move(s)),
         store(std::move(st)),
         blocking(std::size_t(settings.server.blocking_threads)),
-        backends(settings, ioc.get_executor()),
-        context{settings, *store, blocking, clock, ids, clock.now_seconds(), &backends, {}, {}, [] {}},
-        lifecycle(settings, *store, blocking, clock, ids, backends,
-                  [this](const std::string& batch_id) { context.batches.drop(batch_id); }) {
-    context.wake_lifecycle = [this] { lifecycle.wake(); };
+        aws(settings, ioc.get_executor()),
+        bedrock_jobs(aws),
+        core(batch::BatchCoreDeps{settings, *store, blocking, clock, ids, runners, objects(), hooks()}),
+        files(batch::FilesDeps{settings, *store, blocking, clock, ids, objects()}),
+        routes{settings, *store, blocking, clock, ids, clock.now_seconds(), core, files, {}, {}},
+        lifecycle(*store, blocking, clock, core,
+                  {std::chrono::seconds(1), settings.server.poll_concurrency}),
+        file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep) {
+    runners.add(bedrock_jobs);
+  }
+
+  batch::ObjectStores objects() {
+    return [this](const config::Model& model) -> batch::ObjectStore& { return aws.objects(model); };
+  }
+  // Every batch the core writes leaves the routes' cache; a new or cancelled batch wakes the lifecycle.
+  batch::CoreHooks hooks() {
+    return {[this](const std::string& id) { routes.batches.drop(id); }, [this] { lifecycle.wake(); }};
   }
 
   config::Settings settings;
@@ -43,10 +58,14 @@ struct App::Impl {
   boost::asio::thread_pool blocking;
   SystemClock clock;
   RandomIdGenerator ids;
-  api::Backends backends;
-  api::AppContext context;
-  batch::Lifecycle lifecycle;
-  api::FileExpiry file_expiry{context};
+  batch::AwsClients aws;
+  batch::BedrockJobRunner bedrock_jobs;
+  batch::Runners runners;
+  batch::BatchCore core;
+  batch::Files files;
+  api::RouteContext routes;
+  background::Lifecycle lifecycle;
+  background::FileExpiry file_expiry;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<boost::asio::signal_set> signals;
@@ -73,11 +92,11 @@ boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Set
     return "cannot open the database at general_settings.database_path='" + settings.general.database_path +
            "': " + store.error().message;
   auto impl = std::make_unique<Impl>(std::move(settings), std::move(*store));
-  api::add_health_routes(impl->router, impl->context);
-  api::add_key_routes(impl->router, impl->context);
-  api::add_model_routes(impl->router, impl->context);
-  api::add_file_routes(impl->router, impl->context);
-  api::add_batch_routes(impl->router, impl->context);
+  api::add_health_routes(impl->router, impl->routes);
+  api::add_key_routes(impl->router, impl->routes);
+  api::add_model_routes(impl->router, impl->routes);
+  api::add_file_routes(impl->router, impl->routes);
+  api::add_batch_routes(impl->router, impl->routes);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

@@ -6,7 +6,7 @@ namespace batchgate::storage {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 2> kSteps = {
+constexpr std::array<const char*, 3> kSteps = {
     R"sql(
 CREATE TABLE keys (
   id INTEGER PRIMARY KEY,
@@ -114,6 +114,10 @@ CREATE INDEX spend_key ON spend(key_id, created_at);
     R"sql(
 CREATE INDEX files_expiry ON files(expires_at) WHERE expires_at IS NOT NULL;
 ALTER TABLE batches ADD COLUMN output_expires_seconds INTEGER;
+)sql",
+    // A job names the runner that runs its records (a Bedrock batch job until other runners exist).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN runner TEXT NOT NULL DEFAULT 'bedrock_batch_job';
 )sql",
 };
 

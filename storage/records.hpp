@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/batch_status.hpp"
+
 namespace batchgate::storage {
 
 struct KeyRecord {
@@ -61,7 +63,7 @@ struct BatchRecord {
   std::string endpoint;
   std::string model;
   std::string completion_window = "24h";
-  std::string status = "validating";
+  BatchStatus status = BatchStatus::kValidating;
   std::string output_file_id;
   std::string error_file_id;
   std::string errors_json;  // "" or an OpenAI errors list
@@ -82,8 +84,9 @@ struct JobRecord {
   std::int64_t job_index = 0;
   std::string client_request_token;
   std::string job_name;
-  std::string job_arn;  // empty until CreateModelInvocationJob answered
-  std::string bedrock_status;
+  std::string runner = "bedrock_batch_job";  // how the job's records run (the runner's name)
+  std::string job_arn;  // the runner's id of the started job; empty until it started
+  std::string bedrock_status;  // the runner's last status of the job (Bedrock's job status for batch jobs)
   std::string message;
   std::string input_s3_uri;
   std::string output_s3_uri;

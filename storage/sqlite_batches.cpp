@@ -37,7 +37,7 @@ BatchRecord read_batch(const Statement& st, int first = 0) {
   b.endpoint = st.text(first + 3);
   b.model = st.text(first + 4);
   b.completion_window = st.text(first + 5);
-  b.status = st.text(first + 6);
+  b.status = parse_batch_status(st.text(first + 6)).value_or(BatchStatus::kFailed);
   b.output_file_id = st.text(first + 7);
   b.error_file_id = st.text(first + 8);
   b.errors_json = st.text(first + 9);
@@ -64,7 +64,7 @@ BatchRecord read_batch(const Statement& st, int first = 0) {
 
 constexpr const char* kJobColumns =
     "id, batch_id, job_index, client_request_token, job_name, job_arn, bedrock_status, message, input_s3_uri, "
-    "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at";
+    "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at, runner";
 
 // Reads a job from column `first` on, in kJobColumns order.
 JobRecord read_job(const Statement& st, int first = 0) {
@@ -83,6 +83,7 @@ JobRecord read_job(const Statement& st, int first = 0) {
   j.next_poll_at = st.int64(first + 11);
   j.poll_interval = st.int64(first + 12);
   j.updated_at = st.int64(first + 13);
+  j.runner = st.text(first + 14);
   return j;
 }
 
@@ -101,7 +102,7 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
         .bind(4, b.endpoint)
         .bind(5, b.model)
         .bind(6, b.completion_window)
-        .bind(7, b.status)
+        .bind(7, to_string(b.status))
         .bind(8, b.errors_json)
         .bind(9, b.metadata_json)
         .bind(10, b.created_at)
@@ -111,7 +112,7 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
         .run();
     db_.prepare(
            "INSERT INTO jobs (batch_id, job_index, client_request_token, job_name, input_s3_uri, output_s3_uri, "
-           "next_poll_at, poll_interval, updated_at) VALUES (?,?,?,?,?,?,?,?,?)")
+           "next_poll_at, poll_interval, updated_at, runner) VALUES (?,?,?,?,?,?,?,?,?,?)")
         .bind(1, j.batch_id)
         .bind(2, j.job_index)
         .bind(3, j.client_request_token)
@@ -121,6 +122,7 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
         .bind(7, j.next_poll_at)
         .bind(8, j.poll_interval)
         .bind(9, j.updated_at)
+        .bind(10, j.runner)
         .run();
     tx.commit();
     return {};
@@ -155,7 +157,7 @@ Result<std::vector<ActiveBatch>> SqliteStore::active_batches() {
   return guarded([&]() -> Result<std::vector<ActiveBatch>> {
     static const std::string sql = "SELECT " + qualified(kBatchColumns, "b") + ", " + qualified(kJobColumns, "j") +
                                    " FROM batches b JOIN jobs j ON j.batch_id = b.id AND j.job_index = 0 WHERE "
-                                   "b.status IN " + kActiveBatchStates + " ORDER BY b.created_at, b.rowid";
+                                   "b.status IN " + active_statuses_sql() + " ORDER BY b.created_at, b.rowid";
     static const int job_first = [] {
       int columns = 1;
       for (const char* c = kBatchColumns; *c != '\0'; ++c) columns += *c == ',';
@@ -174,7 +176,7 @@ void SqliteStore::write_batch(const BatchRecord& b) {
          "finalizing_at=?, completed_at=?, failed_at=?, expired_at=?, cancelling_at=?, cancelled_at=?, total=?, "
          "completed=?, failed=?, input_tokens=?, output_tokens=?, spend=?, version=version+1 "
          "WHERE id=? AND version=?")
-      .bind(1, b.status)
+      .bind(1, to_string(b.status))
       .bind(2, b.output_file_id)
       .bind(3, b.error_file_id)
       .bind(4, b.errors_json)

@@ -110,8 +110,9 @@ Result<std::vector<FileRecord>> SqliteStore::list_files(const FileQuery& q) {
 Result<void> SqliteStore::delete_file(const std::string& id) {
   return guarded([&]() -> Result<void> {
     Transaction tx(db_);
-    auto busy = db_.prepare(std::string("SELECT id FROM batches WHERE input_file_id = ? AND status IN ") +
-                            kActiveBatchStates + " LIMIT 1");
+    static const std::string sql =
+        "SELECT id FROM batches WHERE input_file_id = ? AND status IN " + active_statuses_sql() + " LIMIT 1";
+    auto busy = db_.prepare(sql);
     busy.bind(1, id);
     if (busy.step())
       return Error{ErrorCode::kConflict, "file is the input of batch " + busy.text(0) + ", which is still running"};
@@ -127,7 +128,7 @@ Result<std::vector<FileRecord>> SqliteStore::expired_files(std::int64_t now, std
     static const std::string sql = std::string("SELECT ") + kFileColumns +
                                    " FROM files WHERE expires_at IS NOT NULL AND expires_at <= ? AND id NOT IN "
                                    "(SELECT input_file_id FROM batches WHERE status IN " +
-                                   kActiveBatchStates + ") ORDER BY expires_at, rowid LIMIT ?";
+                                   active_statuses_sql() + ") ORDER BY expires_at, rowid LIMIT ?";
     auto st = db_.prepare(sql);
     st.bind(1, now).bind(2, limit);
     std::vector<FileRecord> out;

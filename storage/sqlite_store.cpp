@@ -20,6 +20,20 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open_blocking(const std::strin
   }
 }
 
+const std::string& active_statuses_sql() {
+  static const std::string sql = [] {
+    std::string list;
+    for (BatchStatus status : kAllBatchStatuses) {
+      if (!is_active(status)) continue;
+      list += list.empty() ? "('" : ",'";
+      list += to_string(status);
+      list += "'";
+    }
+    return list + ")";
+  }();
+  return sql;
+}
+
 Result<void> SqliteStore::ping() {
   return guarded([&]() -> Result<void> {
     auto st = db_.prepare("SELECT 1");

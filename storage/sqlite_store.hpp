@@ -54,6 +54,9 @@ class SqliteStore final : public Store {
   Database db_;
 };
 
+// "('validating', …)": the active batch statuses (is_active) as an SQL list, built from the enum.
+const std::string& active_statuses_sql();
+
 template <class F>
 auto SqliteStore::guarded(F&& f) -> decltype(f()) {
   std::lock_guard lock(mutex_);

@@ -59,9 +59,6 @@ struct SpendQuery {
   std::int64_t limit = 100;
 };
 
-// OpenAI batch states in which a batch still needs its input file.
-inline constexpr const char* kActiveBatchStates = "('validating','in_progress','finalizing','cancelling')";
-
 class Store {
  public:
   virtual ~Store() = default;

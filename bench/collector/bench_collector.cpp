@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "server/batch/collector_core.hpp"
-#include "server/http/multipart.hpp"
+#include "server/common/line_splitter.hpp"
 #include "translators/translator.hpp"
 
 namespace {
@@ -90,7 +90,7 @@ struct Run {
 };
 
 // One pass of the driver's loop: 64 KiB chunks → LineSplitter → core, output drained after every chunk.
-void feed(CollectorCore& core, batchgate::http::LineSplitter& splitter, std::string_view text, Run& run) {
+void feed(CollectorCore& core, batchgate::LineSplitter& splitter, std::string_view text, Run& run) {
   for (std::size_t at = 0; at < text.size(); at += kChunk) {
     splitter.feed(text.substr(at, kChunk));
     while (auto line = splitter.next_line()) core.add_line(line->text);
@@ -123,7 +123,7 @@ void collect_claude(benchmark::State& state, bool raw_output) {
   Run run;
   for (auto _ : state) {
     CollectorCore core(all_mappings, claude(), ids, {"claude-batch", "batch_bench", 1700000000, raw_output});
-    batchgate::http::LineSplitter splitter(64 << 20);
+    batchgate::LineSplitter splitter(64 << 20);
     feed(core, splitter, text, run);
     finish(state, core, run);
   }
@@ -149,7 +149,7 @@ void BM_CollectClaude100kStreamedInput(benchmark::State& state) {
   Run run;
   for (auto _ : state) {
     CollectorCore core(all_mappings, claude(), ids, {"claude-batch", "batch_bench", 1700000000, false});
-    batchgate::http::LineSplitter splitter(64 << 20);
+    batchgate::LineSplitter splitter(64 << 20);
     for (int first = 0; first < kRecords; first += kLinesPerBatch) {
       state.PauseTiming();
       batch.clear();

@@ -6,7 +6,7 @@
 #include "server/api/context.hpp"
 #include "server/api/keys.hpp"
 #include "server/common/secrets.hpp"
-#include "server/http/blocking.hpp"
+#include "server/common/blocking.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -16,16 +16,12 @@ using http::Request;
 using http::Response;
 namespace bh = boost::beast::http;
 
-Response storage_failure(const storage::Error& e, const std::string& request_id) {
-  return store_unavailable(request_id, "store failed: " + e.message);
-}
-
 template <class T>
 bool holds_error(const T& v) {
   return std::holds_alternative<ApiError>(v);
 }
 
-nlohmann::json models_list_json(const AppContext& app, const Principal& who) {
+nlohmann::json models_list_json(const RouteContext& app, const Principal& who) {
   nlohmann::json data = nlohmann::json::array();
   for (const auto& m : app.settings.models) {
     if (!who.may_use_model(m.model_name)) continue;
@@ -47,23 +43,22 @@ nlohmann::json model_group_json(const config::Model& m) {
 }
 
 // Resolves "key" (sk-… or hash) in the body, applies `update` and answers with the key's info.
-awaitable<Response> apply_key_update(AppContext& app, const Request& req, storage::KeyUpdate update,
-                                     const std::string& key) {
+awaitable<Response> apply_key_update(RouteContext& app, storage::KeyUpdate update, const std::string& key) {
   const std::string hash = key_hash_of(key);
   const auto now = app.clock.now_seconds();
-  auto updated = co_await http::run_blocking(app.blocking, [&] { return app.store.update_key(hash, update, now); });
+  auto updated = co_await run_blocking(app.blocking, [&] { return app.store.update_key(hash, update, now); });
   app.keys.drop(hash);
   if (updated.has_error()) {
     if (updated.error().code == storage::ErrorCode::kNotFound)
       co_return Response::error(ApiError::not_found("No key matches '" + mask_secret(key) + "'.", "key"));
-    co_return storage_failure(updated.error(), req.request_id);
+    co_return store_unavailable(updated.error());
   }
   nlohmann::json out = key_info_json(*updated);
   out["key"] = updated->token_hash;
   co_return Response::json(out.dump());
 }
 
-awaitable<Response> generate_key(AppContext& app, Request& req, const Principal&) {
+awaitable<Response> generate_key(RouteContext& app, Request& req, const Principal&) {
   auto body = parse_json_object(req.body);
   if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
   const auto now = app.clock.now_seconds();
@@ -84,26 +79,26 @@ awaitable<Response> generate_key(AppContext& app, Request& req, const Principal&
   rec.expires_at = u.expires_at.value_or(std::nullopt);
   rec.blocked = u.blocked.value_or(false);
   rec.created_at = rec.updated_at = now;
-  auto id = co_await http::run_blocking(app.blocking, [&] { return app.store.insert_key(rec); });
-  if (id.has_error()) co_return storage_failure(id.error(), req.request_id);
+  auto id = co_await run_blocking(app.blocking, [&] { return app.store.insert_key(rec); });
+  if (id.has_error()) co_return store_unavailable(id.error());
   rec.id = *id;
   nlohmann::json out = key_info_json(rec);
   out["key"] = key;  // the only time the key itself is ever shown
   co_return Response::json(out.dump());
 }
 
-awaitable<Response> key_info(AppContext& app, Request& req, const Principal&) {
+awaitable<Response> key_info(RouteContext& app, Request& req, const Principal&) {
   auto it = req.query.find("key");
   if (it == req.query.end() || it->second.empty())
     co_return Response::error(ApiError::invalid("Pass the key to look up as ?key=sk-… (or its hash).", "key"));
   const std::string hash = key_hash_of(it->second);
-  auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
-  if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
+  auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
+  if (found.has_error()) co_return store_unavailable(found.error());
   if (!*found) co_return Response::error(ApiError::not_found("No key matches '" + mask_secret(it->second) + "'.", "key"));
   co_return Response::json(nlohmann::json{{"key", hash}, {"info", key_info_json(**found)}}.dump());
 }
 
-awaitable<Response> list_keys(AppContext& app, Request& req, const Principal&) {
+awaitable<Response> list_keys(RouteContext& app, Request& req, const Principal&) {
   auto number = [&](const char* name, std::int64_t def, std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
     auto it = req.query.find(name);
     if (it == req.query.end()) return def;
@@ -119,8 +114,8 @@ awaitable<Response> list_keys(AppContext& app, Request& req, const Principal&) {
   auto size = number("size", 10, 1, 100);
   if (!page || !size) co_return Response::error(ApiError::invalid("page must be ≥ 1 and size 1–100.", "size"));
   const bool full = req.query.contains("return_full_object") && req.query["return_full_object"] == "true";
-  auto keys = co_await http::run_blocking(app.blocking, [&] { return app.store.list_keys(1000000, 0); });
-  if (keys.has_error()) co_return storage_failure(keys.error(), req.request_id);
+  auto keys = co_await run_blocking(app.blocking, [&] { return app.store.list_keys(1000000, 0); });
+  if (keys.has_error()) co_return store_unavailable(keys.error());
   const auto total = std::int64_t(keys->size());
   nlohmann::json list = nlohmann::json::array();
   for (std::int64_t i = (*page - 1) * *size; i < std::min(total, *page * *size); ++i) {
@@ -134,7 +129,7 @@ awaitable<Response> list_keys(AppContext& app, Request& req, const Principal&) {
                                .dump());
 }
 
-awaitable<Response> update_key(AppContext& app, Request& req, const Principal&) {
+awaitable<Response> update_key(RouteContext& app, Request& req, const Principal&) {
   auto body = parse_json_object(req.body);
   if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
   const auto& json = std::get<nlohmann::json>(body);
@@ -142,29 +137,29 @@ awaitable<Response> update_key(AppContext& app, Request& req, const Principal&) 
   if (holds_error(key)) co_return Response::error(std::get<ApiError>(key));
   auto changes = parse_key_changes(json, app.settings, app.clock.now_seconds());
   if (holds_error(changes)) co_return Response::error(std::get<ApiError>(changes));
-  co_return co_await apply_key_update(app, req, std::get<KeyChanges>(changes).update, std::get<std::string>(key));
+  co_return co_await apply_key_update(app, std::get<KeyChanges>(changes).update, std::get<std::string>(key));
 }
 
-awaitable<Response> set_blocked(AppContext& app, Request& req, bool blocked) {
+awaitable<Response> set_blocked(RouteContext& app, Request& req, bool blocked) {
   auto body = parse_json_object(req.body);
   if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
   auto key = key_param(std::get<nlohmann::json>(body));
   if (holds_error(key)) co_return Response::error(std::get<ApiError>(key));
   storage::KeyUpdate u;
   u.blocked = blocked;
-  co_return co_await apply_key_update(app, req, u, std::get<std::string>(key));
+  co_return co_await apply_key_update(app, u, std::get<std::string>(key));
 }
 
-awaitable<Response> delete_keys(AppContext& app, Request& req, const Principal&) {
+awaitable<Response> delete_keys(RouteContext& app, Request& req, const Principal&) {
   auto body = parse_json_object(req.body);
   if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
   auto keys = key_list_param(std::get<nlohmann::json>(body));
   if (holds_error(keys)) co_return Response::error(std::get<ApiError>(keys));
   std::vector<std::string> hashes;
   for (const auto& k : std::get<std::vector<std::string>>(keys)) hashes.push_back(key_hash_of(k));
-  auto deleted = co_await http::run_blocking(app.blocking, [&] { return app.store.delete_keys(hashes); });
+  auto deleted = co_await run_blocking(app.blocking, [&] { return app.store.delete_keys(hashes); });
   for (const auto& h : hashes) app.keys.drop(h);
-  if (deleted.has_error()) co_return storage_failure(deleted.error(), req.request_id);
+  if (deleted.has_error()) co_return store_unavailable(deleted.error());
   if (*deleted != std::int64_t(hashes.size()))
     co_return Response::error(ApiError::not_found(
         std::to_string(hashes.size() - size_t(*deleted)) + " of the given keys do not exist; the others were deleted.",
@@ -174,12 +169,11 @@ awaitable<Response> delete_keys(AppContext& app, Request& req, const Principal&)
 
 }  // namespace
 
-http::Response store_unavailable(const std::string& request_id, const std::string& what) {
-  spdlog::error("request {}: {}", request_id, what);
-  return Response::error({ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {}, {}});
+http::Response store_unavailable(const storage::Error& error) {
+  return Response::error(storage_unavailable("store failed: " + error.message));
 }
 
-http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
+http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler) {
   return [&app, access, handler = std::move(handler)](Request& req) -> awaitable<Response> {
     auto token = bearer_token(req.header(bh::field::authorization));
     if (!token) co_return Response::error(missing_key_error());
@@ -191,8 +185,8 @@ http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
     const std::string hash = sha256_hex(*token);
     std::optional<storage::KeyRecord> key = app.keys.find(hash);
     if (!key) {
-      auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
-      if (found.has_error()) co_return storage_failure(found.error(), req.request_id);
+      auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
+      if (found.has_error()) co_return store_unavailable(found.error());
       key = std::move(*found);
       if (key) app.keys.put(hash, *key);
     }
@@ -208,7 +202,7 @@ http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler) {
   };
 }
 
-void add_health_routes(http::Router& router, AppContext& app) {
+void add_health_routes(http::Router& router, RouteContext& app) {
   router.add(bh::verb::get, "/health", kNoBody, [](Request&) -> awaitable<Response> {
     co_return Response::json(R"({"status":"healthy"})");
   });
@@ -216,7 +210,7 @@ void add_health_routes(http::Router& router, AppContext& app) {
     co_return Response::json(R"({"status":"healthy"})");
   });
   router.add(bh::verb::get, "/health/readiness", kNoBody, [&app](Request& req) -> awaitable<Response> {
-    auto ping = co_await http::run_blocking(app.blocking, [&] { return app.store.ping(); });
+    auto ping = co_await run_blocking(app.blocking, [&] { return app.store.ping(); });
     if (ping.has_error()) {
       spdlog::error("request {}: readiness: store failed: {}", req.request_id, ping.error().message);
       co_return Response::json(nlohmann::json{{"status", "unhealthy"}, {"db", "unreachable"}}.dump(),
@@ -230,7 +224,7 @@ void add_health_routes(http::Router& router, AppContext& app) {
   });
 }
 
-void add_key_routes(http::Router& router, AppContext& app) {
+void add_key_routes(http::Router& router, RouteContext& app) {
   auto admin = [&app](auto fn) { return authed(app, Access::kMasterOnly, fn); };
   router.add(bh::verb::post, "/key/generate", kSmallJson, admin((generate_key)));
   router.add(bh::verb::get, "/key/info", kNoBody, admin((key_info)));
@@ -238,12 +232,12 @@ void add_key_routes(http::Router& router, AppContext& app) {
   router.add(bh::verb::post, "/key/update", kSmallJson, admin((update_key)));
   router.add(bh::verb::post, "/key/delete", kSmallJson, admin((delete_keys)));
   router.add(bh::verb::post, "/key/block", kSmallJson,
-             admin([](AppContext& a, Request& req, const Principal&) { return set_blocked(a, req, true); }));
+             admin([](RouteContext& a, Request& req, const Principal&) { return set_blocked(a, req, true); }));
   router.add(bh::verb::post, "/key/unblock", kSmallJson,
-             admin([](AppContext& a, Request& req, const Principal&) { return set_blocked(a, req, false); }));
+             admin([](RouteContext& a, Request& req, const Principal&) { return set_blocked(a, req, false); }));
 }
 
-void add_model_routes(http::Router& router, AppContext& app) {
+void add_model_routes(http::Router& router, RouteContext& app) {
   auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
   router.add(bh::verb::get, "/v1/models", kNoBody,
              any_key([&app](Request&, const Principal& who) -> awaitable<Response> {

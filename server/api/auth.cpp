@@ -7,11 +7,6 @@
 
 namespace batchgate::api {
 
-bool Principal::may_use_model(std::string_view model_name) const {
-  if (is_master || key.models.empty()) return true;
-  return std::find(key.models.begin(), key.models.end(), model_name) != key.models.end();
-}
-
 std::optional<std::string> bearer_token(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size()) return std::nullopt;

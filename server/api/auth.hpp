@@ -7,23 +7,13 @@
 #include <variant>
 
 #include "config/settings.hpp"
+#include "server/batch/principal.hpp"
 #include "server/common/api_error.hpp"
 #include "storage/records.hpp"
 
 namespace batchgate::api {
 
-struct Principal {
-  bool is_master = false;
-  storage::KeyRecord key;  // the virtual key (unset for the master key)
-
-  std::optional<std::int64_t> owner_id() const {
-    return is_master ? std::nullopt : std::optional<std::int64_t>(key.id);
-  }
-  // Models the caller may use: the master key and keys without a list may use every configured model.
-  bool may_use_model(std::string_view model_name) const;
-  // Whether the caller may see a row owned by `owner` (nullopt: created with the master key).
-  bool owns(const std::optional<std::int64_t>& owner) const { return is_master || owner == key.id; }
-};
+using batch::Principal;
 
 // "Bearer sk-…" → "sk-…"; nullopt when the header is missing or not a bearer token.
 std::optional<std::string> bearer_token(std::string_view authorization);

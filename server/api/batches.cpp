@@ -6,12 +6,6 @@ namespace {
 nlohmann::json opt(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 nlohmann::json opt(const std::string& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); }
 
-// "batch_AbC…" → "AbC…"
-std::string id_suffix(const std::string& batch_id) {
-  auto pos = batch_id.find('_');
-  return pos == std::string::npos ? batch_id : batch_id.substr(pos + 1);
-}
-
 }  // namespace
 
 std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::json& body) {
@@ -75,40 +69,6 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
   return p;
 }
 
-std::optional<ApiError> check_batch_input(const CreateBatchParams& params, const storage::FileRecord& file,
-                                          const config::Model* model) {
-  if (file.purpose != "batch")
-    return ApiError::invalid("File " + file.id + " has purpose '" + file.purpose + "'; a batch needs a purpose=batch file.",
-                             "input_file_id");
-  if (file.endpoint != params.endpoint)
-    return ApiError::invalid("File " + file.id + " holds " + file.endpoint + " requests; create the batch with endpoint \"" +
-                                 file.endpoint + "\".",
-                             "endpoint");
-  if (!model || !model->is_batch())
-    return ApiError::invalid("File " + file.id + " was made for model '" + file.model + "', which is no longer configured for batches.",
-                             "input_file_id");
-  if (file.record_count < model->min_batch_records)
-    return ApiError::invalid("File " + file.id + " has " + std::to_string(file.record_count) + " Bedrock records; model '" +
-                                 model->model_name + "' needs at least " + std::to_string(model->min_batch_records) +
-                                 " per batch job (Bedrock's minimum). Add requests to the file, or lower "
-                                 "min_batch_records in the model's config if your Bedrock quota allows.",
-                             "input_file_id", "too_few_requests");
-  if (file.record_count > model->max_batch_records)
-    return ApiError::invalid("File " + file.id + " has " + std::to_string(file.record_count) + " Bedrock records; model '" +
-                                 model->model_name + "' takes at most " + std::to_string(model->max_batch_records) +
-                                 " per batch job. Split the file into several batches.",
-                             "input_file_id", "too_many_requests");
-  return std::nullopt;
-}
-
-std::string client_request_token(const std::string& batch_id, std::int64_t job_index) {
-  return "batchgate-" + id_suffix(batch_id) + "-" + std::to_string(job_index);
-}
-
-std::string job_name(const std::string& batch_id, std::int64_t job_index) {
-  return "batchgate-" + id_suffix(batch_id) + "-" + std::to_string(job_index);
-}
-
 nlohmann::json batch_json(const storage::BatchRecord& b) {
   nlohmann::json j = {{"id", b.id},
                       {"object", "batch"},
@@ -117,7 +77,7 @@ nlohmann::json batch_json(const storage::BatchRecord& b) {
                       {"errors", nullptr},
                       {"input_file_id", b.input_file_id},
                       {"completion_window", b.completion_window},
-                      {"status", b.status},
+                      {"status", storage::to_string(b.status)},
                       {"output_file_id", opt(b.output_file_id)},
                       {"error_file_id", opt(b.error_file_id)},
                       {"created_at", b.created_at},
@@ -139,7 +99,7 @@ nlohmann::json batch_json(const storage::BatchRecord& b) {
     auto meta = nlohmann::json::parse(b.metadata_json, nullptr, false);
     if (!meta.is_discarded()) j["metadata"] = meta;
   }
-  if (b.input_tokens > 0 || b.output_tokens > 0 || b.status == "completed")
+  if (b.input_tokens > 0 || b.output_tokens > 0 || b.status == storage::BatchStatus::kCompleted)
     j["usage"] = {{"input_tokens", b.input_tokens},
                   {"input_tokens_details", {{"cached_tokens", 0}}},
                   {"output_tokens", b.output_tokens},

@@ -1,5 +1,6 @@
 #pragma once
-// What every handler may use, wired once in main (the composition root).
+// What the route handlers use, wired once in the app (the composition root). The background loop never
+// sees it.
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -8,34 +9,30 @@
 
 #include "config/settings.hpp"
 #include "server/api/auth.hpp"
-#include "server/common/recent_cache.hpp"
+#include "server/batch/batch_core.hpp"
+#include "server/batch/files.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
+#include "server/common/recent_cache.hpp"
 #include "server/http/router.hpp"
 #include "storage/store.hpp"
 
 namespace batchgate::api {
 
-class Backends;
-
-struct AppContext {
+struct RouteContext {
   const config::Settings& settings;
   storage::Store& store;
   boost::asio::thread_pool& blocking;  // SQLite and file work
   const Clock& clock;
   IdGenerator& ids;
   std::int64_t started_at = 0;
-  Backends* backends = nullptr;  // AWS clients per model
+  batch::BatchCore& batches_core;  // creating and cancelling batches
+  batch::Files& files;             // uploads, content, deletion
   // Recently read keys (auth on every request) and batches (clients poll them). Every write in this process
   // drops or replaces the entry; entries live 2 s.
   RecentCache<storage::KeyRecord> keys;
   RecentCache<storage::BatchRecord> batches;
-  // Wakes the batch lifecycle (submit, stop, poll) right away instead of at its next tick.
-  std::function<void()> wake_lifecycle = [] {};
 };
-
-// A key at or over its max_budget may not start new work (uploads, batches).
-std::optional<ApiError> check_budget(const Principal& who);
 
 enum class Access { kAnyKey, kMasterOnly };
 
@@ -46,29 +43,29 @@ inline constexpr std::uint64_t kNoBody = 0;
 inline constexpr std::uint64_t kSmallJson = 64 << 10;
 
 // A 503 for a store failure (transient: the SDK retries 5xx), logged with the request id.
-http::Response store_unavailable(const std::string& request_id, const std::string& what);
+http::Response store_unavailable(const storage::Error& error);
 
 // fn(app, req, who) as a handler for with_auth.
 template <class Fn>
-AuthedHandler bind_app(AppContext& app, Fn fn) {
+AuthedHandler bind_app(RouteContext& app, Fn fn) {
   return [&app, fn](http::Request& req, const Principal& who) { return fn(app, req, who); };
 }
 
 // Authenticates the caller (401 for missing/unknown/blocked/expired keys, 403 for non-admin keys on admin
 // routes), then runs the handler.
-http::Handler with_auth(AppContext& app, Access access, AuthedHandler handler);
+http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler);
 
 // fn(app, req, who) behind with_auth: how every route group registers its handlers.
 template <class Fn>
-http::Handler authed(AppContext& app, Access access, Fn fn) {
+http::Handler authed(RouteContext& app, Access access, Fn fn) {
   return with_auth(app, access, bind_app(app, fn));
 }
 
 // Route groups; each adds its routes with explicit body limits.
-void add_health_routes(http::Router& router, AppContext& app);
-void add_key_routes(http::Router& router, AppContext& app);
-void add_model_routes(http::Router& router, AppContext& app);
-void add_file_routes(http::Router& router, AppContext& app);
-void add_batch_routes(http::Router& router, AppContext& app);
+void add_health_routes(http::Router& router, RouteContext& app);
+void add_key_routes(http::Router& router, RouteContext& app);
+void add_model_routes(http::Router& router, RouteContext& app);
+void add_file_routes(http::Router& router, RouteContext& app);
+void add_batch_routes(http::Router& router, RouteContext& app);
 
 }  // namespace batchgate::api

@@ -2,11 +2,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "server/api/backends.hpp"
 #include "server/api/context.hpp"
-#include "server/api/file_expiry.hpp"
 #include "server/api/file_upload.hpp"
-#include "server/http/blocking.hpp"
+#include "server/common/blocking.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -22,22 +20,18 @@ ApiError no_such_file(const std::string& id) {
 
 // The file when it exists, has not expired and belongs to the caller; otherwise a 404 (never 403: another
 // key's ids must not be confirmed to exist).
-awaitable<std::variant<storage::FileRecord, Response>> owned_file(AppContext& app, const Request& req,
+awaitable<std::variant<storage::FileRecord, Response>> owned_file(RouteContext& app, const Request& req,
                                                                  const Principal& who) {
   const std::string id = req.params.at("file_id");
-  auto found = co_await http::run_blocking(app.blocking, [&] { return app.store.find_file(id); });
-  if (found.has_error()) co_return store_unavailable(req.request_id, found.error().message);
+  auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_file(id); });
+  if (found.has_error()) co_return store_unavailable(found.error());
   if (!*found || !who.owns((*found)->owner_key_id) ||
       ((*found)->expires_at && *(*found)->expires_at <= app.clock.now_seconds()))
     co_return Response::error(no_such_file(id));
   co_return std::move(**found);
 }
 
-const config::Model* storage_model(const AppContext& app, const storage::FileRecord& f) {
-  return app.settings.find_model(f.model);
-}
-
-awaitable<Response> list_files(AppContext& app, Request& req, const Principal& who) {
+awaitable<Response> list_files(RouteContext& app, Request& req, const Principal& who) {
   storage::FileQuery q;
   q.owner = who.owner_id();
   q.all_owners = who.is_master;
@@ -60,8 +54,8 @@ awaitable<Response> list_files(AppContext& app, Request& req, const Principal& w
       co_return Response::error(ApiError::invalid("limit must be between 1 and 10000.", "limit"));
   }
   q.limit = limit + 1;  // one more tells whether there is a next page
-  auto rows = co_await http::run_blocking(app.blocking, [&] { return app.store.list_files(q); });
-  if (rows.has_error()) co_return store_unavailable(req.request_id, rows.error().message);
+  auto rows = co_await run_blocking(app.blocking, [&] { return app.store.list_files(q); });
+  if (rows.has_error()) co_return store_unavailable(rows.error());
   const bool has_more = std::int64_t(rows->size()) > limit;
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
@@ -74,32 +68,32 @@ awaitable<Response> list_files(AppContext& app, Request& req, const Principal& w
   co_return Response::json(out.dump());
 }
 
-awaitable<Response> retrieve_file(AppContext& app, Request& req, const Principal& who) {
+awaitable<Response> retrieve_file(RouteContext& app, Request& req, const Principal& who) {
   auto f = co_await owned_file(app, req, who);
   if (auto* r = std::get_if<Response>(&f)) co_return std::move(*r);
   co_return Response::json(file_json(std::get<storage::FileRecord>(f)).dump());
 }
 
-awaitable<Response> file_content(AppContext& app, Request& req, const Principal& who) {
+awaitable<Response> file_content(RouteContext& app, Request& req, const Principal& who) {
   auto found = co_await owned_file(app, req, who);
   if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
   auto f = std::get<storage::FileRecord>(std::move(found));
-  const config::Model* model = storage_model(app, f);
-  std::string bucket, key;
-  if (!model || !parse_s3_uri(f.content_s3_uri, bucket, key))
+  const config::Model* model = app.settings.find_model(f.model);
+  auto location = aws::parse_s3_uri(f.content_s3_uri);
+  if (!model || !location)
     co_return Response::error(ApiError::not_found(
         "File " + f.id + " belongs to model '" + f.model + "', which is no longer configured.", "file_id"));
   Response r;
   r.content_type = "application/octet-stream";
   r.stream_length = std::uint64_t(f.bytes);
-  aws::S3Client* s3 = &app.backends->s3(*model);
+  batch::ObjectStore* objects = &app.files.deps().objects(*model);
   const std::string request_id = req.request_id;
-  r.stream = [s3, bucket, key, request_id](const http::ChunkWriter& write) -> awaitable<bool> {
+  r.stream = [objects, where = *location, request_id](const http::ChunkWriter& write) -> awaitable<bool> {
     // A named sink: g++ 12 (PR 101367) mishandles lambda temporaries inside co_await expressions.
-    aws::BodySink sink = [&write](std::string_view chunk) { return write(chunk); };
-    auto got = co_await s3->get_object(bucket, key, std::move(sink));
+    batch::ObjectSink sink = [&write](std::string_view chunk) { return write(chunk); };
+    auto got = co_await objects->read(where, std::move(sink));
     if (got.has_error()) {
-      spdlog::error("request {}: reading s3://{}/{} failed: {}", request_id, bucket, key, got.error().to_string());
+      spdlog::error("request {}: reading {} failed: {}", request_id, aws::s3_uri(where), got.error().to_string());
       co_return false;
     }
     co_return true;
@@ -107,11 +101,11 @@ awaitable<Response> file_content(AppContext& app, Request& req, const Principal&
   co_return r;
 }
 
-awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& who) {
+awaitable<Response> delete_file(RouteContext& app, Request& req, const Principal& who) {
   auto found = co_await owned_file(app, req, who);
   if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
   auto f = std::get<storage::FileRecord>(std::move(found));
-  auto deleted = co_await http::run_blocking(app.blocking, [&] { return app.store.delete_file(f.id); });
+  auto deleted = co_await app.files.remove(f, req.request_id);
   if (deleted.has_error()) {
     if (deleted.error().code == storage::ErrorCode::kConflict)
       co_return Response::error({ErrorKind::kInvalidRequest,
@@ -119,16 +113,14 @@ awaitable<Response> delete_file(AppContext& app, Request& req, const Principal& 
                                      ". Cancel the batch or wait for it to finish.",
                                  "file_id", "file_in_use"});
     if (deleted.error().code == storage::ErrorCode::kNotFound) co_return Response::error(no_such_file(f.id));
-    co_return store_unavailable(req.request_id, deleted.error().message);
+    co_return store_unavailable(deleted.error());
   }
-  // The row is gone first, so a failure below leaves only unreachable objects, never a file without data.
-  co_await delete_file_objects(app, f, req.request_id);
   co_return Response::json(nlohmann::json{{"id", f.id}, {"object", "file"}, {"deleted", true}}.dump());
 }
 
 }  // namespace
 
-void add_file_routes(http::Router& router, AppContext& app) {
+void add_file_routes(http::Router& router, RouteContext& app) {
   auto any_key = [&app](auto fn) { return authed(app, Access::kAnyKey, fn); };
   // Multipart overhead on top of the file itself.
   const std::uint64_t upload_limit = app.settings.server.max_upload_bytes + (1 << 20);

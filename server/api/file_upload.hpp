@@ -1,7 +1,6 @@
 #pragma once
-// POST /v1/files for purpose=batch: the multipart body streams through the line checker/translator into two
-// S3 multipart uploads (the original JSONL, and the Bedrock records), so memory stays flat whatever the file
-// size. A refused file leaves nothing behind: both uploads are aborted and no row is written.
+// POST /v1/files for purpose=batch: the multipart body is parsed as it streams in and its parts handed to
+// the batch core's FileIngest (server/batch/file_ingest.hpp), which checks, translates and stores them.
 
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -11,7 +10,7 @@
 
 namespace batchgate::api {
 
-boost::asio::awaitable<http::Response> upload_file(AppContext& app, http::Request& req, const Principal& who);
+boost::asio::awaitable<http::Response> upload_file(RouteContext& app, http::Request& req, const Principal& who);
 
 // The OpenAI file object.
 nlohmann::json file_json(const storage::FileRecord& file);

@@ -99,7 +99,7 @@ struct InvocationJob {
   std::string job_name;
   std::string model_id;
   std::string role_arn;
-  std::string status;  // Bedrock's vocabulary ("InProgress", ...); translators/status_map.hpp maps it
+  std::string status;  // Bedrock's vocabulary ("InProgress", ...); batch/bedrock_job_status.hpp maps it
   std::optional<std::string> client_request_token;
   std::optional<std::string> message;
   Timestamp submit_time{};

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "server/aws/credentials_process.hpp"
+#include "server/common/blocking.hpp"
 
 namespace batchgate::aws {
 namespace {
@@ -14,17 +15,6 @@ namespace asio = boost::asio;
 using Outcome = CredentialsResult<TimedCredentials>;
 
 constexpr std::size_t kMaxBodyInMessage = 200;
-
-// Runs `f` on the context's blocking pool; the caller resumes on its own executor. Not a coroutine itself.
-// Call sites name the lambda and the awaitable before co_await: g++ 12 destroys a lambda temporary that
-// appears inside a co_await expression twice (GCC PR 101367).
-template <typename F>
-auto run_blocking(const Context& context, F f) -> asio::awaitable<std::invoke_result_t<F>> {
-  using R = std::invoke_result_t<F>;
-  return asio::co_spawn(
-      context->blocking, [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
-      asio::use_awaitable);
-}
 
 std::string cut(std::string_view text) {
   std::string out(text.substr(0, kMaxBodyInMessage));
@@ -100,7 +90,7 @@ asio::awaitable<CredentialsResult<std::string>> read_token_file(Context context,
     buffer << in.rdbuf();
     return buffer.str();
   };
-  auto task = run_blocking(context, std::move(read));
+  auto task = run_blocking(context->blocking, std::move(read));
   std::optional<std::string> text = co_await std::move(task);
   if (!text) co_return credentials_error("cannot read token file " + full);
   while (!text->empty() && std::isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
@@ -187,7 +177,7 @@ asio::awaitable<Outcome> assume_role(Context context, Credentials base, AssumeRo
 asio::awaitable<Outcome> fetch_process(Context context, std::string command) {
   auto timeout = context->process_timeout;
   auto run = [command, timeout] { return credential_process_blocking(command, timeout); };
-  auto task = run_blocking(context, std::move(run));
+  auto task = run_blocking(context->blocking, std::move(run));
   co_return co_await std::move(task);
 }
 

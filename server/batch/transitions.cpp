@@ -3,65 +3,54 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "translators/status_map.hpp"
-
 namespace batchgate::batch {
 
-Action next_action(const storage::BatchRecord& b, const storage::JobRecord& j) {
-  const std::string& s = b.status;
-  if (s == "completed" || s == "failed" || s == "cancelled" || s == "expired") return Action::kNone;
-  if (j.job_arn.empty()) return s == "cancelling" ? Action::kCancelWithoutJob : Action::kSubmit;
-  if (translators::is_terminal_job_status(j.bedrock_status) && ending_for(j.bedrock_status)) return Action::kCollect;
-  if (s == "cancelling" && !j.stop_requested) return Action::kStop;
+using storage::BatchStatus;
+
+Action next_action(const storage::BatchRecord& b, const storage::JobRecord& j, const JobView& job) {
+  if (storage::is_terminal(b.status)) return Action::kNone;
+  const bool cancelling = b.status == BatchStatus::kCancelling;
+  if (j.job_arn.empty()) return cancelling ? Action::kCancelWithoutJob : Action::kSubmit;
+  if (job.state == JobState::kEnded) return Action::kCollect;
+  if (cancelling && !j.stop_requested) return Action::kStop;
   return Action::kPoll;
 }
 
-std::optional<Ending> ending_for(std::string_view st) {
-  using translators::MissingReason;
-  if (st == "Completed") return Ending{"completed", MissingReason::kMissingOutput};
-  // Not every record was processed before the job's timeout (spec/bedrock-batch.md §6).
-  if (st == "PartiallyCompleted") return Ending{"completed", MissingReason::kBatchExpired};
-  if (st == "Stopped") return Ending{"cancelled", MissingReason::kBatchCancelled};
-  if (st == "Expired") return Ending{"expired", MissingReason::kBatchExpired};
-  return std::nullopt;  // Failed ends without results
-}
-
-void end_batch(storage::BatchRecord& b, const std::string& status, std::int64_t now) {
+void end_batch(storage::BatchRecord& b, BatchStatus status, std::int64_t now) {
   b.status = status;
-  if (status == "completed") b.completed_at = now;
-  if (status == "cancelled") b.cancelled_at = now;
-  if (status == "expired") b.expired_at = now;
-  if (status == "failed") b.failed_at = now;
+  if (status == BatchStatus::kCompleted) b.completed_at = now;
+  if (status == BatchStatus::kCancelled) b.cancelled_at = now;
+  if (status == BatchStatus::kExpired) b.expired_at = now;
+  if (status == BatchStatus::kFailed) b.failed_at = now;
 }
 
-Observation observe(storage::BatchRecord b, std::string_view bedrock_status,
-                    const std::optional<std::string>& message, std::int64_t now) {
+Observation observe(storage::BatchRecord b, const JobView& job, const std::optional<std::string>& message,
+                    std::int64_t now) {
   Observation o;
-  const std::string before = b.status;
+  const BatchStatus before = b.status;
   const std::string errors_before = b.errors_json;
-  const std::string mapped(translators::openai_batch_status(bedrock_status));
-  if (bedrock_status == "Failed") {
-    end_batch(b, "failed", now);
+  auto set = [&](BatchStatus status, std::optional<std::int64_t>& at) {
+    b.status = status;
+    if (!at) at = now;
+  };
+  if (job.state == JobState::kFailed) {
+    end_batch(b, BatchStatus::kFailed, now);
     b.errors_json = batch_errors_json("bedrock_job_failed", message.value_or("The Bedrock batch job failed."));
-  } else if (auto ending = ending_for(bedrock_status)) {
+  } else if (job.state == JobState::kEnded) {
     // Results are collected next; a cancelled or expired batch stays as it is meanwhile.
-    if (ending->status == "completed") {
-      b.status = "finalizing";
+    if (job.ending && job.ending->status == BatchStatus::kCompleted) {
+      set(BatchStatus::kFinalizing, b.finalizing_at);
       if (!b.in_progress_at) b.in_progress_at = now;
-      if (!b.finalizing_at) b.finalizing_at = now;
-    } else if (ending->status == "cancelled") {
-      b.status = "cancelling";
-      if (!b.cancelling_at) b.cancelling_at = now;
+    } else if (job.ending && job.ending->status == BatchStatus::kCancelled) {
+      set(BatchStatus::kCancelling, b.cancelling_at);
     }
     o.collect = true;
-  } else if (mapped == "cancelling" || before == "cancelling") {
-    b.status = "cancelling";
-    if (!b.cancelling_at) b.cancelling_at = now;
-  } else if (mapped == "in_progress") {
-    b.status = "in_progress";
-    if (!b.in_progress_at) b.in_progress_at = now;
+  } else if (job.state == JobState::kStopping || before == BatchStatus::kCancelling) {
+    set(BatchStatus::kCancelling, b.cancelling_at);
+  } else if (job.state == JobState::kRunning) {
+    set(BatchStatus::kInProgress, b.in_progress_at);
   } else {
-    b.status = "validating";
+    b.status = BatchStatus::kValidating;
   }
   o.changed = b.status != before || b.errors_json != errors_before;
   o.batch = std::move(b);
@@ -74,8 +63,7 @@ std::int64_t next_interval(std::int64_t current, bool changed, std::int64_t min,
 }
 
 std::string batch_errors_json(std::string_view code, std::string_view message) {
-  return nlohmann::json::array(
-             {{{"code", code}, {"message", message}, {"param", nullptr}, {"line", nullptr}}})
+  return nlohmann::json::array({{{"code", code}, {"message", message}, {"param", nullptr}, {"line", nullptr}}})
       .dump();
 }
 

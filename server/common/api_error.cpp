@@ -4,6 +4,13 @@
 
 namespace batchgate {
 
+ApiError storage_unavailable(std::string detail) {
+  ApiError e{ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {},
+             "storage_unavailable"};
+  e.detail = std::move(detail);
+  return e;
+}
+
 int http_status(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kInvalidRequest: return 400;

@@ -31,6 +31,7 @@ struct ApiError {
   std::string param;  // empty → null
   std::string code;   // empty → null
   std::string extra_json;  // optional JSON object whose members are added to "error" (e.g. per-line errors)
+  std::string detail;      // for the operator's log (with the request id), never sent to the client
 
   static ApiError invalid(std::string message, std::string param = {}, std::string code = "invalid_value") {
     return {ErrorKind::kInvalidRequest, std::move(message), std::move(param), std::move(code)};
@@ -40,6 +41,10 @@ struct ApiError {
   }
   static ApiError internal(std::string message) { return {ErrorKind::kInternal, std::move(message), {}, {}}; }
 };
+
+// A store or object-store failure: a 503 the client may retry (the OpenAI SDK does); `detail` says what
+// failed, for the log.
+ApiError storage_unavailable(std::string detail);
 
 int http_status(ErrorKind kind);
 const char* openai_error_type(ErrorKind kind);

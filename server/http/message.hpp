@@ -69,6 +69,7 @@ struct Response {
   std::map<std::string, std::string> headers;
   StreamBody stream;                          // set for streamed bodies
   std::optional<std::uint64_t> stream_length; // Content-Length of a streamed body when known
+  std::string log_detail;                     // logged with the request id, never sent (ApiError::detail)
 
   static Response json(std::string body, beast_http::status status = beast_http::status::ok) {
     Response r;
@@ -80,6 +81,7 @@ struct Response {
     Response r;
     r.status = beast_http::status(http_status(e.kind));
     r.body = error_body(e);
+    r.log_detail = e.detail;
     return r;
   }
 };

@@ -279,6 +279,7 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
     }
   }
   if (stopping) keep_alive = false;
+  if (!resp.log_detail.empty()) spdlog::error("request {}: {}", req.request_id, resp.log_detail);
   co_await write_response(stream, resp, req.request_id, keep_alive, ec, bytes_out);
   log_access(req, int(resp.status), bytes_out, started);
   co_return keep_alive && !ec;

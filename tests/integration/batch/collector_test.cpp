@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "server/batch/bedrock_job_runner.hpp"
+#include "server/batch/s3_object_store.hpp"
 #include "tests/support/moto_server.hpp"
 #include "tests/support/run_coroutine.hpp"
 #include "tests/unit/batch/collector_test_support.hpp"
@@ -52,16 +54,17 @@ class CollectorTest : public ::testing::Test {
     return c;
   }
 
-  // A request for job `job` whose results go under results/<job>/.
-  CollectRequest request(const std::string& job, std::vector<storage::RecordMapping> mappings) const {
+  // A request for job `job` whose Bedrock output lies under s3://<out_bucket>/bedrock-out/ and whose results
+  // go under results/<job>/.
+  CollectRequest request(const std::string& job, std::vector<storage::RecordMapping> mappings,
+                         const std::string& out_bucket = kBucket) {
     CollectRequest r;
-    r.out_bucket = kBucket;
-    r.out_prefix = "bedrock-out/";
-    r.job_id = job;
-    r.input_file_name = "input.jsonl";
-    r.files_bucket = kBucket;
-    r.output_key = "results/" + job + "/output.jsonl";
-    r.error_key = "results/" + job + "/error.jsonl";
+    r.source = [this, job, out_bucket](ObjectSink sink) {
+      return read_bedrock_job_output(objects_, {out_bucket, "bedrock-out/"}, job, "input.jsonl", std::move(sink),
+                                     "batch_" + job);
+    };
+    r.output_file = {kBucket, "results/" + job + "/output.jsonl"};
+    r.error_file = {kBucket, "results/" + job + "/error.jsonl"};
     r.mappings = std::move(mappings);
     r.translator = translators::find_translator("anthropic.claude-3-5-haiku-20241022-v1:0",
                                                 translators::Endpoint::kChatCompletions);
@@ -91,6 +94,7 @@ class CollectorTest : public ::testing::Test {
   asio::io_context io_;
   aws::HttpClient http_{io_.get_executor()};
   aws::S3Client s3_{http_, config()};
+  S3ObjectStore objects_{s3_};
   test::CountingIds ids_;
 };
 
@@ -112,7 +116,7 @@ TEST_F(CollectorTest, WritesOutputAndErrorFiles) {
   CollectRequest req = request("job1", test::chat_mappings(5));
   req.missing_reason = MissingReason::kBatchExpired;
 
-  auto result = run(collect(s3_, ids_, std::move(req)));
+  auto result = run(collect(objects_, ids_, std::move(req)));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(result->output_object_found);
   EXPECT_EQ(result->counts.total, 5);
@@ -125,8 +129,8 @@ TEST_F(CollectorTest, WritesOutputAndErrorFiles) {
 
   ASSERT_TRUE(result->output_file);
   ASSERT_TRUE(result->error_file);
-  EXPECT_EQ(result->output_file->key, "results/job1/output.jsonl");
-  EXPECT_EQ(result->error_file->key, "results/job1/error.jsonl");
+  EXPECT_EQ(result->output_file->object.key, "results/job1/output.jsonl");
+  EXPECT_EQ(result->error_file->object.key, "results/job1/error.jsonl");
   const std::string output_text = get("results/job1/output.jsonl");
   const std::string error_text = get("results/job1/error.jsonl");
   EXPECT_EQ(result->output_file->bytes, output_text.size());
@@ -151,7 +155,7 @@ TEST_F(CollectorTest, WritesOutputAndErrorFiles) {
 TEST_F(CollectorTest, NoOutputObjectMakesEveryRequestMissing) {
   CollectRequest req = request("job2", test::chat_mappings(3));
   req.missing_reason = MissingReason::kBatchCancelled;
-  auto result = run(collect(s3_, ids_, std::move(req)));
+  auto result = run(collect(objects_, ids_, std::move(req)));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_FALSE(result->output_object_found);
   EXPECT_FALSE(result->manifest);
@@ -171,7 +175,7 @@ TEST_F(CollectorTest, AllSucceededLeavesNoErrorFile) {
   // Not newline-terminated at the end: the last line still counts.
   put("bedrock-out/job3/input.jsonl.out",
       claude_success(record_id(2), "b", 1, 1) + "\n" + claude_success(record_id(1), "a", 1, 1));
-  auto result = run(collect(s3_, ids_, request("job3", test::chat_mappings(2))));
+  auto result = run(collect(objects_, ids_, request("job3", test::chat_mappings(2))));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_FALSE(result->error_file);
   EXPECT_FALSE(exists("results/job3/error.jsonl")) << "an empty error file must not be stored";
@@ -189,7 +193,7 @@ TEST_F(CollectorTest, LargeOutputStreamsThroughMultipartUploads) {
     out += '\n';
   }
   put("bedrock-out/job4/input.jsonl.out", out);
-  auto result = run(collect(s3_, ids_, request("job4", test::chat_mappings(kRecords))));
+  auto result = run(collect(objects_, ids_, request("job4", test::chat_mappings(kRecords))));
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->counts.completed, kRecords - kRecords / 3);
   EXPECT_EQ(result->counts.failed, kRecords / 3);
@@ -206,9 +210,8 @@ TEST_F(CollectorTest, LargeOutputStreamsThroughMultipartUploads) {
 }
 
 TEST_F(CollectorTest, MissingBucketIsAnError) {
-  CollectRequest req = request("job5", test::chat_mappings(1));
-  req.out_bucket = "no-such-bucket-for-collector";
-  auto result = run(collect(s3_, ids_, std::move(req)));
+  CollectRequest req = request("job5", test::chat_mappings(1), "no-such-bucket-for-collector");
+  auto result = run(collect(objects_, ids_, std::move(req)));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().s3.code, "NoSuchBucket");
   EXPECT_FALSE(exists("results/job5/error.jsonl"));
@@ -220,8 +223,8 @@ TEST_F(CollectorTest, FailedErrorFileRemovesTheOutputFile) {
   put("bedrock-out/job6/input.jsonl.out",
       jsonl({claude_success(record_id(1), "a", 1, 1), bedrock_failure(record_id(2), 400, "bad")}));
   CollectRequest req = request("job6", test::chat_mappings(2));
-  req.error_key = "results/job6/error:file.jsonl";
-  auto result = run(collect(s3_, ids_, std::move(req)));
+  req.error_file.key = "results/job6/error:file.jsonl";
+  auto result = run(collect(objects_, ids_, std::move(req)));
   ASSERT_FALSE(result) << "moto accepted a ':' key; this test needs another way to fail a write";
   EXPECT_FALSE(exists("results/job6/output.jsonl"));
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "server/api/batches.hpp"
+#include "server/batch/bedrock_job_runner.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -77,26 +78,26 @@ TEST(BatchesApi, ChecksRecordLimitsAndEndpoint) {
   CreateBatchParams p;
   p.endpoint = "/v1/chat/completions";
   f.record_count = 99;
-  auto few = check_batch_input(p, f, &model);
+  auto few = batch::check_batch_input(p, f, &model);
   ASSERT_TRUE(few);
   EXPECT_EQ(few->code, "too_few_requests");
   EXPECT_NE(few->message.find("at least 100"), std::string::npos);
   EXPECT_NE(few->message.find("min_batch_records"), std::string::npos);
   f.record_count = 1001;
-  EXPECT_EQ(check_batch_input(p, f, &model)->code, "too_many_requests");
+  EXPECT_EQ(batch::check_batch_input(p, f, &model)->code, "too_many_requests");
   f.record_count = 100;
-  EXPECT_FALSE(check_batch_input(p, f, &model));
+  EXPECT_FALSE(batch::check_batch_input(p, f, &model));
   p.endpoint = "/v1/embeddings";
-  EXPECT_EQ(check_batch_input(p, f, &model)->param, "endpoint");
-  EXPECT_TRUE(check_batch_input(p, f, nullptr));
+  EXPECT_EQ(batch::check_batch_input(p, f, &model)->param, "endpoint");
+  EXPECT_TRUE(batch::check_batch_input(p, f, nullptr));
 }
 
 TEST(BatchesApi, BedrockNamesAreDerivedAndValid) {
-  const std::string token = client_request_token("batch_AbC123", 0);
-  EXPECT_EQ(token, client_request_token("batch_AbC123", 0));  // stable: a resumed create reuses it
+  const std::string token = batch::client_request_token("batch_AbC123", 0);
+  EXPECT_EQ(token, batch::client_request_token("batch_AbC123", 0));  // stable: a resumed create reuses it
   EXPECT_EQ(token.find('_'), std::string::npos);
-  EXPECT_EQ(job_name("batch_AbC123", 0).find('_'), std::string::npos);
-  EXPECT_NE(token, client_request_token("batch_Other1", 0));
+  EXPECT_EQ(batch::job_name("batch_AbC123", 0).find('_'), std::string::npos);
+  EXPECT_NE(token, batch::client_request_token("batch_Other1", 0));
 }
 
 TEST(BatchesApi, BatchObjectHasEveryKey) {
@@ -104,7 +105,7 @@ TEST(BatchesApi, BatchObjectHasEveryKey) {
   b.id = "batch_1";
   b.endpoint = "/v1/chat/completions";
   b.input_file_id = "file-1";
-  b.status = "failed";
+  b.status = storage::BatchStatus::kFailed;
   b.errors_json = R"([{"code":"x","message":"m","param":null,"line":null}])";
   auto j = batch_json(b);
   for (const char* k : {"id", "object", "endpoint", "errors", "input_file_id", "completion_window", "status",

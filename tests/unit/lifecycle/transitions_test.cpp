@@ -1,14 +1,16 @@
 #include "server/batch/transitions.hpp"
 
+#include "server/batch/bedrock_job_status.hpp"
+
 #include <gtest/gtest.h>
 
 namespace batchgate::batch {
 namespace {
 
-storage::BatchRecord batch(std::string status) {
+storage::BatchRecord batch(const std::string& status) {
   storage::BatchRecord b;
   b.id = "batch_x";
-  b.status = std::move(status);
+  b.status = storage::parse_batch_status(status).value();
   b.created_at = 100;
   return b;
 }
@@ -46,7 +48,8 @@ TEST(Transitions, NextActionTable) {
       {"expired", "arn", "Expired", false, Action::kNone},
   };
   for (const auto& r : rows)
-    EXPECT_EQ(next_action(batch(r.status), job(r.arn, r.bedrock, r.stop_requested)), r.expected)
+    EXPECT_EQ(next_action(batch(r.status), job(r.arn, r.bedrock, r.stop_requested), bedrock_job_view(r.bedrock)),
+              r.expected)
         << r.status << " / " << r.bedrock;
 }
 
@@ -72,30 +75,32 @@ TEST(Transitions, ObserveMapsBedrockStatusesWithTimestamps) {
       {"validating", "SomethingNew", "validating", false},  // default row: unknown statuses keep polling
   };
   for (const auto& r : rows) {
-    auto o = observe(batch(r.before), r.bedrock, std::string("why"), 500);
-    EXPECT_EQ(o.batch.status, r.after) << r.bedrock;
+    auto o = observe(batch(r.before), bedrock_job_view(r.bedrock), std::string("why"), 500);
+    EXPECT_EQ(storage::to_string(o.batch.status), r.after) << r.bedrock;
     EXPECT_EQ(o.collect, r.collect) << r.bedrock;
     EXPECT_EQ(o.changed, std::string(r.before) != r.after) << r.bedrock;
   }
-  auto running = observe(batch("validating"), "InProgress", std::nullopt, 500);
+  auto running = observe(batch("validating"), bedrock_job_view("InProgress"), std::nullopt, 500);
   EXPECT_EQ(running.batch.in_progress_at, 500);
-  auto done = observe(batch("in_progress"), "Completed", std::nullopt, 600);
+  auto done = observe(batch("in_progress"), bedrock_job_view("Completed"), std::nullopt, 600);
   EXPECT_EQ(done.batch.finalizing_at, 600);
-  auto failed = observe(batch("in_progress"), "Failed", std::string("role cannot read s3://x"), 700);
+  auto failed = observe(batch("in_progress"), bedrock_job_view("Failed"), std::string("role cannot read s3://x"), 700);
   EXPECT_EQ(failed.batch.failed_at, 700);
   EXPECT_NE(failed.batch.errors_json.find("role cannot read s3://x"), std::string::npos);
-  auto stopping = observe(batch("in_progress"), "Stopping", std::nullopt, 800);
+  auto stopping = observe(batch("in_progress"), bedrock_job_view("Stopping"), std::nullopt, 800);
   EXPECT_EQ(stopping.batch.cancelling_at, 800);
 }
 
 TEST(Transitions, EndingsAndMissingReasons) {
+  using storage::BatchStatus;
   using translators::MissingReason;
-  EXPECT_EQ(ending_for("Completed")->status, "completed");
+  auto ending_for = [](const char* bedrock_status) { return bedrock_job_view(bedrock_status).ending; };
+  EXPECT_EQ(ending_for("Completed")->status, BatchStatus::kCompleted);
   EXPECT_EQ(ending_for("Completed")->missing, MissingReason::kMissingOutput);
   EXPECT_EQ(ending_for("PartiallyCompleted")->missing, MissingReason::kBatchExpired);
-  EXPECT_EQ(ending_for("Stopped")->status, "cancelled");
+  EXPECT_EQ(ending_for("Stopped")->status, BatchStatus::kCancelled);
   EXPECT_EQ(ending_for("Stopped")->missing, MissingReason::kBatchCancelled);
-  EXPECT_EQ(ending_for("Expired")->status, "expired");
+  EXPECT_EQ(ending_for("Expired")->status, BatchStatus::kExpired);
   EXPECT_FALSE(ending_for("Failed"));
   EXPECT_FALSE(ending_for("InProgress"));
 }

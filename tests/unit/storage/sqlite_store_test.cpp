@@ -119,9 +119,9 @@ TEST_F(SqliteStoreTest, DeleteCountsOnlyExistingKeys) {
 TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
   { open(); }
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 2);
+  EXPECT_EQ(schema_version_blocking(db), 3);
   migrate_blocking(db);  // idempotent
-  EXPECT_EQ(schema_version_blocking(db), 2);
+  EXPECT_EQ(schema_version_blocking(db), 3);
   for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
     auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
     st.bind(1, table);
@@ -259,7 +259,7 @@ TEST_F(SqliteFilesTest, ExpiredFilesAreTheOnesPastTheirExpiryOldestFirst) {
   running.id = "batch-1";
   running.input_file_id = "file-sooner";
   running.model = "claude-batch";
-  running.status = "in_progress";
+  running.status = storage::BatchStatus::kInProgress;
   JobRecord job;
   job.batch_id = "batch-1";
   ASSERT_TRUE(store_->insert_batch(running, job).has_value());
@@ -326,7 +326,7 @@ class SqliteBatchesTest : public ::testing::Test {
 TEST_F(SqliteBatchesTest, CreateReadAndCompareAndSet) {
   ASSERT_TRUE(store_->insert_batch(batch("b1", 10), job("b1")).has_value());
   auto b = **store_->find_batch("b1");
-  EXPECT_EQ(b.status, "validating");
+  EXPECT_EQ(b.status, storage::BatchStatus::kValidating);
   EXPECT_FALSE(b.output_expires_seconds);
   EXPECT_EQ(b.version, 0);
   auto jobs = *store_->batch_jobs("b1");
@@ -334,7 +334,7 @@ TEST_F(SqliteBatchesTest, CreateReadAndCompareAndSet) {
   EXPECT_EQ(jobs[0].client_request_token, "tok-b1");
 
   BatchRecord next = b;
-  next.status = "in_progress";
+  next.status = storage::BatchStatus::kInProgress;
   next.in_progress_at = 20;
   auto updated = store_->update_batch(next);
   ASSERT_TRUE(updated.has_value());
@@ -359,15 +359,15 @@ TEST_F(SqliteBatchesTest, OutputExpiryIsKeptWithTheBatch) {
   EXPECT_EQ((**store_->find_batch("b-exp")).output_expires_seconds, 7200);
 }
 
-// A database written before migration step 2 (no output_expires_seconds column) opens, is migrated, and
-// keeps its batches.
+// A database written before migration step 2 (no output_expires_seconds column, no jobs.runner) opens, is
+// migrated, and keeps its batches; their jobs run on the Bedrock batch job runner.
 TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   ASSERT_TRUE(store_->insert_batch(batch("b-old", 10), job("b-old")).has_value());
   store_.reset();
   {
     Database db(path_);
     db.exec("DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
-            "DELETE FROM schema_migrations WHERE version = 2");
+            "ALTER TABLE jobs DROP COLUMN runner; DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(schema_version_blocking(db), 1);
   }
   store_ = std::move(*SqliteStore::open_blocking(path_));
@@ -375,8 +375,11 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   ASSERT_TRUE(b.has_value() && b->has_value());
   EXPECT_EQ((**b).model, "claude-batch");
   EXPECT_FALSE((**b).output_expires_seconds);
+  auto jobs = store_->batch_jobs("b-old");
+  ASSERT_TRUE(jobs.has_value() && jobs->size() == 1);
+  EXPECT_EQ(jobs->front().runner, "bedrock_batch_job");
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 2);
+  EXPECT_EQ(schema_version_blocking(db), 3);
 }
 
 TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
@@ -409,7 +412,7 @@ TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
   EXPECT_EQ(store_->list_batches(same)->front().id, "zz-first");
 
   auto b = **store_->find_batch("b3");
-  b.status = "completed";
+  b.status = storage::BatchStatus::kCompleted;
   ASSERT_TRUE(store_->update_batch(b).has_value());
   auto active = *store_->active_batches();
   EXPECT_EQ(active.size(), 6u);
@@ -424,7 +427,7 @@ TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
 TEST_F(SqliteBatchesTest, FinishingRecordsFilesAndSpendOnce) {
   ASSERT_TRUE(store_->insert_batch(batch("b1", 1), job("b1")).has_value());
   auto b = **store_->find_batch("b1");
-  b.status = "completed";
+  b.status = storage::BatchStatus::kCompleted;
   b.output_file_id = "file-out";
   FileRecord out;
   out.id = "file-out";

@@ -1,0 +1,75 @@
+#include "server/background/lifecycle.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <string>
+
+#include "server/common/blocking.hpp"
+#include "server/common/periodic_loop.hpp"
+
+namespace batchgate::background {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
+  Impl(storage::Store& s, asio::thread_pool& b, const Clock& c, batch::BatchCore& co, LifecycleOptions o)
+      : store(s), blocking(b), clock(c), core(co), options(o) {}
+
+  storage::Store& store;
+  asio::thread_pool& blocking;
+  const Clock& clock;
+  batch::BatchCore& core;
+  LifecycleOptions options;
+  std::unique_ptr<PeriodicLoop> loop;
+  std::set<std::string> in_flight;  // batch ids with a step running; touched on the loop's strand only
+
+  awaitable<bool> round() {
+    auto active = co_await run_blocking(blocking, [this] { return store.active_batches(); });
+    if (active.has_error()) {
+      spdlog::error("lifecycle: reading batches failed: {}", active.error().message);
+      co_return false;
+    }
+    const auto now = clock.now_seconds();
+    for (storage::ActiveBatch& a : *active) {
+      if (loop->stopping() || in_flight.size() >= std::size_t(options.concurrency)) break;
+      if (in_flight.contains(a.batch.id) || !core.due(a, now)) continue;
+      in_flight.insert(a.batch.id);
+      asio::co_spawn(loop->strand(), step(std::move(a)), asio::detached);
+    }
+    co_return false;
+  }
+
+  awaitable<void> step(storage::ActiveBatch a) {
+    auto self = shared_from_this();
+    const std::string id = a.batch.id;
+    try {
+      co_await core.advance(std::move(a.batch), std::move(a.job));
+    } catch (const std::exception& e) {
+      spdlog::error("lifecycle: batch {}: {}", id, e.what());
+    }
+    in_flight.erase(id);
+  }
+};
+
+Lifecycle::Lifecycle(storage::Store& store, asio::thread_pool& blocking, const Clock& clock, batch::BatchCore& core,
+                     LifecycleOptions options)
+    : impl_(std::make_shared<Impl>(store, blocking, clock, core, options)) {
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->loop = std::make_unique<PeriodicLoop>("lifecycle", options.tick, [weak]() -> awaitable<bool> {
+    auto impl = weak.lock();
+    if (!impl) co_return false;
+    co_return co_await impl->round();
+  });
+}
+
+Lifecycle::~Lifecycle() { stop(); }
+
+void Lifecycle::start(asio::any_io_executor executor) { impl_->loop->start(executor); }
+void Lifecycle::wake() { impl_->loop->wake(); }
+void Lifecycle::stop() { impl_->loop->stop(); }
+
+}  // namespace batchgate::background

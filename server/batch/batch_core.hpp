@@ -1,0 +1,96 @@
+#pragma once
+// The batch core: the one place that owns a batch's rules. Routes parse and render, the lifecycle
+// schedules; both call it.
+// - create: checks the input file against the request and the model, plans the batch's job with the
+//   model's runner (names, idempotency token, output location), stores batch and job before any runner is
+//   called, so a retried or resumed submit never starts a second job;
+// - cancel: compare-and-set to cancelling (the lifecycle stops the job);
+// - advance: one step of a batch that is not finished: submit, stop, poll or collect;
+// - finish: the OpenAI output and error files and the spend, at the price of how the records ran.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "config/settings.hpp"
+#include "server/batch/batch_params.hpp"
+#include "server/batch/object_store.hpp"
+#include "server/batch/principal.hpp"
+#include "server/batch/record_runner.hpp"
+#include "server/common/api_error.hpp"
+#include "server/common/clock.hpp"
+#include "server/common/ids.hpp"
+#include "storage/store.hpp"
+
+namespace batchgate::batch {
+
+// The runners jobs name, and the object store of each model.
+class Runners {
+ public:
+  void add(RecordRunner& runner) { runners_[std::string(runner.name())] = &runner; }
+  RecordRunner* find(std::string_view name) const;
+  // The runner a new batch of this model runs on.
+  RecordRunner& for_new_batch(const config::Model& model, const storage::FileRecord& input) const;
+
+ private:
+  std::map<std::string, RecordRunner*, std::less<>> runners_;
+};
+
+using ObjectStores = std::function<ObjectStore&(const config::Model& model)>;
+
+struct CoreHooks {
+  std::function<void(const std::string& batch_id)> batch_changed = [](const std::string&) {};  // caches
+  std::function<void()> work_added = [] {};  // a batch needs a step now (after create or cancel)
+};
+
+struct BatchCoreDeps {
+  const config::Settings& settings;
+  storage::Store& store;
+  boost::asio::thread_pool& blocking;  // every store call runs there
+  const Clock& clock;
+  IdGenerator& ids;
+  const Runners& runners;
+  ObjectStores objects;
+  CoreHooks hooks;
+};
+
+class BatchCore {
+ public:
+  explicit BatchCore(BatchCoreDeps deps) : d_(std::move(deps)) {}
+
+  using Outcome = std::variant<storage::BatchRecord, ApiError>;
+  boost::asio::awaitable<Outcome> create(const Principal& who, CreateBatchParams params);
+  // A finished (or already cancelling) batch is returned as it is.
+  boost::asio::awaitable<Outcome> cancel(const Principal& who, std::string batch_id);
+
+  // Whether the batch has a step to run at `now` (a poll or a retried submit waits for next_poll_at).
+  bool due(const storage::ActiveBatch& active, std::int64_t now) const;
+  // Runs the batch's next step. Failures are logged and retried at the job's next poll time.
+  boost::asio::awaitable<void> advance(storage::BatchRecord batch, storage::JobRecord job);
+
+ private:
+  JobView view_of(const storage::JobRecord& job) const;
+  boost::asio::awaitable<void> submit(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
+                                      const config::Model& model);
+  boost::asio::awaitable<void> stop(storage::JobRecord j, RecordRunner& runner, const config::Model& model);
+  boost::asio::awaitable<void> poll(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
+                                    const config::Model& model);
+  boost::asio::awaitable<void> finish(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
+                                      const config::Model& model);
+  boost::asio::awaitable<void> backoff(storage::JobRecord j, std::string why);
+  boost::asio::awaitable<bool> save_job(const storage::JobRecord& j);
+  boost::asio::awaitable<void> end_without_results(storage::BatchRecord b, storage::BatchStatus status,
+                                                   std::string code, std::string message);
+  std::int64_t min_interval() const { return d_.settings.server.poll_interval_min.count(); }
+  std::int64_t max_interval() const { return d_.settings.server.poll_interval_max.count(); }
+
+  BatchCoreDeps d_;
+};
+
+}  // namespace batchgate::batch

@@ -1,0 +1,118 @@
+// BatchCore: finishing a batch whose job ended — the OpenAI output and error files, the counts, the usage and
+// the spend, written in one transaction.
+#include <spdlog/spdlog.h>
+
+#include "server/batch/batch_core.hpp"
+#include "server/batch/collector.hpp"
+#include "server/batch/object_layout.hpp"
+#include "server/batch/transitions.hpp"
+#include "server/common/blocking.hpp"
+#include "translators/cost.hpp"
+
+namespace batchgate::batch {
+namespace {
+
+using boost::asio::awaitable;
+
+// The file row of a written output or error file (purpose batch_output, spec/openai-batch.md §5).
+storage::FileRecord result_file(const storage::BatchRecord& b, const WrittenFile& written, const char* suffix,
+                                std::string id, std::int64_t now) {
+  storage::FileRecord f;
+  f.id = std::move(id);
+  f.owner_key_id = b.owner_key_id;
+  f.purpose = "batch_output";
+  f.filename = b.id + "_" + suffix + ".jsonl";
+  f.bytes = std::int64_t(written.bytes);
+  f.created_at = now;
+  if (b.output_expires_seconds) f.expires_at = now + *b.output_expires_seconds;
+  f.model = b.model;
+  f.endpoint = b.endpoint;
+  f.line_count = written.lines;
+  f.content_s3_uri = aws::s3_uri(written.object);
+  f.batch_id = b.id;
+  return f;
+}
+
+// Bedrock batch jobs cost the model's batch prices; records run one by one cost its on-demand prices.
+translators::TokenPrices prices_of(const config::Model& model, bool batch_priced) {
+  const config::Pricing& p = model.pricing;
+  if (batch_priced) return {p.input_cost_per_token_batches, p.output_cost_per_token_batches, std::nullopt};
+  return {p.input_cost_per_token, p.output_cost_per_token, std::nullopt};
+}
+
+storage::SpendRecord spend_of(const storage::BatchRecord& b, std::int64_t now) {
+  storage::SpendRecord spend;
+  spend.batch_id = b.id;
+  spend.key_id = b.owner_key_id;
+  spend.model = b.model;
+  spend.input_tokens = b.input_tokens;
+  spend.output_tokens = b.output_tokens;
+  spend.cost = b.spend;
+  spend.created_at = now;
+  return spend;
+}
+
+}  // namespace
+
+awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
+                                  const config::Model& model) {
+  const std::optional<Ending> ending = runner.view(j.bedrock_status).ending;
+  if (!ending) co_return;
+  auto file = co_await run_blocking(d_.blocking, [&] { return d_.store.find_file(b.input_file_id); });
+  auto mappings = co_await run_blocking(d_.blocking, [&] { return d_.store.file_mappings(b.input_file_id); });
+  if (file.has_error() || mappings.has_error())
+    co_return co_await backoff(std::move(j), "reading the input file's record mapping failed");
+  if (!*file)
+    co_return co_await end_without_results(std::move(b), storage::BatchStatus::kFailed, "input_file_missing",
+                                           "The batch's input file was deleted.");
+  const translators::Translator* translator =
+      translators::find_translator(model.bedrock_model_id, *translators::parse_endpoint(b.endpoint));
+  if (!translator) {
+    std::string why = "No translator for " + model.bedrock_model_id;
+    co_return co_await end_without_results(std::move(b), storage::BatchStatus::kFailed, "unsupported_model",
+                                           std::move(why));
+  }
+
+  CollectRequest req;
+  req.source = [&runner, &j, &model](ObjectSink sink) { return runner.read_output(j, model, std::move(sink)); };
+  req.output_file = result_file_object(model, b.id, ResultFile::kOutput);
+  req.error_file = result_file_object(model, b.id, ResultFile::kError);
+  req.mappings = std::move(*mappings);
+  req.translator = translator;
+  req.options = {b.model, b.id, d_.clock.now_seconds(), model.raw_output};
+  req.missing_reason = ending->missing;
+  auto result = co_await collect(d_.objects(model), d_.ids, std::move(req));
+  if (result.has_error()) {
+    std::string why = "collecting results: " + result.error().message;
+    co_return co_await backoff(std::move(j), std::move(why));
+  }
+
+  const auto now = d_.clock.now_seconds();
+  std::vector<storage::FileRecord> files;
+  if (result->output_file) {
+    files.push_back(result_file(b, *result->output_file, "output", d_.ids.file_id(), now));
+    b.output_file_id = files.back().id;
+  }
+  if (result->error_file) {
+    files.push_back(result_file(b, *result->error_file, "error", d_.ids.file_id(), now));
+    b.error_file_id = files.back().id;
+  }
+  b.total = result->counts.total;
+  b.completed = result->counts.completed;
+  b.failed = result->counts.failed;
+  b.input_tokens = result->usage.input_tokens;
+  b.output_tokens = result->usage.output_tokens;
+  b.spend = translators::cost_usd(result->usage, prices_of(model, runner.batch_priced()));
+  if (ending->status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
+  end_batch(b, ending->status, now);
+  auto done = co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, now)); });
+  d_.hooks.batch_changed(b.id);
+  if (done.has_error()) {
+    spdlog::warn("lifecycle: finishing {} failed: {}", b.id, done.error().message);
+    co_return;
+  }
+  spdlog::info("lifecycle: batch {} {}: {} completed, {} failed, {} input + {} output tokens, ${:.6f}", b.id,
+               storage::to_string(b.status), b.completed, b.failed, b.input_tokens, b.output_tokens, b.spend);
+}
+
+}  // namespace batchgate::batch

@@ -1,0 +1,153 @@
+// BatchCore: the steps that drive a batch that is not finished (the lifecycle calls advance()).
+#include <spdlog/spdlog.h>
+
+#include "server/batch/batch_core.hpp"
+#include "server/batch/transitions.hpp"
+#include "server/common/blocking.hpp"
+
+namespace batchgate::batch {
+namespace {
+
+using boost::asio::awaitable;
+using storage::BatchStatus;
+
+}  // namespace
+
+JobView BatchCore::view_of(const storage::JobRecord& job) const {
+  const RecordRunner* runner = d_.runners.find(job.runner);
+  return runner ? runner->view(job.bedrock_status) : JobView{};
+}
+
+bool BatchCore::due(const storage::ActiveBatch& active, std::int64_t now) const {
+  const Action action = next_action(active.batch, active.job, view_of(active.job));
+  if (action == Action::kNone) return false;
+  // Polls wait for their interval; a submit that was refused for now waits for its backoff.
+  if (action == Action::kPoll || action == Action::kSubmit) return active.job.next_poll_at <= now;
+  return true;
+}
+
+awaitable<void> BatchCore::advance(storage::BatchRecord b, storage::JobRecord j) {
+  const config::Model* model = d_.settings.find_model(b.model);
+  if (!model) {
+    std::string why = "Model '" + b.model + "' is no longer configured.";
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "model_not_configured", std::move(why));
+  }
+  RecordRunner* runner = d_.runners.find(j.runner);
+  if (!runner) {
+    std::string why = "The batch's job runs on '" + j.runner + "', which this gateway does not have.";
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "unknown_runner", std::move(why));
+  }
+  switch (next_action(b, j, runner->view(j.bedrock_status))) {
+    case Action::kNone: break;
+    case Action::kCancelWithoutJob: {
+      std::string none;
+      co_await end_without_results(std::move(b), BatchStatus::kCancelled, none, none);
+      break;
+    }
+    case Action::kSubmit: co_await submit(std::move(b), std::move(j), *runner, *model); break;
+    case Action::kStop:
+      co_await stop(j, *runner, *model);
+      co_await poll(std::move(b), std::move(j), *runner, *model);
+      break;
+    case Action::kPoll: co_await poll(std::move(b), std::move(j), *runner, *model); break;
+    case Action::kCollect: co_await finish(std::move(b), std::move(j), *runner, *model); break;
+  }
+}
+
+awaitable<bool> BatchCore::save_job(const storage::JobRecord& j) {
+  auto r = co_await run_blocking(d_.blocking, [&] { return d_.store.update_job(j); });
+  if (r.has_error()) spdlog::error("lifecycle: saving job of {} failed: {}", j.batch_id, r.error().message);
+  co_return r.has_value();
+}
+
+awaitable<void> BatchCore::backoff(storage::JobRecord j, std::string why) {
+  j.poll_interval = next_interval(j.poll_interval, false, min_interval(), max_interval());
+  j.next_poll_at = d_.clock.now_seconds() + j.poll_interval;
+  j.updated_at = d_.clock.now_seconds();
+  spdlog::warn("lifecycle: batch {}: {}; next try in {} s", j.batch_id, why, j.poll_interval);
+  co_await save_job(j);
+}
+
+// Ends the batch without output files (failed, or cancelled before its job started).
+awaitable<void> BatchCore::end_without_results(storage::BatchRecord b, BatchStatus status, std::string code,
+                                               std::string message) {
+  end_batch(b, status, d_.clock.now_seconds());
+  if (!code.empty()) b.errors_json = batch_errors_json(code, message);
+  auto r = co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, {}, std::nullopt); });
+  d_.hooks.batch_changed(b.id);
+  if (r.has_error()) {
+    spdlog::warn("lifecycle: ending {} as {}: {}", b.id, storage::to_string(status), r.error().message);
+    co_return;
+  }
+  if (!message.empty()) spdlog::info("lifecycle: batch {} {}: {}", b.id, storage::to_string(status), message);
+}
+
+awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
+                                  const config::Model& model) {
+  auto id = co_await runner.submit(b, j, model);
+  if (!id) {
+    const RunnerError& e = id.error();
+    if (e.retryable) {
+      std::string why = "submitting the job: " + e.detail;
+      co_return co_await backoff(std::move(j), std::move(why));
+    }
+    // Refused for good (validation, access, quota): the batch fails with the runner's reason. The strings
+    // are built before the co_await: g++ 12 (PR 101367) mishandles temporaries inside co_await expressions.
+    std::string code = e.code.empty() ? std::string("bedrock_refused") : e.code;
+    std::string message = "Bedrock refused the batch job: " + e.message;
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, std::move(code), std::move(message));
+  }
+  j.job_arn = std::move(*id);
+  j.bedrock_status = "Submitted";
+  j.poll_interval = min_interval();
+  j.next_poll_at = d_.clock.now_seconds() + j.poll_interval;
+  j.updated_at = d_.clock.now_seconds();
+  spdlog::info("lifecycle: batch {} submitted as {}", b.id, j.job_arn);
+  co_await save_job(j);
+}
+
+awaitable<void> BatchCore::stop(storage::JobRecord j, RecordRunner& runner, const config::Model& model) {
+  auto stopped = co_await runner.stop(j, model);
+  if (!stopped) {
+    spdlog::warn("lifecycle: stopping {} failed: {}", j.batch_id, stopped.error().detail);
+    co_return;
+  }
+  j.stop_requested = true;
+  j.updated_at = d_.clock.now_seconds();
+  co_await save_job(j);
+}
+
+awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
+                                const config::Model& model) {
+  auto got = co_await runner.poll(j, model);
+  if (!got) {
+    std::string why = "polling the job: " + got.error().detail;
+    co_return co_await backoff(std::move(j), std::move(why));
+  }
+  const auto now = d_.clock.now_seconds();
+  const JobView view = runner.view(got->status);
+  auto seen = observe(b, view, got->message, now);
+  const bool status_changed = got->status != j.bedrock_status;
+  if (got->completed) seen.batch.completed = *got->completed;
+  if (got->failed) seen.batch.failed = *got->failed;
+  const bool counts_changed = seen.batch.completed != b.completed || seen.batch.failed != b.failed;
+  if (seen.batch.status == BatchStatus::kFailed) {
+    std::string why = got->message.value_or("The Bedrock job failed.");
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "bedrock_job_failed", std::move(why));
+  }
+  if (seen.changed || counts_changed) {
+    auto saved = co_await run_blocking(d_.blocking, [&] { return d_.store.update_batch(seen.batch); });
+    d_.hooks.batch_changed(b.id);
+    if (saved.has_error()) co_return;  // changed meanwhile (a cancel): the next round sees the new state
+    seen.batch = *saved;
+  }
+  j.bedrock_status = got->status;
+  j.message = got->message.value_or("");
+  j.poll_interval = next_interval(j.poll_interval, status_changed, min_interval(), max_interval());
+  j.next_poll_at = now + j.poll_interval;
+  j.updated_at = now;
+  if (!co_await save_job(j)) co_return;
+  if (seen.collect) co_await finish(std::move(seen.batch), std::move(j), runner, model);
+}
+
+}  // namespace batchgate::batch

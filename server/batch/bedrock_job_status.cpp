@@ -1,0 +1,49 @@
+#include "server/batch/bedrock_job_status.hpp"
+
+#include <array>
+
+namespace batchgate::batch {
+namespace {
+
+using storage::BatchStatus;
+using translators::MissingReason;
+
+struct Row {
+  std::string_view bedrock;
+  JobState state;
+  BatchStatus ends_as;  // for kEnded
+  MissingReason missing;
+};
+
+constexpr std::array<Row, 10> kRows = {{
+    {"Submitted", JobState::kPending, {}, {}},
+    {"Validating", JobState::kPending, {}, {}},
+    {"Scheduled", JobState::kRunning, {}, {}},
+    {"InProgress", JobState::kRunning, {}, {}},
+    {"Completed", JobState::kEnded, BatchStatus::kCompleted, MissingReason::kMissingOutput},
+    // Not every record was processed before the job's timeout (spec/bedrock-batch.md §6).
+    {"PartiallyCompleted", JobState::kEnded, BatchStatus::kCompleted, MissingReason::kBatchExpired},
+    {"Failed", JobState::kFailed, {}, {}},
+    {"Stopping", JobState::kStopping, {}, {}},
+    {"Stopped", JobState::kEnded, BatchStatus::kCancelled, MissingReason::kBatchCancelled},
+    {"Expired", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired},
+}};
+
+const Row* find_row(std::string_view bedrock_status) {
+  for (const Row& row : kRows)
+    if (row.bedrock == bedrock_status) return &row;
+  return nullptr;
+}
+
+}  // namespace
+
+JobView bedrock_job_view(std::string_view bedrock_status) {
+  const Row* row = find_row(bedrock_status);
+  if (row == nullptr) return {JobState::kPending, std::nullopt};
+  if (row->state != JobState::kEnded) return {row->state, std::nullopt};
+  return {JobState::kEnded, Ending{row->ends_as, row->missing}};
+}
+
+bool is_known_bedrock_job_status(std::string_view bedrock_status) { return find_row(bedrock_status) != nullptr; }
+
+}  // namespace batchgate::batch

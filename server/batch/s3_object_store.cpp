@@ -1,0 +1,48 @@
+#include "server/batch/s3_object_store.hpp"
+
+namespace batchgate::batch {
+namespace {
+
+using boost::asio::awaitable;
+
+class S3Writer final : public ObjectWriter {
+ public:
+  S3Writer(aws::S3Client& s3, aws::S3Location where, std::size_t part_size, std::string content_type)
+      : uploader_(s3, std::move(where.bucket), std::move(where.key), part_size, std::move(content_type)) {}
+
+  awaitable<ObjectResult<void>> write(std::string_view bytes) override { co_return co_await uploader_.write(bytes); }
+  awaitable<ObjectResult<void>> finish() override {
+    auto etag = co_await uploader_.finish();
+    if (!etag) co_return etag.error();
+    co_return ObjectResult<void>{};
+  }
+  awaitable<ObjectResult<void>> abort() override { co_return co_await uploader_.abort(); }
+  std::uint64_t bytes_written() const override { return uploader_.bytes_written(); }
+
+ private:
+  aws::MultipartUploader uploader_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectWriter> S3ObjectStore::writer(aws::S3Location where, std::size_t part_size,
+                                                    std::string content_type) {
+  return std::make_unique<S3Writer>(s3_, std::move(where), part_size, std::move(content_type));
+}
+
+awaitable<ObjectResult<void>> S3ObjectStore::read(aws::S3Location where, ObjectSink sink) {
+  aws::BodySink body = std::move(sink);
+  auto got = co_await s3_.get_object(std::move(where.bucket), std::move(where.key), std::move(body));
+  if (!got) co_return got.error();
+  co_return ObjectResult<void>{};
+}
+
+awaitable<ObjectResult<std::string>> S3ObjectStore::read_small(aws::S3Location where) {
+  co_return co_await s3_.get_object_string(std::move(where.bucket), std::move(where.key));
+}
+
+awaitable<ObjectResult<void>> S3ObjectStore::remove(aws::S3Location where) {
+  co_return co_await s3_.delete_object(std::move(where.bucket), std::move(where.key));
+}
+
+}  // namespace batchgate::batch
