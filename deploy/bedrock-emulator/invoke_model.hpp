@@ -24,7 +24,7 @@ struct InvokeKnobs {
   double throttle_rate = 0.0;         // share of calls answered 429 ThrottlingException
   double server_error_rate = 0.0;     // share answered 500 InternalServerException / 503 ServiceUnavailable
   double failure_rate = 0.0;          // share of bodies answered with an injected error (by body hash)
-  int failure_code = 424;             // status of that error (invoke_error_type names the exception)
+  int failure_code = 424;             // its status; invoke_error_for_status names the exception
   std::int64_t throttle_first_n = 0;  // the first N calls of every distinct body → 429 ThrottlingException
 };
 
