@@ -24,13 +24,7 @@ std::string generated_record_id(std::string_view file, std::size_t line) {
 // Injected failures are chosen from the recordId, so reruns fail the same records.
 bool injected_failure(std::string_view record_id, double rate) {
   if (rate <= 0.0) return false;
-  // FNV's high bits barely change between "rec1" and "rec2": mix them (splitmix64 finaliser).
-  std::uint64_t h = fnv1a64(std::string("fail:") + std::string(record_id));
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  const double draw = static_cast<double>(h >> 11) / static_cast<double>(1ULL << 53);
-  return draw < rate;
+  return hashed_draw(std::string("fail:") + std::string(record_id)) < rate;
 }
 
 std::string injected_message(int code) {

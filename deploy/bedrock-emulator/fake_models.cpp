@@ -260,6 +260,15 @@ std::uint64_t fnv1a64(std::string_view data) {
   return hash;
 }
 
+double hashed_draw(std::string_view key) {
+  // FNV's high bits barely change between "rec1" and "rec2": mix them (splitmix64 finaliser).
+  std::uint64_t h = fnv1a64(key);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return static_cast<double>(h >> 11) / static_cast<double>(1ULL << 53);
+}
+
 std::int64_t estimate_tokens(std::size_t chars) {
   return chars == 0 ? 0 : static_cast<std::int64_t>((chars + 3) / 4);
 }

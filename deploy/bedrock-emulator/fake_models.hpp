@@ -35,6 +35,9 @@ RecordResult run_record(ModelFamily family, bool converse, std::string_view mode
 std::int64_t estimate_tokens(std::size_t chars);
 // FNV-1a 64, the seed of every deterministic output.
 std::uint64_t fnv1a64(std::string_view data);
+// A draw in [0, 1) fixed by `key`: injected failures chosen this way hit the same records and bodies on
+// every run.
+double hashed_draw(std::string_view key);
 // `count` pseudo-words derived from `seed` (about one token each).
 std::string generated_text(std::uint64_t seed, std::int64_t count);
 

@@ -19,7 +19,13 @@ json knobs_to_json(const Knobs& k, const StoreSettings& s) {
               {"minRecords", k.limits.min_records},
               {"maxRecords", k.limits.max_records},
               {"maxConcurrentJobs", s.max_concurrent_jobs},
-              {"secondsPerTimeoutHour", s.seconds_per_timeout_hour}};
+              {"secondsPerTimeoutHour", s.seconds_per_timeout_hour},
+              {"invokeLatencyMs", k.invoke.latency_ms},
+              {"invokeThrottleRate", k.invoke.throttle_rate},
+              {"invokeServerErrorRate", k.invoke.server_error_rate},
+              {"invokeFailureRate", k.invoke.failure_rate},
+              {"invokeFailureCode", k.invoke.failure_code},
+              {"invokeThrottleFirstN", k.invoke.throttle_first_n}};
 }
 
 namespace {
@@ -30,6 +36,34 @@ bool read_number(const json& value, double min, double max, double& out) {
   if (v < min || v > max) return false;
   out = v;
   return true;
+}
+
+// Applies one invoke* knob to `knobs`: nullopt when `name` is not one, else whether the value was valid.
+std::optional<bool> apply_invoke_knob(const std::string& name, const json& value, InvokeKnobs& knobs) {
+  double number = 0.0;
+  auto rate = [&](double& target) {
+    if (!read_number(value, 0.0, 1.0, number)) return false;
+    target = number;
+    return true;
+  };
+  auto integer = [&](auto& target, double min, double max) {
+    if (!value.is_number_integer() || !read_number(value, min, max, number)) return false;
+    target = static_cast<std::remove_reference_t<decltype(target)>>(number);
+    return true;
+  };
+  if (name == "invokeLatencyMs") return integer(knobs.latency_ms, 0, 600000);
+  if (name == "invokeThrottleRate") return rate(knobs.throttle_rate);
+  if (name == "invokeServerErrorRate") return rate(knobs.server_error_rate);
+  if (name == "invokeFailureRate") return rate(knobs.failure_rate);
+  if (name == "invokeThrottleFirstN") return integer(knobs.throttle_first_n, 0, 1e9);
+  if (name == "invokeFailureCode") {
+    // Only statuses an InvokeModel error shape has, so the SDKs see a modelled exception.
+    int code = 0;
+    if (!integer(code, 400, 599) || !invoke_error_for_status(code)) return false;
+    knobs.failure_code = code;
+    return true;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -53,7 +87,9 @@ std::optional<std::string> apply_knobs(const json& update, Knobs& knobs, JobStor
       ok = value.is_number_integer() && read_number(value, min, max, number);
       if (ok) target = static_cast<std::remove_reference_t<decltype(target)>>(number);
     };
-    if (name == "submittedSeconds")
+    if (const auto applied = apply_invoke_knob(name, value, next.invoke))
+      ok = *applied;
+    else if (name == "submittedSeconds")
       seconds(next.submitted_seconds);
     else if (name == "validatingSeconds")
       seconds(next.validating_seconds);

@@ -1,13 +1,15 @@
 #pragma once
 
 // Runtime knobs of the emulator (command-line flags and POST /_emulator/config): phase durations,
-// processing speed, fault injection and record limits. README.md lists every name and default.
+// processing speed, fault injection, record limits and InvokeModel's latency and faults. README.md lists
+// every name and default.
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "batch_io.hpp"
+#include "invoke_model.hpp"
 #include "job_store.hpp"
 
 namespace batchgate::bedrock_emulator {
@@ -18,11 +20,12 @@ struct Knobs {
   double scheduled_seconds = 0.5;   // Scheduled → InProgress
   double stopping_seconds = 0.5;    // Stopping → Stopped
   double records_per_second = 1000.0;
-  double throttle_rate = 0.0;         // share of API calls answered 429 ThrottlingException
-  double server_error_rate = 0.0;     // share of API calls answered 500 InternalServerException
+  double throttle_rate = 0.0;         // share of batch API calls answered 429 ThrottlingException
+  double server_error_rate = 0.0;     // share of batch API calls answered 500 InternalServerException
   bool force_quota_exceeded = false;  // every new CreateModelInvocationJob → ServiceQuotaExceededException
   ProcessingKnobs processing;
   RecordLimits limits;
+  InvokeKnobs invoke;  // InvokeModel's own latency and faults; the two rates above leave it alone
 };
 
 // {"submittedSeconds":…, …} including the store's maxConcurrentJobs and secondsPerTimeoutHour.

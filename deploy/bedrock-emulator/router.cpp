@@ -12,6 +12,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kJobPrefix = "/model-invocation-job/";
+// bedrock-runtime's InvokeModel, POST /model/{modelId}/invoke (botocore bedrock-runtime service model).
+constexpr std::string_view kRuntimePrefix = "/model/";
+constexpr std::string_view kInvokeSuffix = "/invoke";
 
 ApiError auth_error(std::string type, std::string message, int status = 403) {
   return {status, std::move(type), std::move(message)};
@@ -33,7 +36,8 @@ Router::Router(JobStore& store, Knobs& knobs, AuthSettings auth, Random random, 
       knobs_(knobs),
       auth_(std::move(auth)),
       random_(std::move(random)),
-      on_created_(std::move(on_created)) {}
+      on_created_(std::move(on_created)),
+      invoke_(knobs.invoke, random_) {}
 
 EmulatorResponse Router::handle(const EmulatorRequest& request) {
   const std::string_view target = request.target;
@@ -42,9 +46,14 @@ EmulatorResponse Router::handle(const EmulatorRequest& request) {
   const std::string_view query =
       qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
   if (path.starts_with("/_emulator/")) return admin(request, path);
+  // The runtime endpoint signs with the same name, `bedrock` (bedrock-runtime service model signingName).
+  const bool runtime = path.starts_with(kRuntimePrefix);
   if (auth_.verify) {
-    if (auto error = verify_signature(request)) return error_response(*error);
+    if (auto error = verify_signature(request))
+      return runtime ? stamped(runtime_error_response(*error)) : error_response(*error);
   }
+  // InvokeModel has its own fault knobs (invoke*); throttleRate and serverErrorRate are the batch API's.
+  if (runtime) return route_runtime(request, path);
   // Faults are injected after authentication, as AWS throttles authenticated callers (spec §11.10).
   if (knobs_.throttle_rate > 0.0 && random_() < knobs_.throttle_rate)
     return error_response(throttling_error());
@@ -116,6 +125,19 @@ EmulatorResponse Router::route(const EmulatorRequest& request, std::string_view 
       {404, "UnknownOperationException", "No operation matches " + request.method + " " + std::string(path)});
 }
 
+EmulatorResponse Router::route_runtime(const EmulatorRequest& request, std::string_view path) {
+  const std::string_view rest = path.substr(kRuntimePrefix.size());
+  if (request.method == "POST" && rest.ends_with(kInvokeSuffix)) {
+    // {modelId} is one percent-encoded label: `:` arrives as %3A, an ARN's `/` as %2F.
+    const std::string_view label = rest.substr(0, rest.size() - kInvokeSuffix.size());
+    if (label.find('/') == std::string_view::npos)
+      return stamped(invoke_.invoke(label, request.headers, request.body));
+  }
+  return stamped(
+      runtime_error_response({404, "UnknownOperationException",
+                              "No operation matches " + request.method + " " + std::string(path)}));
+}
+
 EmulatorResponse Router::create_job(const EmulatorRequest& request) {
   ++create_calls_;
   auto validated = validate_create_request(request.body);
@@ -181,21 +203,31 @@ EmulatorResponse Router::list_jobs(std::string_view query) {
   return json_response(200, body);
 }
 
+json Router::stats_json() const {
+  json by_status = json::object();
+  for (const auto* status : {"Submitted", "Validating", "Scheduled", "InProgress", "Completed",
+                             "PartiallyCompleted", "Failed", "Stopping", "Stopped", "Expired"}) {
+    ListQuery query;
+    query.status_equals = parse_job_status(status);
+    query.max_results = 1000000;
+    const auto page = store_.list(query);
+    by_status[status] = std::get<ListPage>(page).jobs.size();
+  }
+  return json{
+      {"jobsCreated", store_.created_count()}, {"activeJobs", store_.active_count()},
+      {"createCalls", create_calls_},          {"jobsByStatus", by_status},
+      {"invocations", invoke_.invocations()},  {"invocationsByModel", invoke_.invocations_by_model()}};
+}
+
 EmulatorResponse Router::admin(const EmulatorRequest& request, std::string_view path) {
-  if (path == "/_emulator/stats" && request.method == "GET") {
-    json by_status = json::object();
-    for (const auto* status : {"Submitted", "Validating", "Scheduled", "InProgress", "Completed",
-                               "PartiallyCompleted", "Failed", "Stopping", "Stopped", "Expired"}) {
-      ListQuery query;
-      query.status_equals = parse_job_status(status);
-      query.max_results = 1000000;
-      const auto page = store_.list(query);
-      by_status[status] = std::get<ListPage>(page).jobs.size();
-    }
-    return json_response(200, json{{"jobsCreated", store_.created_count()},
-                                   {"activeJobs", store_.active_count()},
-                                   {"createCalls", create_calls_},
-                                   {"jobsByStatus", by_status}});
+  if (path == "/_emulator/stats" && request.method == "GET") return json_response(200, stats_json());
+  // Per-body counts, keyed by the SHA-256 of the body bytes, so a test proves each body ran exactly once.
+  if (path == "/_emulator/invocations" && request.method == "GET") {
+    return json_response(200, json{{"counts", invoke_.invocations_by_body()}});
+  }
+  if (path == "/_emulator/reset-invocations" && request.method == "POST") {
+    invoke_.reset();
+    return json_response(200, json::object());
   }
   if (path == "/_emulator/config" && request.method == "GET") {
     return json_response(200, knobs_to_json(knobs_, store_.settings()));
@@ -213,6 +245,12 @@ EmulatorResponse Router::admin(const EmulatorRequest& request, std::string_view 
 EmulatorResponse Router::json_response(int status, const json& body) {
   EmulatorResponse response;
   response.status = status;
+  response.headers.push_back({"Content-Type", "application/json"});
+  response.body = body.dump();
+  return stamped(std::move(response));
+}
+
+EmulatorResponse Router::stamped(EmulatorResponse response) {
   char request_id[40];
   const std::uint64_t n = ++request_counter_;
   const std::uint64_t h = fnv1a64(std::to_string(n) + "request");
@@ -220,9 +258,7 @@ EmulatorResponse Router::json_response(int status, const json& body) {
                 static_cast<unsigned long long>(h >> 32), static_cast<unsigned long long>((h >> 16) & 0xFFFF),
                 static_cast<unsigned long long>(h & 0xFFF),
                 static_cast<unsigned long long>((h >> 20) & 0xFFF), static_cast<unsigned long long>(n));
-  response.headers.push_back({"Content-Type", "application/json"});
   response.headers.push_back({"x-amzn-RequestId", request_id});
-  response.body = body.dump();
   return response;
 }
 

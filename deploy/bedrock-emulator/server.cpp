@@ -244,6 +244,11 @@ asio::awaitable<void> serve_session(Emulator& emu, tcp::socket socket) {
     if (read_error) break;
     const auto& request = parser.get();
     const EmulatorResponse out = emu.router->handle(to_emulator_request(request));
+    // invokeLatencyMs: a timer, so the other connections are served while this one waits.
+    if (out.delay > std::chrono::milliseconds::zero()) {
+      co_await sleep_for(out.delay);
+      stream.expires_after(120s);
+    }
     http::response<http::string_body> response{static_cast<http::status>(out.status), request.version()};
     for (const auto& header : out.headers) response.set(header.name, header.value);
     response.set(http::field::server, "bedrock-emulator");

@@ -1,22 +1,29 @@
 // The official AWS SDK for JavaScript (@aws-sdk/client-bedrock) against bedrock-emulator: Create/Get/
 // List (paginator)/Stop must parse, and every error must arrive as the SDK's modelled exception with its
 // HTTP status (spec/bedrock-batch.md §3-§7). No S3 here: jobs fail in Validating, which is all this needs.
+// @aws-sdk/client-bedrock-runtime's InvokeModelCommand drives InvokeModel for the four emulated families.
 //
 // usage: node aws_sdk_js_check.mjs PATH_TO_BEDROCK_EMULATOR
-// The SDK is resolved from NODE_PATH (tests/e2e/node_modules); exit code 77 (ctest "skipped") without it.
+// The SDKs are resolved from NODE_PATH (tests/e2e/node_modules); exit code 77 (ctest "skipped") without them.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import assert from 'node:assert/strict';
 
 const require = createRequire(import.meta.url);
 let sdk;
+let runtimeSdk;
+let NodeHttpHandler;
 try {
   sdk = require('@aws-sdk/client-bedrock');
+  runtimeSdk = require('@aws-sdk/client-bedrock-runtime');
+  ({ NodeHttpHandler } = require('@smithy/node-http-handler'));
 } catch {
-  console.log('SKIP: @aws-sdk/client-bedrock is not installed (npm ci in tests/e2e)');
+  console.log('SKIP: @aws-sdk/client-bedrock(-runtime) is not installed (npm ci in tests/e2e)');
   process.exit(77);
 }
+const { BedrockRuntimeClient, InvokeModelCommand } = runtimeSdk;
 const {
   BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand,
   ListModelInvocationJobsCommand, StopModelInvocationJobCommand, paginateListModelInvocationJobs,
@@ -65,6 +72,12 @@ async function expectError(name, status, promise) {
 async function admin(endpoint, body) {
   const response = await fetch(`${endpoint}/_emulator/config`, { method: 'POST', body: JSON.stringify(body) });
   assert.equal(response.status, 200);
+}
+
+async function adminGet(endpoint, path) {
+  const response = await fetch(`${endpoint}${path}`);
+  assert.equal(response.status, 200);
+  return response.json();
 }
 
 async function waitFor(bedrock, arn, wanted) {
@@ -130,9 +143,83 @@ async function checks(endpoint) {
   console.log('ok   validation, not found, quota, throttling, internal and signature errors');
 }
 
+const CLAUDE = 'anthropic.claude-3-haiku-20240307-v1:0';
+const claudeBody = (text) => ({
+  anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: text }],
+});
+// [model id as a caller names it, modelInput, its input and output token counts from the response body]
+const FAMILIES = [
+  [CLAUDE, claudeBody('hello claude'), (b) => [b.usage.input_tokens, b.usage.output_tokens]],
+  ['us.amazon.nova-lite-v1:0', { messages: [{ role: 'user', content: [{ text: 'hello nova' }] }] },
+    (b) => [b.usage.inputTokens, b.usage.outputTokens]],
+  ['arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-70b-instruct-v1:0', { prompt: 'hello llama' },
+    (b) => [b.prompt_token_count, b.generation_token_count]],
+  ['amazon.titan-embed-text-v2:0', { inputText: 'embed this', dimensions: 512 }, (b) => [b.inputTextTokenCount, 0]],
+];
+
+// A runtime client that keeps the last raw response's headers (the SDK does not return them). The
+// bedrock-runtime client defaults to HTTP/2 (for its streaming operations); the emulator speaks HTTP/1.1.
+function runtimeClient(endpoint, maxAttempts = 1) {
+  const runtime = new BedrockRuntimeClient({
+    endpoint, region: 'us-east-1', credentials: KEY, maxAttempts, requestHandler: new NodeHttpHandler(),
+  });
+  runtime.middlewareStack.add((next) => async (args) => {
+    const result = await next(args);
+    runtime.lastHeaders = result.response.headers;
+    return result;
+  }, { step: 'deserialize' });
+  return runtime;
+}
+
+const invoke = (runtime, modelId, body) => runtime.send(new InvokeModelCommand({
+  modelId, body: JSON.stringify(body), contentType: 'application/json', accept: 'application/json',
+}));
+
+async function invokeChecks(endpoint) {
+  const runtime = runtimeClient(endpoint);
+  for (const [modelId, input, tokens] of FAMILIES) {
+    const response = await invoke(runtime, modelId, input);
+    assert.equal(response.contentType, 'application/json');
+    const body = JSON.parse(new TextDecoder().decode(response.body));
+    const headers = runtime.lastHeaders;
+    assert.deepEqual([Number(headers['x-amzn-bedrock-input-token-count']),
+      Number(headers['x-amzn-bedrock-output-token-count'])], tokens(body), modelId);
+    assert.ok(response.$metadata.requestId);
+  }
+  const stats = await adminGet(endpoint, '/_emulator/stats');
+  assert.equal(stats.invocations, FAMILIES.length);
+  assert.deepEqual(Object.keys(stats.invocationsByModel).sort(), FAMILIES.map(([id]) => id).sort());
+  console.log('ok   InvokeModel for the four families, with token headers');
+
+  const bad = await expectError('ValidationException', 400, invoke(runtime, CLAUDE, { ...claudeBody('x'), model: CLAUDE }));
+  assert.match(bad.message, /extraneous key \[model\]/);
+  await expectError('ValidationException', 400, invoke(runtime, 'cohere.command-r-v1:0', claudeBody('x')));
+  await admin(endpoint, { invokeThrottleRate: 1 });
+  await expectError('ThrottlingException', 429, invoke(runtime, CLAUDE, claudeBody('x')));
+  await admin(endpoint, { invokeThrottleRate: 0, invokeFailureRate: 1 });
+  await expectError('ModelErrorException', 424, invoke(runtime, CLAUDE, claudeBody('x')));
+  await admin(endpoint, { invokeFailureRate: 0, invokeServerErrorRate: 1 });
+  const unavailable = await Promise.allSettled(Array.from({ length: 20 }, () => invoke(runtime, CLAUDE, claudeBody('x'))));
+  assert.deepEqual(new Set(unavailable.map((r) => r.reason?.name)),
+    new Set(['InternalServerException', 'ServiceUnavailableException']));
+  await admin(endpoint, { invokeServerErrorRate: 0 });
+  console.log('ok   InvokeModel validation, throttling, model and server errors');
+
+  await fetch(`${endpoint}/_emulator/reset-invocations`, { method: 'POST' });
+  await admin(endpoint, { invokeThrottleFirstN: 2 });
+  const body = claudeBody('retry me');
+  const retried = await invoke(runtimeClient(endpoint, 5), CLAUDE, body);
+  await admin(endpoint, { invokeThrottleFirstN: 0 });
+  assert.equal(retried.$metadata.attempts, 3);
+  const sha = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  assert.deepEqual((await adminGet(endpoint, '/_emulator/invocations')).counts, { [sha]: 1 });
+  console.log('ok   InvokeModel retried by the SDK after throttling, run once');
+}
+
 const { child, endpoint } = await startEmulator(process.argv[2]);
 try {
   await checks(endpoint);
+  await invokeChecks(endpoint);
   console.log('all checks passed');
 } finally {
   child.kill('SIGTERM');

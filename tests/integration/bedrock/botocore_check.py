@@ -2,7 +2,8 @@
 """The official AWS SDK against bedrock-emulator: botocore's `bedrock` client drives Create/Get/List/Stop
 ModelInvocationJob (spec/bedrock-batch.md §3-§6), every response must parse with the service model, and
 every error must surface as the botocore error code a real Bedrock would give (§7). One job also runs end
-to end against a SigV4-checking moto_server, read back with boto3's S3 client (§8).
+to end against a SigV4-checking moto_server, read back with boto3's S3 client (§8). The `bedrock-runtime`
+client drives InvokeModel for every emulated family and must get what a batch record's modelOutput holds.
 
 usage: botocore_check.py PATH_TO_BEDROCK_EMULATOR
 """
@@ -19,6 +20,8 @@ import urllib.request
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from invoke_checks import INVOKE_CHECKS
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/BedrockBatchRole"
@@ -106,6 +109,13 @@ class Stack:
         return boto3.client("bedrock", endpoint_url=self.endpoint, region_name=REGION,
                             aws_access_key_id=akid or self.akid, aws_secret_access_key=secret or self.secret,
                             config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+    def runtime(self, attempts=1):
+        # Parameter validation on, as in production code: the modelId label and body must pass it.
+        return boto3.client("bedrock-runtime", endpoint_url=self.endpoint, region_name=REGION,
+                            aws_access_key_id=self.akid, aws_secret_access_key=self.secret,
+                            config=Config(parameter_validation=True,
+                                          retries={"max_attempts": attempts, "mode": "standard"}))
 
     def s3(self):
         return boto3.client("s3", endpoint_url=self.s3_endpoint, region_name=REGION, aws_access_key_id=self.akid,
@@ -333,9 +343,43 @@ def end_to_end(stack):
                                                for r in out.values() if "modelOutput" in r)
 
 
+@check("InvokeModel answers what a batch record holds for the same modelInput")
+def invoke_matches_batch(stack):
+    s3 = stack.s3()
+    s3.create_bucket(Bucket="invoke-bucket")
+    inputs = [{"anthropic_version": "bedrock-2023-05-31", "max_tokens": n,
+               "messages": [{"role": "user", "content": f"same input {n}"}]} for n in (5, 64, 200)]
+    inputs.append({"anthropic_version": "bedrock-2023-05-31", "messages": [{"role": "user", "content": "x"}]})
+    lines = [json.dumps({"recordId": f"INV{i:08d}", "modelInput": m}) for i, m in enumerate(inputs)]
+    s3.put_object(Bucket="invoke-bucket", Key="in/input.jsonl", Body="\n".join(lines) + "\n")
+    stack.admin("/_emulator/config", {"minRecords": 1})
+    try:
+        arn = stack.bedrock().create_model_invocation_job(**job_args(
+            "check-invoke-vs-batch", inputDataConfig={"s3InputDataConfig": {"s3Uri": "s3://invoke-bucket/in/input.jsonl"}},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://invoke-bucket/out/"}}))["jobArn"]
+        job = wait_status(stack.bedrock(), arn, {"Completed", "Failed", "PartiallyCompleted"})
+    finally:
+        stack.admin("/_emulator/config", {"minRecords": 100})
+    assert job["status"] == "Completed", job
+    body = s3.get_object(Bucket="invoke-bucket", Key=f"out/{arn.split('/')[-1]}/input.jsonl.out")["Body"].read()
+    records = {r["recordId"]: r for r in map(json.loads, body.decode().splitlines())}
+    runtime = stack.runtime()
+    for i, model_input in enumerate(inputs):
+        record = records[f"INV{i:08d}"]
+        if "modelOutput" in record:
+            got = json.loads(runtime.invoke_model(modelId=MODEL, body=json.dumps(model_input))["body"].read())
+            assert got == record["modelOutput"], (got, record["modelOutput"])
+            continue
+        error = expect_error("ValidationException", 400, runtime.invoke_model, modelId=MODEL,
+                             body=json.dumps(model_input))
+        assert error.response["Error"]["Message"] == record["error"]["errorMessage"], (error, record)
+    assert sum("error" in r for r in records.values()) == 1
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
+    CHECKS.extend(INVOKE_CHECKS)
     stack = Stack(sys.argv[1])
     failures = 0
     try:
