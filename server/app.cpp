@@ -1,12 +1,12 @@
 #include "server/app.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
-
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -36,8 +36,7 @@ struct App::Impl {
         core(batch::BatchCoreDeps{settings, *store, blocking, clock, ids, runners, objects(), hooks()}),
         files(batch::FilesDeps{settings, *store, blocking, clock, ids, objects()}),
         routes{settings, *store, blocking, clock, ids, clock.now_seconds(), core, files, {}, {}},
-        lifecycle(*store, blocking, clock, core,
-                  {std::chrono::seconds(1), settings.server.poll_concurrency}),
+        lifecycle(*store, blocking, clock, core, {std::chrono::seconds(1), settings.server.poll_concurrency}),
         file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep) {
     runners.add(bedrock_jobs);
   }
@@ -110,8 +109,8 @@ boost::system::result<std::uint16_t, std::string> App::start() {
   impl_->lifecycle.start(impl_->ioc.get_executor());
   impl_->file_expiry.start(impl_->ioc.get_executor());
   for (int i = 0; i < s.worker_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
-  spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port, impl_->settings.models.size(),
-               impl_->settings.general.database_path);
+  spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port,
+               impl_->settings.models.size(), impl_->settings.general.database_path);
   return *port;
 }
 

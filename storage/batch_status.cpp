@@ -28,7 +28,9 @@ const Row& row_of(BatchStatus status) {
 
 }  // namespace
 
-std::string_view to_string(BatchStatus status) { return row_of(status).name; }
+std::string_view to_string(BatchStatus status) {
+  return row_of(status).name;
+}
 
 std::optional<BatchStatus> parse_batch_status(std::string_view text) {
   for (const Row& row : kRows)
@@ -36,6 +38,8 @@ std::optional<BatchStatus> parse_batch_status(std::string_view text) {
   return std::nullopt;
 }
 
-bool is_terminal(BatchStatus status) { return row_of(status).terminal; }
+bool is_terminal(BatchStatus status) {
+  return row_of(status).terminal;
+}
 
 }  // namespace batchgate::storage

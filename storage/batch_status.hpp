@@ -31,6 +31,8 @@ std::optional<BatchStatus> parse_batch_status(std::string_view text);
 // completed, failed, expired, cancelled: the batch will not change any more.
 bool is_terminal(BatchStatus status);
 // Not terminal: the batch still needs its input file and the lifecycle still drives it.
-inline bool is_active(BatchStatus status) { return !is_terminal(status); }
+inline bool is_active(BatchStatus status) {
+  return !is_terminal(status);
+}
 
 }  // namespace batchgate::storage

@@ -28,7 +28,7 @@ struct KeyRecord {
 };
 
 struct FileRecord {
-  std::string id;  // "file-…"
+  std::string id;                            // "file-…"
   std::optional<std::int64_t> owner_key_id;  // nullopt: created with the master key
   std::string purpose;
   std::string filename;
@@ -43,17 +43,17 @@ struct FileRecord {
   std::string content_s3_uri;     // the file as uploaded (or the generated output)
   std::string bedrock_s3_uri;     // translated Bedrock JSONL, batch input files only
   std::int64_t bedrock_bytes = 0;
-  std::string batch_id;           // output/error files: the batch that produced them
+  std::string batch_id;  // output/error files: the batch that produced them
 };
 
 // custom_id ↔ Bedrock recordId for one input file, kept because custom_ids are not valid recordIds.
 struct RecordMapping {
   std::string record_id;
   std::string custom_id;
-  std::int64_t line = 0;    // 1-based line of the input file
-  std::int64_t part = 0;    // index within an expanded request (embedding list inputs)
+  std::int64_t line = 0;  // 1-based line of the input file
+  std::int64_t part = 0;  // index within an expanded request (embedding list inputs)
   std::int64_t parts = 1;
-  std::int64_t hints = 0;   // translators::ResponseHints as bits, for the way back
+  std::int64_t hints = 0;  // translators::ResponseHints as bits, for the way back
 };
 
 struct BatchRecord {
@@ -75,7 +75,7 @@ struct BatchRecord {
   std::int64_t input_tokens = 0, output_tokens = 0;
   double spend = 0;
   std::optional<std::int64_t> output_expires_seconds;  // output_expires_after: output/error files expire then
-  std::int64_t version = 0;  // compare-and-set guard for state transitions
+  std::int64_t version = 0;                            // compare-and-set guard for state transitions
 };
 
 struct JobRecord {
@@ -85,7 +85,7 @@ struct JobRecord {
   std::string client_request_token;
   std::string job_name;
   std::string runner = "bedrock_batch_job";  // how the job's records run (the runner's name)
-  std::string job_arn;  // the runner's id of the started job; empty until it started
+  std::string job_arn;                       // the runner's id of the started job; empty until it started
   std::string bedrock_status;  // the runner's last status of the job (Bedrock's job status for batch jobs)
   std::string message;
   std::string input_s3_uri;
@@ -101,7 +101,6 @@ struct ActiveBatch {
   BatchRecord batch;
   JobRecord job;
 };
-
 
 struct SpendRecord {
   std::int64_t id = 0;

@@ -5,8 +5,10 @@ namespace batchgate::storage {
 namespace {
 
 constexpr const char* kBatchColumns =
-    "id, owner_key_id, input_file_id, endpoint, model, completion_window, status, output_file_id, error_file_id, "
-    "errors, metadata, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at, expired_at, "
+    "id, owner_key_id, input_file_id, endpoint, model, completion_window, status, output_file_id, "
+    "error_file_id, "
+    "errors, metadata, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at, "
+    "expired_at, "
     "cancelling_at, cancelled_at, total, completed, failed, input_tokens, output_tokens, spend, version, "
     "output_expires_seconds";
 
@@ -63,7 +65,8 @@ BatchRecord read_batch(const Statement& st, int first = 0) {
 }
 
 constexpr const char* kJobColumns =
-    "id, batch_id, job_index, client_request_token, job_name, job_arn, bedrock_status, message, input_s3_uri, "
+    "id, batch_id, job_index, client_request_token, job_name, job_arn, bedrock_status, message, "
+    "input_s3_uri, "
     "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at, runner";
 
 // Reads a job from column `first` on, in kJobColumns order.
@@ -93,7 +96,8 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
   return guarded([&]() -> Result<void> {
     Transaction tx(db_);
     db_.prepare(
-           "INSERT INTO batches (id, owner_key_id, input_file_id, endpoint, model, completion_window, status, "
+           "INSERT INTO batches (id, owner_key_id, input_file_id, endpoint, model, completion_window, "
+           "status, "
            "errors, metadata, created_at, expires_at, total, output_expires_seconds) "
            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, b.id)
@@ -111,7 +115,8 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
         .bind(13, b.output_expires_seconds)
         .run();
     db_.prepare(
-           "INSERT INTO jobs (batch_id, job_index, client_request_token, job_name, input_s3_uri, output_s3_uri, "
+           "INSERT INTO jobs (batch_id, job_index, client_request_token, job_name, input_s3_uri, "
+           "output_s3_uri, "
            "next_poll_at, poll_interval, updated_at, runner) VALUES (?,?,?,?,?,?,?,?,?,?)")
         .bind(1, j.batch_id)
         .bind(2, j.job_index)
@@ -141,10 +146,11 @@ Result<std::optional<BatchRecord>> SqliteStore::find_batch(const std::string& id
 
 Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) {
   return guarded([&]() -> Result<std::vector<BatchRecord>> {
-    static const std::string sql = std::string("SELECT ") + kBatchColumns +
-                                   " FROM batches WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR "
-                                   "(created_at, rowid) < (SELECT created_at, rowid FROM batches WHERE id = ?3)) "
-                                   "ORDER BY created_at DESC, rowid DESC LIMIT ?4";
+    static const std::string sql =
+        std::string("SELECT ") + kBatchColumns +
+        " FROM batches WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR "
+        "(created_at, rowid) < (SELECT created_at, rowid FROM batches WHERE id = ?3)) "
+        "ORDER BY created_at DESC, rowid DESC LIMIT ?4";
     auto st = db_.prepare(sql);
     st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.after).bind(4, q.limit);
     std::vector<BatchRecord> out;
@@ -155,9 +161,11 @@ Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) 
 
 Result<std::vector<ActiveBatch>> SqliteStore::active_batches() {
   return guarded([&]() -> Result<std::vector<ActiveBatch>> {
-    static const std::string sql = "SELECT " + qualified(kBatchColumns, "b") + ", " + qualified(kJobColumns, "j") +
-                                   " FROM batches b JOIN jobs j ON j.batch_id = b.id AND j.job_index = 0 WHERE "
-                                   "b.status IN " + active_statuses_sql() + " ORDER BY b.created_at, b.rowid";
+    static const std::string sql =
+        "SELECT " + qualified(kBatchColumns, "b") + ", " + qualified(kJobColumns, "j") +
+        " FROM batches b JOIN jobs j ON j.batch_id = b.id AND j.job_index = 0 WHERE "
+        "b.status IN " +
+        active_statuses_sql() + " ORDER BY b.created_at, b.rowid";
     static const int job_first = [] {
       int columns = 1;
       for (const char* c = kBatchColumns; *c != '\0'; ++c) columns += *c == ',';
@@ -173,7 +181,8 @@ Result<std::vector<ActiveBatch>> SqliteStore::active_batches() {
 void SqliteStore::write_batch(const BatchRecord& b) {
   db_.prepare(
          "UPDATE batches SET status=?, output_file_id=?, error_file_id=?, errors=?, in_progress_at=?, "
-         "finalizing_at=?, completed_at=?, failed_at=?, expired_at=?, cancelling_at=?, cancelled_at=?, total=?, "
+         "finalizing_at=?, completed_at=?, failed_at=?, expired_at=?, cancelling_at=?, cancelled_at=?, "
+         "total=?, "
          "completed=?, failed=?, input_tokens=?, output_tokens=?, spend=?, version=version+1 "
          "WHERE id=? AND version=?")
       .bind(1, to_string(b.status))
@@ -248,8 +257,10 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
     for (const auto& f : files) write_file(f);
     if (spend) {
       db_.prepare(
-             "INSERT INTO spend (batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, "
-             "created_at) VALUES (?1, ?2, COALESCE(NULLIF(?3, ''), (SELECT user_id FROM keys WHERE id = ?2), ''), "
+             "INSERT INTO spend (batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, "
+             "cost, "
+             "created_at) VALUES (?1, ?2, COALESCE(NULLIF(?3, ''), (SELECT user_id FROM keys WHERE id = ?2), "
+             "''), "
              "COALESCE(NULLIF(?4, ''), (SELECT team_id FROM keys WHERE id = ?2), ''), ?5, ?6, ?7, ?8, ?9) "
              "ON CONFLICT(batch_id) DO NOTHING")
           .bind(1, spend->batch_id)
@@ -263,7 +274,10 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
           .bind(9, spend->created_at)
           .run();
       if (db_.changes() > 0 && spend->key_id)
-        db_.prepare("UPDATE keys SET spend = spend + ? WHERE id = ?").bind(1, spend->cost).bind(2, *spend->key_id).run();
+        db_.prepare("UPDATE keys SET spend = spend + ? WHERE id = ?")
+            .bind(1, spend->cost)
+            .bind(2, *spend->key_id)
+            .run();
     }
     tx.commit();
     BatchRecord out = b;
@@ -280,8 +294,8 @@ Result<std::vector<SpendRecord>> SqliteStore::list_spend(const SpendQuery& q) {
     st.bind(1, q.all_keys).bind(2, q.key_id).bind(3, q.limit);
     std::vector<SpendRecord> out;
     while (st.step())
-      out.push_back({st.int64(0), st.text(1), st.opt_int64(2), st.text(3), st.text(4), st.text(5), st.int64(6),
-                     st.int64(7), st.real(8), st.int64(9)});
+      out.push_back({st.int64(0), st.text(1), st.opt_int64(2), st.text(3), st.text(4), st.text(5),
+                     st.int64(6), st.int64(7), st.real(8), st.int64(9)});
     return out;
   });
 }

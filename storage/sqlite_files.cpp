@@ -5,7 +5,8 @@ namespace batchgate::storage {
 namespace {
 
 constexpr const char* kFileColumns =
-    "id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, endpoint, line_count, "
+    "id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, endpoint, "
+    "line_count, "
     "record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id";
 
 FileRecord read_file(const Statement& st) {
@@ -33,7 +34,8 @@ FileRecord read_file(const Statement& st) {
 
 void SqliteStore::write_file(const FileRecord& f) {
   db_.prepare(
-         "INSERT INTO files (id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, "
+         "INSERT INTO files (id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, "
+         "model, "
          "endpoint, line_count, record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id) "
          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING")
       .bind(1, f.id)
@@ -94,13 +96,21 @@ Result<std::vector<FileRecord>> SqliteStore::list_files(const FileQuery& q) {
     // ids are random, so insertion order (rowid) breaks ties within a second.
     const char* cmp = q.ascending ? ">" : "<";
     const char* dir = q.ascending ? "ASC" : "DESC";
-    std::string sql = std::string("SELECT ") + kFileColumns +
-                      " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
-                      "(?4 = '' OR (created_at, rowid) " + cmp +
-                      " (SELECT created_at, rowid FROM files WHERE id = ?4)) AND (?6 IS NULL OR expires_at IS NULL "
-                      "OR expires_at > ?6) ORDER BY created_at " + dir + ", rowid " + dir + " LIMIT ?5";
+    std::string sql =
+        std::string("SELECT ") + kFileColumns +
+        " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
+        "(?4 = '' OR (created_at, rowid) " +
+        cmp +
+        " (SELECT created_at, rowid FROM files WHERE id = ?4)) AND (?6 IS NULL OR expires_at IS NULL "
+        "OR expires_at > ?6) ORDER BY created_at " +
+        dir + ", rowid " + dir + " LIMIT ?5";
     auto st = db_.prepare(sql);
-    st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.purpose).bind(4, q.after).bind(5, q.limit).bind(6, q.live_at);
+    st.bind(1, q.all_owners)
+        .bind(2, q.owner)
+        .bind(3, q.purpose)
+        .bind(4, q.after)
+        .bind(5, q.limit)
+        .bind(6, q.live_at);
     std::vector<FileRecord> out;
     while (st.step()) out.push_back(read_file(st));
     return out;
@@ -115,7 +125,8 @@ Result<void> SqliteStore::delete_file(const std::string& id) {
     auto busy = db_.prepare(sql);
     busy.bind(1, id);
     if (busy.step())
-      return Error{ErrorCode::kConflict, "file is the input of batch " + busy.text(0) + ", which is still running"};
+      return Error{ErrorCode::kConflict,
+                   "file is the input of batch " + busy.text(0) + ", which is still running"};
     db_.prepare("DELETE FROM files WHERE id = ?").bind(1, id).run();
     if (db_.changes() == 0) return Error{ErrorCode::kNotFound, "no such file"};
     tx.commit();
@@ -125,10 +136,11 @@ Result<void> SqliteStore::delete_file(const std::string& id) {
 
 Result<std::vector<FileRecord>> SqliteStore::expired_files(std::int64_t now, std::int64_t limit) {
   return guarded([&]() -> Result<std::vector<FileRecord>> {
-    static const std::string sql = std::string("SELECT ") + kFileColumns +
-                                   " FROM files WHERE expires_at IS NOT NULL AND expires_at <= ? AND id NOT IN "
-                                   "(SELECT input_file_id FROM batches WHERE status IN " +
-                                   active_statuses_sql() + ") ORDER BY expires_at, rowid LIMIT ?";
+    static const std::string sql =
+        std::string("SELECT ") + kFileColumns +
+        " FROM files WHERE expires_at IS NOT NULL AND expires_at <= ? AND id NOT IN "
+        "(SELECT input_file_id FROM batches WHERE status IN " +
+        active_statuses_sql() + ") ORDER BY expires_at, rowid LIMIT ?";
     auto st = db_.prepare(sql);
     st.bind(1, now).bind(2, limit);
     std::vector<FileRecord> out;
@@ -144,7 +156,8 @@ Result<std::vector<RecordMapping>> SqliteStore::file_mappings(const std::string&
         "record_id");
     st.bind(1, file_id);
     std::vector<RecordMapping> out;
-    while (st.step()) out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
+    while (st.step())
+      out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
     return out;
   });
 }

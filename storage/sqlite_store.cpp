@@ -106,7 +106,8 @@ Result<std::optional<KeyRecord>> SqliteStore::find_key_by_hash(const std::string
 
 Result<std::vector<KeyRecord>> SqliteStore::list_keys(std::int64_t limit, std::int64_t offset) {
   return guarded([&]() -> Result<std::vector<KeyRecord>> {
-    static const std::string sql = std::string("SELECT ") + kKeyColumns + " FROM keys ORDER BY id LIMIT ? OFFSET ?";
+    static const std::string sql =
+        std::string("SELECT ") + kKeyColumns + " FROM keys ORDER BY id LIMIT ? OFFSET ?";
     auto st = db_.prepare(sql);
     st.bind(1, limit).bind(2, offset);
     std::vector<KeyRecord> out;
@@ -115,7 +116,8 @@ Result<std::vector<KeyRecord>> SqliteStore::list_keys(std::int64_t limit, std::i
   });
 }
 
-Result<KeyRecord> SqliteStore::update_key(const std::string& token_hash, const KeyUpdate& u, std::int64_t now) {
+Result<KeyRecord> SqliteStore::update_key(const std::string& token_hash, const KeyUpdate& u,
+                                          std::int64_t now) {
   return guarded([&]() -> Result<KeyRecord> {
     Transaction tx(db_);
     auto found = find_key(db_, token_hash);
@@ -131,7 +133,8 @@ Result<KeyRecord> SqliteStore::update_key(const std::string& token_hash, const K
     if (u.blocked) k.blocked = *u.blocked;
     k.updated_at = now;
     db_.prepare(
-           "UPDATE keys SET key_alias=?, models=?, max_budget=?, user_id=?, team_id=?, metadata=?, blocked=?, "
+           "UPDATE keys SET key_alias=?, models=?, max_budget=?, user_id=?, team_id=?, metadata=?, "
+           "blocked=?, "
            "expires_at=?, updated_at=? WHERE id=?")
         .bind(1, k.key_alias)
         .bind(2, nlohmann::json(k.models).dump())

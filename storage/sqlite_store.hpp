@@ -1,9 +1,8 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "storage/sqlite_db.hpp"
@@ -21,7 +20,8 @@ class SqliteStore final : public Store {
   Result<std::int64_t> insert_key(const KeyRecord& key) override;
   Result<std::optional<KeyRecord>> find_key_by_hash(const std::string& token_hash) override;
   Result<std::vector<KeyRecord>> list_keys(std::int64_t limit, std::int64_t offset) override;
-  Result<KeyRecord> update_key(const std::string& token_hash, const KeyUpdate& update, std::int64_t now) override;
+  Result<KeyRecord> update_key(const std::string& token_hash, const KeyUpdate& update,
+                               std::int64_t now) override;
   Result<std::int64_t> delete_keys(const std::vector<std::string>& token_hashes) override;
   Result<void> insert_file(const FileRecord& file, const std::vector<RecordMapping>& mappings) override;
   Result<std::optional<FileRecord>> find_file(const std::string& id) override;

@@ -3,7 +3,6 @@
 // HTTP I/O thread.
 
 #include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,9 +38,9 @@ struct KeyUpdate {
 struct FileQuery {
   std::optional<std::int64_t> owner;  // nullopt with all_owners: every file (the master key)
   bool all_owners = false;
-  std::string purpose;                // empty: any
-  std::string after;                  // cursor: a file id
-  bool ascending = false;             // by created_at, then id
+  std::string purpose;     // empty: any
+  std::string after;       // cursor: a file id
+  bool ascending = false;  // by created_at, then id
   std::int64_t limit = 10000;
   std::optional<std::int64_t> live_at;  // set: leave out files expired at this time
 };

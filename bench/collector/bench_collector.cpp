@@ -38,9 +38,10 @@ std::string claude_line(int n) {
                 {"system", "You are a careful analyst. Answer with one word and a short reason."},
                 {"messages", json::array({{{"role", "user"}, {"content", question}}})}};
   if (n % 50 == 0) {
-    return json{{"recordId", record_id(n)},
-                {"modelInput", input},
-                {"error", {{"errorCode", 400}, {"errorMessage", "Malformed input request, please reformat."}}}}
+    return json{
+        {"recordId", record_id(n)},
+        {"modelInput", input},
+        {"error", {{"errorCode", 400}, {"errorMessage", "Malformed input request, please reformat."}}}}
         .dump();
   }
   json output = {
@@ -49,9 +50,11 @@ std::string claude_line(int n) {
       {"role", "assistant"},
       {"model", "claude-3-5-haiku-20241022"},
       {"content", json::array({{{"type", "text"},
-                                {"text", "Positive. The reviewer praises support and product quality and would "
-                                         "buy again; the late delivery is a minor complaint that does not change "
-                                         "the overall tone of review " + std::to_string(n) + "."}}})},
+                                {"text",
+                                 "Positive. The reviewer praises support and product quality and would "
+                                 "buy again; the late delivery is a minor complaint that does not change "
+                                 "the overall tone of review " +
+                                     std::to_string(n) + "."}}})},
       {"stop_reason", "end_turn"},
       {"stop_sequence", nullptr},
       {"usage",
@@ -65,7 +68,8 @@ std::string claude_line(int n) {
 std::vector<batchgate::storage::RecordMapping> mappings() {
   std::vector<batchgate::storage::RecordMapping> out;
   out.reserve(kRecords);
-  for (int n = 1; n <= kRecords; ++n) out.push_back({record_id(n), "request-" + std::to_string(n), n, 0, 1, 0});
+  for (int n = 1; n <= kRecords; ++n)
+    out.push_back({record_id(n), "request-" + std::to_string(n), n, 0, 1, 0});
   return out;
 }
 

@@ -150,17 +150,6 @@ json manifest_json(const RecordCounts& counts) {
               {"inputTokenCount", counts.input_tokens}, {"outputTokenCount", counts.output_tokens}};
 }
 
-std::optional<S3Location> parse_s3_uri(std::string_view uri) {
-  constexpr std::string_view kScheme = "s3://";
-  if (!uri.starts_with(kScheme)) return std::nullopt;
-  uri.remove_prefix(kScheme.size());
-  const auto slash = uri.find('/');
-  S3Location location{std::string(uri.substr(0, slash)), {}};
-  if (location.bucket.empty()) return std::nullopt;
-  if (slash != std::string_view::npos) location.key = std::string(uri.substr(slash + 1));
-  return location;
-}
-
 std::string output_key(std::string_view output_prefix, std::string_view job_id, std::string_view name) {
   std::string key(output_prefix);
   while (!key.empty() && key.back() == '/') key.pop_back();

@@ -14,6 +14,7 @@
 
 #include "fake_models.hpp"
 #include "job_store.hpp"
+#include "server/aws/s3_uri.hpp"
 
 namespace batchgate::bedrock_emulator {
 
@@ -81,13 +82,9 @@ class RecordProcessor {
 
 nlohmann::json manifest_json(const RecordCounts& counts);
 
-struct S3Location {
-  std::string bucket;
-  std::string key;  // "" for the bucket root
-};
-
-// "s3://bucket/a/b" → {bucket, "a/b"}; nullopt without the s3:// scheme or a bucket.
-std::optional<S3Location> parse_s3_uri(std::string_view uri);
+// "s3://bucket/a/b" URIs are read with aws::parse_s3_uri (server/aws/s3_uri.hpp).
+using aws::parse_s3_uri;
+using aws::S3Location;
 
 // Key of an output object: {outputS3Uri}/{jobId}/{name}, the URI taken as a prefix with or without its
 // trailing '/' (spec §8.2).

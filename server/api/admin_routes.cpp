@@ -1,12 +1,13 @@
 // Health, auth, virtual keys and models: the admin-facing routes.
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/api/context.hpp"
 #include "server/api/keys.hpp"
-#include "server/common/secrets.hpp"
 #include "server/common/blocking.hpp"
+#include "server/common/secrets.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -25,7 +26,8 @@ nlohmann::json models_list_json(const RouteContext& app, const Principal& who) {
   nlohmann::json data = nlohmann::json::array();
   for (const auto& m : app.settings.models) {
     if (!who.may_use_model(m.model_name)) continue;
-    data.push_back({{"id", m.model_name}, {"object", "model"}, {"created", app.started_at}, {"owned_by", "batchgate"}});
+    data.push_back(
+        {{"id", m.model_name}, {"object", "model"}, {"created", app.started_at}, {"owned_by", "batchgate"}});
   }
   return {{"object", "list"}, {"data", std::move(data)}};
 }
@@ -90,16 +92,20 @@ awaitable<Response> generate_key(RouteContext& app, Request& req, const Principa
 awaitable<Response> key_info(RouteContext& app, Request& req, const Principal&) {
   auto it = req.query.find("key");
   if (it == req.query.end() || it->second.empty())
-    co_return Response::error(ApiError::invalid("Pass the key to look up as ?key=sk-… (or its hash).", "key"));
+    co_return Response::error(
+        ApiError::invalid("Pass the key to look up as ?key=sk-… (or its hash).", "key"));
   const std::string hash = key_hash_of(it->second);
   auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
   if (found.has_error()) co_return store_unavailable(found.error());
-  if (!*found) co_return Response::error(ApiError::not_found("No key matches '" + mask_secret(it->second) + "'.", "key"));
+  if (!*found)
+    co_return Response::error(
+        ApiError::not_found("No key matches '" + mask_secret(it->second) + "'.", "key"));
   co_return Response::json(nlohmann::json{{"key", hash}, {"info", key_info_json(**found)}}.dump());
 }
 
 awaitable<Response> list_keys(RouteContext& app, Request& req, const Principal&) {
-  auto number = [&](const char* name, std::int64_t def, std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
+  auto number = [&](const char* name, std::int64_t def, std::int64_t lo,
+                    std::int64_t hi) -> std::optional<std::int64_t> {
     auto it = req.query.find(name);
     if (it == req.query.end()) return def;
     try {
@@ -112,7 +118,8 @@ awaitable<Response> list_keys(RouteContext& app, Request& req, const Principal&)
   };
   auto page = number("page", 1, 1, 1000000);
   auto size = number("size", 10, 1, 100);
-  if (!page || !size) co_return Response::error(ApiError::invalid("page must be ≥ 1 and size 1–100.", "size"));
+  if (!page || !size)
+    co_return Response::error(ApiError::invalid("page must be ≥ 1 and size 1–100.", "size"));
   const bool full = req.query.contains("return_full_object") && req.query["return_full_object"] == "true";
   auto keys = co_await run_blocking(app.blocking, [&] { return app.store.list_keys(1000000, 0); });
   if (keys.has_error()) co_return store_unavailable(keys.error());
@@ -161,9 +168,10 @@ awaitable<Response> delete_keys(RouteContext& app, Request& req, const Principal
   for (const auto& h : hashes) app.keys.drop(h);
   if (deleted.has_error()) co_return store_unavailable(deleted.error());
   if (*deleted != std::int64_t(hashes.size()))
-    co_return Response::error(ApiError::not_found(
-        std::to_string(hashes.size() - size_t(*deleted)) + " of the given keys do not exist; the others were deleted.",
-        "keys"));
+    co_return Response::error(
+        ApiError::not_found(std::to_string(hashes.size() - size_t(*deleted)) +
+                                " of the given keys do not exist; the others were deleted.",
+                            "keys"));
   co_return Response::json(nlohmann::json{{"deleted_keys", std::get<std::vector<std::string>>(keys)}}.dump());
 }
 
@@ -191,11 +199,13 @@ http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler)
       if (key) app.keys.put(hash, *key);
     }
     // The row was found by its hash; compare again in constant time so no early exit depends on the secret.
-    if (!key || !constant_time_equal(key->token_hash, hash)) co_return Response::error(invalid_key_error(*token));
+    if (!key || !constant_time_equal(key->token_hash, hash))
+      co_return Response::error(invalid_key_error(*token));
     if (auto err = check_key_usable(*key, app.clock.now_seconds())) co_return Response::error(*err);
     if (access == Access::kMasterOnly)
       co_return Response::error({ErrorKind::kPermission,
-                                 "This route needs the master key; virtual keys cannot manage keys.", {},
+                                 "This route needs the master key; virtual keys cannot manage keys.",
+                                 {},
                                  "insufficient_permissions"});
     who.key = std::move(*key);
     co_return co_await handler(req, who);
@@ -203,12 +213,10 @@ http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler)
 }
 
 void add_health_routes(http::Router& router, RouteContext& app) {
-  router.add(bh::verb::get, "/health", kNoBody, [](Request&) -> awaitable<Response> {
-    co_return Response::json(R"({"status":"healthy"})");
-  });
-  router.add(bh::verb::get, "/health/liveliness", kNoBody, [](Request&) -> awaitable<Response> {
-    co_return Response::json(R"({"status":"healthy"})");
-  });
+  router.add(bh::verb::get, "/health", kNoBody,
+             [](Request&) -> awaitable<Response> { co_return Response::json(R"({"status":"healthy"})"); });
+  router.add(bh::verb::get, "/health/liveliness", kNoBody,
+             [](Request&) -> awaitable<Response> { co_return Response::json(R"({"status":"healthy"})"); });
   router.add(bh::verb::get, "/health/readiness", kNoBody, [&app](Request& req) -> awaitable<Response> {
     auto ping = co_await run_blocking(app.blocking, [&] { return app.store.ping(); });
     if (ping.has_error()) {
@@ -231,10 +239,12 @@ void add_key_routes(http::Router& router, RouteContext& app) {
   router.add(bh::verb::get, "/key/list", kNoBody, admin((list_keys)));
   router.add(bh::verb::post, "/key/update", kSmallJson, admin((update_key)));
   router.add(bh::verb::post, "/key/delete", kSmallJson, admin((delete_keys)));
-  router.add(bh::verb::post, "/key/block", kSmallJson,
-             admin([](RouteContext& a, Request& req, const Principal&) { return set_blocked(a, req, true); }));
-  router.add(bh::verb::post, "/key/unblock", kSmallJson,
-             admin([](RouteContext& a, Request& req, const Principal&) { return set_blocked(a, req, false); }));
+  router.add(
+      bh::verb::post, "/key/block", kSmallJson,
+      admin([](RouteContext& a, Request& req, const Principal&) { return set_blocked(a, req, true); }));
+  router.add(
+      bh::verb::post, "/key/unblock", kSmallJson,
+      admin([](RouteContext& a, Request& req, const Principal&) { return set_blocked(a, req, false); }));
 }
 
 void add_model_routes(http::Router& router, RouteContext& app) {

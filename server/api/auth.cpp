@@ -21,28 +21,36 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
 
 std::optional<ApiError> check_key_usable(const storage::KeyRecord& key, std::int64_t now) {
   if (key.blocked)
-    return ApiError{ErrorKind::kAuthentication, "This key is blocked. Ask your administrator to unblock it.", {},
+    return ApiError{ErrorKind::kAuthentication,
+                    "This key is blocked. Ask your administrator to unblock it.",
+                    {},
                     "invalid_api_key"};
   if (key.expires_at && *key.expires_at <= now)
-    return ApiError{ErrorKind::kAuthentication, "This key has expired. Ask your administrator for a new key.", {},
+    return ApiError{ErrorKind::kAuthentication,
+                    "This key has expired. Ask your administrator for a new key.",
+                    {},
                     "invalid_api_key"};
   return std::nullopt;
 }
 
 ApiError missing_key_error() {
   return {ErrorKind::kAuthentication,
-          "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", {}, {}};
+          "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
+          {},
+          {}};
 }
 
 ApiError invalid_key_error(std::string_view presented) {
-  return {ErrorKind::kAuthentication, "Incorrect API key provided: " + mask_secret(presented) + ".", {},
+  return {ErrorKind::kAuthentication,
+          "Incorrect API key provided: " + mask_secret(presented) + ".",
+          {},
           "invalid_api_key"};
 }
 
 std::string key_hash_of(std::string_view key_or_hash) {
-  const bool is_hash = key_or_hash.size() == 64 && std::all_of(key_or_hash.begin(), key_or_hash.end(), [](char c) {
-                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                       });
+  const bool is_hash = key_or_hash.size() == 64 &&
+                       std::all_of(key_or_hash.begin(), key_or_hash.end(),
+                                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
   return is_hash ? std::string(key_or_hash) : sha256_hex(key_or_hash);
 }
 

@@ -20,7 +20,7 @@ ApiError no_such_batch(const std::string& id) {
 }
 
 awaitable<std::variant<storage::BatchRecord, Response>> owned_batch(RouteContext& app, const Request& req,
-                                                                   const Principal& who) {
+                                                                    const Principal& who) {
   const std::string id = req.params.at("batch_id");
   std::optional<storage::BatchRecord> batch = app.batches.find(id);
   if (!batch) {
@@ -69,7 +69,8 @@ awaitable<Response> list_batches(RouteContext& app, Request& req, const Principa
     } catch (...) {
       limit = 0;
     }
-    if (limit < 1 || limit > 100) co_return Response::error(ApiError::invalid("limit must be between 1 and 100.", "limit"));
+    if (limit < 1 || limit > 100)
+      co_return Response::error(ApiError::invalid("limit must be between 1 and 100.", "limit"));
   }
   q.limit = limit + 1;
   auto rows = co_await run_blocking(app.blocking, [&] { return app.store.list_batches(q); });
@@ -78,12 +79,12 @@ awaitable<Response> list_batches(RouteContext& app, Request& req, const Principa
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
   for (const auto& b : *rows) data.push_back(batch_json(b));
-  co_return Response::json(nlohmann::json{{"object", "list"},
-                                          {"data", std::move(data)},
-                                          {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
-                                          {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
-                                          {"has_more", has_more}}
-                               .dump());
+  co_return Response::json(nlohmann::json{
+      {"object", "list"},
+      {"data", std::move(data)},
+      {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
+      {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
+      {"has_more", has_more}}.dump());
 }
 
 awaitable<Response> cancel_batch(RouteContext& app, Request& req, const Principal& who) {

@@ -3,8 +3,12 @@
 namespace batchgate::api {
 namespace {
 
-nlohmann::json opt(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
-nlohmann::json opt(const std::string& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); }
+nlohmann::json opt(const std::optional<std::int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+nlohmann::json opt(const std::string& v) {
+  return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
+}
 
 }  // namespace
 
@@ -16,7 +20,9 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
     return it->get<std::string>();
   };
   auto file = str("input_file_id");
-  if (!file) return ApiError::invalid("input_file_id is required: the id of a file uploaded with purpose=batch.", "input_file_id");
+  if (!file)
+    return ApiError::invalid("input_file_id is required: the id of a file uploaded with purpose=batch.",
+                             "input_file_id");
   p.input_file_id = *file;
   auto endpoint = str("endpoint");
   if (!endpoint || (*endpoint != "/v1/chat/completions" && *endpoint != "/v1/embeddings"))
@@ -24,7 +30,8 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
   p.endpoint = *endpoint;
   auto window = str("completion_window");
   if (!window) return ApiError::invalid("completion_window is required; use \"24h\".", "completion_window");
-  // OpenAI accepts only 24h; Bedrock jobs may run up to 168 h, so longer windows map to timeoutDurationInHours.
+  // OpenAI accepts only 24h; Bedrock jobs may run up to 168 h, so longer windows map to
+  // timeoutDurationInHours.
   int hours = 0;
   if (window->size() >= 2 && window->back() == 'h') {
     try {
@@ -36,12 +43,14 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
     }
   }
   if (hours < 24 || hours > 168)
-    return ApiError::invalid("completion_window must be \"24h\" (or up to \"168h\", Bedrock's longest job timeout).",
-                             "completion_window");
+    return ApiError::invalid(
+        "completion_window must be \"24h\" (or up to \"168h\", Bedrock's longest job timeout).",
+        "completion_window");
   p.completion_window = *window;
   p.timeout_hours = hours;
   if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) return ApiError::invalid("metadata must be an object of string values.", "metadata");
+    if (!it->is_object())
+      return ApiError::invalid("metadata must be an object of string values.", "metadata");
     if (it->size() > 16) return ApiError::invalid("metadata may hold at most 16 pairs.", "metadata");
     for (auto& [k, v] : it->items()) {
       if (k.size() > 64) return ApiError::invalid("metadata keys are at most 64 characters.", "metadata");
@@ -54,43 +63,47 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
   // creation (spec/openai-batch.md §3.1).
   if (auto it = body.find("output_expires_after"); it != body.end() && !it->is_null()) {
     if (!it->is_object())
-      return ApiError::invalid("output_expires_after must be an object {\"anchor\": \"created_at\", \"seconds\": N}.",
-                               "output_expires_after");
+      return ApiError::invalid(
+          "output_expires_after must be an object {\"anchor\": \"created_at\", \"seconds\": N}.",
+          "output_expires_after");
     auto anchor = it->find("anchor");
     if (anchor == it->end() || *anchor != "created_at")
-      return ApiError::invalid("output_expires_after.anchor must be \"created_at\".", "output_expires_after.anchor");
+      return ApiError::invalid("output_expires_after.anchor must be \"created_at\".",
+                               "output_expires_after.anchor");
     auto seconds = it->find("seconds");
     if (seconds == it->end() || !seconds->is_number_integer() || seconds->get<std::int64_t>() < 3600 ||
         seconds->get<std::int64_t>() > 2592000)
-      return ApiError::invalid("output_expires_after.seconds must be a whole number from 3600 (1 hour) to 2592000 (30 days).",
-                               "output_expires_after.seconds");
+      return ApiError::invalid(
+          "output_expires_after.seconds must be a whole number from 3600 (1 hour) to 2592000 (30 days).",
+          "output_expires_after.seconds");
     p.output_expires_seconds = seconds->get<std::int64_t>();
   }
   return p;
 }
 
 nlohmann::json batch_json(const storage::BatchRecord& b) {
-  nlohmann::json j = {{"id", b.id},
-                      {"object", "batch"},
-                      {"endpoint", b.endpoint},
-                      {"model", b.model},
-                      {"errors", nullptr},
-                      {"input_file_id", b.input_file_id},
-                      {"completion_window", b.completion_window},
-                      {"status", storage::to_string(b.status)},
-                      {"output_file_id", opt(b.output_file_id)},
-                      {"error_file_id", opt(b.error_file_id)},
-                      {"created_at", b.created_at},
-                      {"in_progress_at", opt(b.in_progress_at)},
-                      {"expires_at", opt(b.expires_at)},
-                      {"finalizing_at", opt(b.finalizing_at)},
-                      {"completed_at", opt(b.completed_at)},
-                      {"failed_at", opt(b.failed_at)},
-                      {"expired_at", opt(b.expired_at)},
-                      {"cancelling_at", opt(b.cancelling_at)},
-                      {"cancelled_at", opt(b.cancelled_at)},
-                      {"request_counts", {{"total", b.total}, {"completed", b.completed}, {"failed", b.failed}}},
-                      {"metadata", nullptr}};
+  nlohmann::json j = {
+      {"id", b.id},
+      {"object", "batch"},
+      {"endpoint", b.endpoint},
+      {"model", b.model},
+      {"errors", nullptr},
+      {"input_file_id", b.input_file_id},
+      {"completion_window", b.completion_window},
+      {"status", storage::to_string(b.status)},
+      {"output_file_id", opt(b.output_file_id)},
+      {"error_file_id", opt(b.error_file_id)},
+      {"created_at", b.created_at},
+      {"in_progress_at", opt(b.in_progress_at)},
+      {"expires_at", opt(b.expires_at)},
+      {"finalizing_at", opt(b.finalizing_at)},
+      {"completed_at", opt(b.completed_at)},
+      {"failed_at", opt(b.failed_at)},
+      {"expired_at", opt(b.expired_at)},
+      {"cancelling_at", opt(b.cancelling_at)},
+      {"cancelled_at", opt(b.cancelled_at)},
+      {"request_counts", {{"total", b.total}, {"completed", b.completed}, {"failed", b.failed}}},
+      {"metadata", nullptr}};
   if (!b.errors_json.empty()) {
     auto errors = nlohmann::json::parse(b.errors_json, nullptr, false);
     if (!errors.is_discarded()) j["errors"] = {{"object", "list"}, {"data", errors}};

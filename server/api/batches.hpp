@@ -2,7 +2,6 @@
 // /v1/batches request parsing and the OpenAI Batch object (spec/openai-batch.md §3). Pure.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <variant>

@@ -3,7 +3,6 @@
 // sees it.
 
 #include <boost/asio/thread_pool.hpp>
-
 #include <cstdint>
 #include <functional>
 

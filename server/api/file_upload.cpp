@@ -1,9 +1,9 @@
 #include "server/api/file_upload.hpp"
 
+#include <utility>
+
 #include "server/batch/file_ingest.hpp"
 #include "server/http/multipart.hpp"
-
-#include <utility>
 
 namespace batchgate::api {
 namespace {
@@ -82,9 +82,14 @@ class FormReader {
 }  // namespace
 
 nlohmann::json file_json(const storage::FileRecord& f) {
-  nlohmann::json j = {{"id", f.id},           {"object", "file"},     {"bytes", f.bytes},
-                      {"created_at", f.created_at}, {"filename", f.filename}, {"purpose", f.purpose},
-                      {"status", f.status},   {"status_details", nullptr}};
+  nlohmann::json j = {{"id", f.id},
+                      {"object", "file"},
+                      {"bytes", f.bytes},
+                      {"created_at", f.created_at},
+                      {"filename", f.filename},
+                      {"purpose", f.purpose},
+                      {"status", f.status},
+                      {"status_details", nullptr}};
   j["expires_at"] = f.expires_at ? nlohmann::json(*f.expires_at) : nlohmann::json(nullptr);
   return j;
 }
@@ -93,8 +98,9 @@ awaitable<Response> upload_file(RouteContext& app, http::Request& req, const Pri
   if (auto err = batch::check_budget(who)) co_return Response::error(*err);
   auto boundary = http::multipart_boundary(req.header(boost::beast::http::field::content_type));
   if (!boundary)
-    co_return Response::error(ApiError::invalid("Upload files as multipart/form-data with a 'file' part and a 'purpose' field.",
-                                                "file", "invalid_content_type"));
+    co_return Response::error(
+        ApiError::invalid("Upload files as multipart/form-data with a 'file' part and a 'purpose' field.",
+                          "file", "invalid_content_type"));
   auto ingest = app.files.ingest(who);
   FormReader form(req, *ingest, *boundary);
   if (auto err = co_await form.run()) {

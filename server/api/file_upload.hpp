@@ -10,7 +10,8 @@
 
 namespace batchgate::api {
 
-boost::asio::awaitable<http::Response> upload_file(RouteContext& app, http::Request& req, const Principal& who);
+boost::asio::awaitable<http::Response> upload_file(RouteContext& app, http::Request& req,
+                                                   const Principal& who);
 
 // The OpenAI file object.
 nlohmann::json file_json(const storage::FileRecord& file);

@@ -15,7 +15,9 @@ struct S3Location {
 };
 
 std::string s3_uri(std::string_view bucket, std::string_view key);
-inline std::string s3_uri(const S3Location& location) { return s3_uri(location.bucket, location.key); }
+inline std::string s3_uri(const S3Location& location) {
+  return s3_uri(location.bucket, location.key);
+}
 
 // "s3://bucket/a/b" → {bucket, "a/b"}; "s3://bucket" → {bucket, ""}; nullopt without the s3:// scheme or a
 // bucket.

@@ -57,10 +57,18 @@ FileExpiry::FileExpiry(storage::Store& store, asio::thread_pool& blocking, const
   });
 }
 
-FileExpiry::~FileExpiry() { stop(); }
+FileExpiry::~FileExpiry() {
+  stop();
+}
 
-void FileExpiry::start(asio::any_io_executor executor) { impl_->loop->start(executor); }
-void FileExpiry::stop() { impl_->loop->stop(); }
-awaitable<std::size_t> FileExpiry::sweep() { return impl_->sweep(); }
+void FileExpiry::start(asio::any_io_executor executor) {
+  impl_->loop->start(executor);
+}
+void FileExpiry::stop() {
+  impl_->loop->stop();
+}
+awaitable<std::size_t> FileExpiry::sweep() {
+  return impl_->sweep();
+}
 
 }  // namespace batchgate::background

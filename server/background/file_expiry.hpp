@@ -6,7 +6,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -19,8 +18,8 @@ namespace batchgate::background {
 
 class FileExpiry {
  public:
-  FileExpiry(storage::Store& store, boost::asio::thread_pool& blocking, const Clock& clock, const batch::Files& files,
-             std::chrono::milliseconds interval);
+  FileExpiry(storage::Store& store, boost::asio::thread_pool& blocking, const Clock& clock,
+             const batch::Files& files, std::chrono::milliseconds interval);
   ~FileExpiry();
 
   void start(boost::asio::any_io_executor executor);

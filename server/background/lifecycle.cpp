@@ -1,9 +1,9 @@
 #include "server/background/lifecycle.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <set>
 #include <string>
 
@@ -55,8 +55,8 @@ struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Lifecycle::Lifecycle(storage::Store& store, asio::thread_pool& blocking, const Clock& clock, batch::BatchCore& core,
-                     LifecycleOptions options)
+Lifecycle::Lifecycle(storage::Store& store, asio::thread_pool& blocking, const Clock& clock,
+                     batch::BatchCore& core, LifecycleOptions options)
     : impl_(std::make_shared<Impl>(store, blocking, clock, core, options)) {
   std::weak_ptr<Impl> weak = impl_;
   impl_->loop = std::make_unique<PeriodicLoop>("lifecycle", options.tick, [weak]() -> awaitable<bool> {
@@ -66,10 +66,18 @@ Lifecycle::Lifecycle(storage::Store& store, asio::thread_pool& blocking, const C
   });
 }
 
-Lifecycle::~Lifecycle() { stop(); }
+Lifecycle::~Lifecycle() {
+  stop();
+}
 
-void Lifecycle::start(asio::any_io_executor executor) { impl_->loop->start(executor); }
-void Lifecycle::wake() { impl_->loop->wake(); }
-void Lifecycle::stop() { impl_->loop->stop(); }
+void Lifecycle::start(asio::any_io_executor executor) {
+  impl_->loop->start(executor);
+}
+void Lifecycle::wake() {
+  impl_->loop->wake();
+}
+void Lifecycle::stop() {
+  impl_->loop->stop();
+}
 
 }  // namespace batchgate::background

@@ -6,7 +6,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <memory>
 
@@ -18,13 +17,13 @@ namespace batchgate::background {
 
 struct LifecycleOptions {
   std::chrono::milliseconds tick{1000};  // how often the active batches are read
-  int concurrency = 4;                    // steps in flight at once (batchgate_settings.poll_concurrency)
+  int concurrency = 4;                   // steps in flight at once (batchgate_settings.poll_concurrency)
 };
 
 class Lifecycle {
  public:
-  Lifecycle(storage::Store& store, boost::asio::thread_pool& blocking, const Clock& clock, batch::BatchCore& core,
-            LifecycleOptions options);
+  Lifecycle(storage::Store& store, boost::asio::thread_pool& blocking, const Clock& clock,
+            batch::BatchCore& core, LifecycleOptions options);
   ~Lifecycle();
 
   void start(boost::asio::any_io_executor executor);

@@ -4,7 +4,6 @@
 // pool.
 
 #include <boost/asio/any_io_executor.hpp>
-
 #include <map>
 #include <memory>
 #include <string>

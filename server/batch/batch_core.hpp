@@ -10,7 +10,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -78,7 +77,9 @@ class BatchCore {
   JobView view_of(const storage::JobRecord& job) const;
   boost::asio::awaitable<void> submit(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                       const config::Model& model);
-  boost::asio::awaitable<void> stop(storage::JobRecord j, RecordRunner& runner, const config::Model& model);
+  // The job as it is after the stop (stop_requested once the runner took it).
+  boost::asio::awaitable<storage::JobRecord> stop(storage::JobRecord j, RecordRunner& runner,
+                                                  const config::Model& model);
   boost::asio::awaitable<void> poll(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                     const config::Model& model);
   boost::asio::awaitable<void> finish(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,

@@ -46,15 +46,16 @@ RecordRunner& Runners::for_new_batch(const config::Model&, const storage::FileRe
 awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatchParams params) {
   if (auto err = check_budget(who)) co_return *err;
   auto found = co_await run_blocking(d_.blocking, [&] { return d_.store.find_file(params.input_file_id); });
-  if (found.has_error()) co_return storage_unavailable("reading file " + params.input_file_id + ": " + found.error().message);
+  if (found.has_error())
+    co_return storage_unavailable("reading file " + params.input_file_id + ": " + found.error().message);
   if (!*found || !who.owns((*found)->owner_key_id))
     co_return ApiError::not_found("No such File object: " + params.input_file_id, "input_file_id");
   const storage::FileRecord& file = **found;
   const config::Model* model = d_.settings.find_model(file.model);
   if (auto err = check_batch_input(params, file, model)) co_return *err;
   if (!who.may_use_model(file.model))
-    co_return ApiError{ErrorKind::kPermission, "This key may not use model '" + file.model + "'.", "input_file_id",
-                       "model_not_allowed"};
+    co_return ApiError{ErrorKind::kPermission, "This key may not use model '" + file.model + "'.",
+                       "input_file_id", "model_not_allowed"};
 
   const auto now = d_.clock.now_seconds();
   storage::BatchRecord b = new_batch(d_.ids.batch_id(), who, params, file, now);
@@ -64,7 +65,8 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
   job.updated_at = now;
   // Persisted before any runner is called: a crash from here on resumes with the same job (same token).
   auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_batch(b, job); });
-  if (inserted.has_error()) co_return storage_unavailable("storing batch " + b.id + ": " + inserted.error().message);
+  if (inserted.has_error())
+    co_return storage_unavailable("storing batch " + b.id + ": " + inserted.error().message);
   d_.hooks.work_added();
   co_return b;
 }
@@ -72,7 +74,8 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
 awaitable<BatchCore::Outcome> BatchCore::cancel(const Principal& who, std::string id) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto found = co_await run_blocking(d_.blocking, [&] { return d_.store.find_batch(id); });
-    if (found.has_error()) co_return storage_unavailable("reading batch " + id + ": " + found.error().message);
+    if (found.has_error())
+      co_return storage_unavailable("reading batch " + id + ": " + found.error().message);
     if (!*found || !who.owns((*found)->owner_key_id)) co_return no_such_batch(id);
     storage::BatchRecord b = std::move(**found);
     if (b.status != BatchStatus::kValidating && b.status != BatchStatus::kInProgress) co_return b;
@@ -87,7 +90,8 @@ awaitable<BatchCore::Outcome> BatchCore::cancel(const Principal& who, std::strin
     if (updated.error().code != storage::ErrorCode::kConflict)
       co_return storage_unavailable("cancelling batch " + id + ": " + updated.error().message);
   }
-  co_return ApiError{ErrorKind::kConflict, "The batch is changing; try the cancel again.", "batch_id", "conflict"};
+  co_return ApiError{ErrorKind::kConflict, "The batch is changing; try the cancel again.", "batch_id",
+                     "conflict"};
 }
 
 }  // namespace batchgate::batch

@@ -74,7 +74,9 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
   }
 
   CollectRequest req;
-  req.source = [&runner, &j, &model](ObjectSink sink) { return runner.read_output(j, model, std::move(sink)); };
+  req.source = [&runner, &j, &model](ObjectSink sink) {
+    return runner.read_output(j, model, std::move(sink));
+  };
   req.output_file = result_file_object(model, b.id, ResultFile::kOutput);
   req.error_file = result_file_object(model, b.id, ResultFile::kError);
   req.mappings = std::move(*mappings);
@@ -105,7 +107,8 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
   b.spend = translators::cost_usd(result->usage, prices_of(model, runner.batch_priced()));
   if (ending->status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
   end_batch(b, ending->status, now);
-  auto done = co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, now)); });
+  auto done =
+      co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, now)); });
   d_.hooks.batch_changed(b.id);
   if (done.has_error()) {
     spdlog::warn("lifecycle: finishing {} failed: {}", b.id, done.error().message);

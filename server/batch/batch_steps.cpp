@@ -30,27 +30,37 @@ awaitable<void> BatchCore::advance(storage::BatchRecord b, storage::JobRecord j)
   const config::Model* model = d_.settings.find_model(b.model);
   if (!model) {
     std::string why = "Model '" + b.model + "' is no longer configured.";
-    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "model_not_configured", std::move(why));
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "model_not_configured",
+                                           std::move(why));
   }
   RecordRunner* runner = d_.runners.find(j.runner);
   if (!runner) {
     std::string why = "The batch's job runs on '" + j.runner + "', which this gateway does not have.";
-    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "unknown_runner", std::move(why));
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "unknown_runner",
+                                           std::move(why));
   }
   switch (next_action(b, j, runner->view(j.bedrock_status))) {
-    case Action::kNone: break;
+    case Action::kNone:
+      break;
     case Action::kCancelWithoutJob: {
       std::string none;
       co_await end_without_results(std::move(b), BatchStatus::kCancelled, none, none);
       break;
     }
-    case Action::kSubmit: co_await submit(std::move(b), std::move(j), *runner, *model); break;
-    case Action::kStop:
-      co_await stop(j, *runner, *model);
+    case Action::kSubmit:
+      co_await submit(std::move(b), std::move(j), *runner, *model);
+      break;
+    case Action::kStop: {
+      storage::JobRecord stopped = co_await stop(std::move(j), *runner, *model);
+      co_await poll(std::move(b), std::move(stopped), *runner, *model);
+      break;
+    }
+    case Action::kPoll:
       co_await poll(std::move(b), std::move(j), *runner, *model);
       break;
-    case Action::kPoll: co_await poll(std::move(b), std::move(j), *runner, *model); break;
-    case Action::kCollect: co_await finish(std::move(b), std::move(j), *runner, *model); break;
+    case Action::kCollect:
+      co_await finish(std::move(b), std::move(j), *runner, *model);
+      break;
   }
 }
 
@@ -95,7 +105,8 @@ awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, 
     // are built before the co_await: g++ 12 (PR 101367) mishandles temporaries inside co_await expressions.
     std::string code = e.code.empty() ? std::string("bedrock_refused") : e.code;
     std::string message = "Bedrock refused the batch job: " + e.message;
-    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, std::move(code), std::move(message));
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, std::move(code),
+                                           std::move(message));
   }
   j.job_arn = std::move(*id);
   j.bedrock_status = "Submitted";
@@ -106,15 +117,17 @@ awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, 
   co_await save_job(j);
 }
 
-awaitable<void> BatchCore::stop(storage::JobRecord j, RecordRunner& runner, const config::Model& model) {
+awaitable<storage::JobRecord> BatchCore::stop(storage::JobRecord j, RecordRunner& runner,
+                                              const config::Model& model) {
   auto stopped = co_await runner.stop(j, model);
   if (!stopped) {
     spdlog::warn("lifecycle: stopping {} failed: {}", j.batch_id, stopped.error().detail);
-    co_return;
+    co_return j;
   }
   j.stop_requested = true;
   j.updated_at = d_.clock.now_seconds();
   co_await save_job(j);
+  co_return j;
 }
 
 awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
@@ -133,7 +146,8 @@ awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, Re
   const bool counts_changed = seen.batch.completed != b.completed || seen.batch.failed != b.failed;
   if (seen.batch.status == BatchStatus::kFailed) {
     std::string why = got->message.value_or("The Bedrock job failed.");
-    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "bedrock_job_failed", std::move(why));
+    co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "bedrock_job_failed",
+                                           std::move(why));
   }
   if (seen.changed || counts_changed) {
     auto saved = co_await run_blocking(d_.blocking, [&] { return d_.store.update_batch(seen.batch); });

@@ -31,7 +31,9 @@ RunnerError runner_error(const aws::BedrockError& e) {
   return {retryable, e.code, e.message, e.to_string()};
 }
 
-bool no_such_key(const aws::S3Error& e) { return e.code == "NoSuchKey"; }
+bool no_such_key(const aws::S3Error& e) {
+  return e.code == "NoSuchKey";
+}
 
 }  // namespace
 
@@ -54,7 +56,8 @@ awaitable<ObjectResult<OutputReport>> read_bedrock_job_output(ObjectStore& objec
   if (text) {
     report.manifest = parse_manifest(*text);
     if (!report.manifest)
-      spdlog::warn("batch {}: {} is not a JSON object; its counts are ignored", context, aws::s3_uri(manifest));
+      spdlog::warn("batch {}: {} is not a JSON object; its counts are ignored", context,
+                   aws::s3_uri(manifest));
   }
   aws::S3Location out{folder.bucket, bedrock_output_key(folder.key, job_id, input_file_name)};
   auto read = co_await objects.read(out, std::move(sink));
@@ -67,7 +70,9 @@ awaitable<ObjectResult<OutputReport>> read_bedrock_job_output(ObjectStore& objec
   co_return report;
 }
 
-JobView BedrockJobRunner::view(std::string_view status) const { return bedrock_job_view(status); }
+JobView BedrockJobRunner::view(std::string_view status) const {
+  return bedrock_job_view(status);
+}
 
 storage::JobRecord BedrockJobRunner::plan(const storage::BatchRecord& batch, const storage::FileRecord& input,
                                           const config::Model& model, std::int64_t index) const {
@@ -95,7 +100,8 @@ awaitable<RunnerResult<std::string>> BedrockJobRunner::submit(const storage::Bat
   if (!model.s3_encryption_key_id.empty()) req.output.s3_encryption_key_id = model.s3_encryption_key_id;
   // The completion window is Bedrock's timeoutDurationInHours (24–168).
   if (batch.expires_at)
-    req.timeout_duration_in_hours = int(std::clamp<std::int64_t>((*batch.expires_at - batch.created_at) / 3600, 24, 168));
+    req.timeout_duration_in_hours =
+        int(std::clamp<std::int64_t>((*batch.expires_at - batch.created_at) / 3600, 24, 168));
   auto arn = co_await clients_.bedrock(model).create_model_invocation_job(std::move(req));
   if (!arn) co_return runner_error(arn.error());
   co_return std::move(*arn);
@@ -108,22 +114,25 @@ awaitable<RunnerResult<JobProgress>> BedrockJobRunner::poll(const storage::JobRe
   co_return JobProgress{got->status, got->message, got->success_record_count, got->error_record_count};
 }
 
-awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::JobRecord& job, const config::Model& model) {
+awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::JobRecord& job,
+                                                     const config::Model& model) {
   auto stopped = co_await clients_.bedrock(model).stop_model_invocation_job(job.job_arn);
   // A job that already ended answers ValidationException ("State was: Completed"): nothing left to stop.
-  if (!stopped && stopped.error().kind != aws::BedrockErrc::kValidation) co_return runner_error(stopped.error());
+  if (!stopped && stopped.error().kind != aws::BedrockErrc::kValidation)
+    co_return runner_error(stopped.error());
   co_return RunnerResult<void>{};
 }
 
 awaitable<ObjectResult<OutputReport>> BedrockJobRunner::read_output(const storage::JobRecord& job,
-                                                                    const config::Model& model, ObjectSink sink) {
+                                                                    const config::Model& model,
+                                                                    ObjectSink sink) {
   auto folder = aws::parse_s3_uri(job.output_s3_uri);
   auto input = aws::parse_s3_uri(job.input_s3_uri);
   if (!folder || !input)
     co_return aws::S3Error{0, "InvalidUri", "job " + job.job_name + " has no valid S3 locations", {}};
   co_return co_await read_bedrock_job_output(clients_.objects(model), std::move(*folder),
-                                             job_id_from_arn(job.job_arn), basename(input->key), std::move(sink),
-                                             job.batch_id);
+                                             job_id_from_arn(job.job_arn), basename(input->key),
+                                             std::move(sink), job.batch_id);
 }
 
 void throw_exception_from_error(const RunnerError& error, const boost::source_location&) {

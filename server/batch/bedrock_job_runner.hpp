@@ -19,11 +19,9 @@ std::string job_name(std::string_view batch_id, std::int64_t job_index);
 // Reads what a Bedrock job wrote under `output_folder` (its outputS3Uri): the manifest when there is one,
 // then the .out file of `input_file_name` streamed to `sink`. Missing objects are no error: the report
 // says what was found. `context` names the batch in log lines.
-boost::asio::awaitable<ObjectResult<OutputReport>> read_bedrock_job_output(ObjectStore& objects,
-                                                                           aws::S3Location output_folder,
-                                                                           std::string job_id,
-                                                                           std::string input_file_name,
-                                                                           ObjectSink sink, std::string context);
+boost::asio::awaitable<ObjectResult<OutputReport>> read_bedrock_job_output(
+    ObjectStore& objects, aws::S3Location output_folder, std::string job_id, std::string input_file_name,
+    ObjectSink sink, std::string context);
 
 class BedrockJobRunner final : public RecordRunner {
  public:

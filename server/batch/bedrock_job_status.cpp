@@ -44,6 +44,8 @@ JobView bedrock_job_view(std::string_view bedrock_status) {
   return {JobState::kEnded, Ending{row->ends_as, row->missing}};
 }
 
-bool is_known_bedrock_job_status(std::string_view bedrock_status) { return find_row(bedrock_status) != nullptr; }
+bool is_known_bedrock_job_status(std::string_view bedrock_status) {
+  return find_row(bedrock_status) != nullptr;
+}
 
 }  // namespace batchgate::batch

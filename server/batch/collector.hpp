@@ -33,7 +33,7 @@ struct CollectRequest {
   // Where the OpenAI files go. A file that gets no lines is not written.
   aws::S3Location output_file;
   aws::S3Location error_file;
-  std::vector<storage::RecordMapping> mappings;  // of the batch's input file
+  std::vector<storage::RecordMapping> mappings;         // of the batch's input file
   const translators::Translator* translator = nullptr;  // translators::find_translator(...); required
   CollectorOptions options;
   // Error code for requests whose records are absent from the output: kBatchExpired (job Expired /
@@ -49,11 +49,11 @@ struct WrittenFile {
 };
 
 struct CollectResult {
-  CollectorCounts counts;          // total / completed (output lines) / failed (error lines), anomalies
-  translators::TokenUsage usage;   // of the records that succeeded (CollectorCore::usage)
-  std::optional<WrittenFile> output_file;  // nullopt: no successful request, nothing written
-  std::optional<WrittenFile> error_file;   // nullopt: no failed request, nothing written
-  bool output_object_found = false;        // false: the job left no output (Failed/Stopped early)
+  CollectorCounts counts;         // total / completed (output lines) / failed (error lines), anomalies
+  translators::TokenUsage usage;  // of the records that succeeded (CollectorCore::usage)
+  std::optional<WrittenFile> output_file;   // nullopt: no successful request, nothing written
+  std::optional<WrittenFile> error_file;    // nullopt: no failed request, nothing written
+  bool output_object_found = false;         // false: the job left no output (Failed/Stopped early)
   std::optional<BedrockManifest> manifest;  // the job's own counts, when it reported them
 };
 
@@ -67,7 +67,8 @@ struct CollectError {
 using CollectOutcome = boost::system::result<CollectResult, CollectError>;
 
 // Required by boost::system::result<T, CollectError>::value(); throws std::runtime_error with the message.
-[[noreturn]] void throw_exception_from_error(const CollectError& error, const boost::source_location& location);
+[[noreturn]] void throw_exception_from_error(const CollectError& error,
+                                             const boost::source_location& location);
 
 boost::asio::awaitable<CollectOutcome> collect(ObjectStore& files, IdGenerator& ids, CollectRequest request);
 

@@ -18,7 +18,9 @@ constexpr std::size_t kPendingCap = 16 << 20;
 constexpr std::size_t kMaxLine = 32 << 20;  // one request (Claude accepts 20 MB bodies)
 constexpr const char* kJsonl = "application/jsonl";
 
-ApiError write_failed(const aws::S3Error& e) { return storage_unavailable("storing an upload: " + e.to_string()); }
+ApiError write_failed(const aws::S3Error& e) {
+  return storage_unavailable("storing an upload: " + e.to_string());
+}
 
 ApiError refused(const files::BatchFileChecker& checker) {
   std::string message = "The file has " + std::to_string(checker.problem_count()) + " invalid line" +
@@ -156,7 +158,8 @@ std::optional<ApiError> FileIngest::field(const std::string& name, const std::st
       return ApiError::invalid("expires_after[seconds] must be a whole number.", "expires_after.seconds");
     }
     if (*fields_.expires_seconds < 3600 || *fields_.expires_seconds > 2592000)
-      return ApiError::invalid("expires_after[seconds] must be between 3600 and 2592000.", "expires_after.seconds");
+      return ApiError::invalid("expires_after[seconds] must be between 3600 and 2592000.",
+                               "expires_after.seconds");
   } else if (name == "expires_after[anchor]") {
     if (value != "created_at")
       return ApiError::invalid("expires_after[anchor] must be 'created_at'.", "expires_after.anchor");
@@ -175,7 +178,8 @@ std::optional<ApiError> FileIngest::apply_late_target() {
                              "target_model_names", "model_not_found");
   if (original_ || pending_overflow_ || !(checker_->ok() || checker_->only_unknown_models()))
     return ApiError::invalid(
-        "Send target_model_names before the file part when the lines' body.model names another configured model.",
+        "Send target_model_names before the file part when the lines' body.model names another configured "
+        "model.",
         "target_model_names");
   checker_ = make_checker(target);
   records_.clear();
@@ -190,10 +194,12 @@ std::optional<ApiError> FileIngest::apply_late_target() {
 // What the whole form must say, checked once every part arrived.
 std::optional<ApiError> FileIngest::check_form() {
   if (!saw_file_) return ApiError::invalid("The 'file' part is missing.", "file");
-  if (fields_.purpose.empty()) return ApiError::invalid("The 'purpose' field is missing; use purpose=batch.", "purpose");
+  if (fields_.purpose.empty())
+    return ApiError::invalid("The 'purpose' field is missing; use purpose=batch.", "purpose");
   if (fields_.purpose != "batch")
     return ApiError::invalid(
-        "purpose '" + fields_.purpose + "' is not served here: this gateway stores batch input files (purpose=batch).",
+        "purpose '" + fields_.purpose +
+            "' is not served here: this gateway stores batch input files (purpose=batch).",
         "purpose", "unsupported_purpose");
   if (fields_.target_models.size() > 1)
     return ApiError::invalid("Name one model in target_model_names; a file is translated for one model.",
@@ -253,7 +259,8 @@ awaitable<std::variant<storage::FileRecord, ApiError>> FileIngest::finish() {
   }
   records_writer_.reset();
   storage::FileRecord f = file_row(bedrock_bytes);
-  auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_file(f, checker_->mappings()); });
+  auto inserted =
+      co_await run_blocking(d_.blocking, [&] { return d_.store.insert_file(f, checker_->mappings()); });
   if (inserted.has_error()) {
     ObjectStore& store = d_.objects(*model_);
     (void)co_await store.remove(objects_.original);

@@ -6,7 +6,6 @@
 // written.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -11,9 +11,12 @@ namespace batchgate::batch {
 
 using boost::asio::awaitable;
 
-std::unique_ptr<FileIngest> Files::ingest(const Principal& who) const { return std::make_unique<FileIngest>(d_, who); }
+std::unique_ptr<FileIngest> Files::ingest(const Principal& who) const {
+  return std::make_unique<FileIngest>(d_, who);
+}
 
-awaitable<storage::Result<void>> Files::remove(const storage::FileRecord& file, std::string_view context) const {
+awaitable<storage::Result<void>> Files::remove(const storage::FileRecord& file,
+                                               std::string_view context) const {
   auto deleted = co_await run_blocking(d_.blocking, [&] { return d_.store.delete_file(file.id); });
   if (deleted.has_error()) co_return deleted;
   co_await remove_objects(file, context);
@@ -32,7 +35,8 @@ awaitable<void> Files::remove_objects(const storage::FileRecord& file, std::stri
     auto location = aws::parse_s3_uri(uri);
     if (!location || location->key.empty()) continue;
     auto deleted = co_await d_.objects(*model).remove(*location);
-    if (deleted.has_error()) spdlog::warn("{}: deleting {} failed: {}", context, uri, deleted.error().to_string());
+    if (deleted.has_error())
+      spdlog::warn("{}: deleting {} failed: {}", context, uri, deleted.error().to_string());
   }
 }
 

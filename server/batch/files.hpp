@@ -4,7 +4,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -39,10 +38,12 @@ class Files {
 
   // Deletes the row, then the objects (a failure there leaves only unreachable objects, never a row
   // without data). kConflict while a running batch uses the file; kNotFound when it is already gone.
-  boost::asio::awaitable<storage::Result<void>> remove(const storage::FileRecord& file, std::string_view context) const;
+  boost::asio::awaitable<storage::Result<void>> remove(const storage::FileRecord& file,
+                                                       std::string_view context) const;
   // Deletes the file's objects (its content and, for batch input files, the Bedrock records). Failures are
   // logged with `context` (a request id, or "expiry") and left behind.
-  boost::asio::awaitable<void> remove_objects(const storage::FileRecord& file, std::string_view context) const;
+  boost::asio::awaitable<void> remove_objects(const storage::FileRecord& file,
+                                              std::string_view context) const;
 
   const FilesDeps& deps() const { return d_; }
 

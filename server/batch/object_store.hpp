@@ -4,7 +4,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>

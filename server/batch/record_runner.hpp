@@ -6,7 +6,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,7 +48,8 @@ struct RunnerError {
 };
 
 // Required by boost::system::result<T, RunnerError>::value(); throws std::runtime_error with the message.
-[[noreturn]] void throw_exception_from_error(const RunnerError& error, const boost::source_location& location);
+[[noreturn]] void throw_exception_from_error(const RunnerError& error,
+                                             const boost::source_location& location);
 
 template <class T>
 using RunnerResult = boost::system::result<T, RunnerError>;

@@ -10,7 +10,9 @@ class S3Writer final : public ObjectWriter {
   S3Writer(aws::S3Client& s3, aws::S3Location where, std::size_t part_size, std::string content_type)
       : uploader_(s3, std::move(where.bucket), std::move(where.key), part_size, std::move(content_type)) {}
 
-  awaitable<ObjectResult<void>> write(std::string_view bytes) override { co_return co_await uploader_.write(bytes); }
+  awaitable<ObjectResult<void>> write(std::string_view bytes) override {
+    co_return co_await uploader_.write(bytes);
+  }
   awaitable<ObjectResult<void>> finish() override {
     auto etag = co_await uploader_.finish();
     if (!etag) co_return etag.error();

@@ -35,7 +35,8 @@ Observation observe(storage::BatchRecord b, const JobView& job, const std::optio
   };
   if (job.state == JobState::kFailed) {
     end_batch(b, BatchStatus::kFailed, now);
-    b.errors_json = batch_errors_json("bedrock_job_failed", message.value_or("The Bedrock batch job failed."));
+    b.errors_json =
+        batch_errors_json("bedrock_job_failed", message.value_or("The Bedrock batch job failed."));
   } else if (job.state == JobState::kEnded) {
     // Results are collected next; a cancelled or expired batch stays as it is meanwhile.
     if (job.ending && job.ending->status == BatchStatus::kCompleted) {
@@ -63,7 +64,8 @@ std::int64_t next_interval(std::int64_t current, bool changed, std::int64_t min,
 }
 
 std::string batch_errors_json(std::string_view code, std::string_view message) {
-  return nlohmann::json::array({{{"code", code}, {"message", message}, {"param", nullptr}, {"line", nullptr}}})
+  return nlohmann::json::array(
+             {{{"code", code}, {"message", message}, {"param", nullptr}, {"line", nullptr}}})
       .dump();
 }
 

@@ -32,8 +32,8 @@ struct Observation {
   bool collect = false;        // the job ended with results to collect
 };
 
-Observation observe(storage::BatchRecord batch, const JobView& job_view, const std::optional<std::string>& message,
-                    std::int64_t now);
+Observation observe(storage::BatchRecord batch, const JobView& job_view,
+                    const std::optional<std::string>& message, std::int64_t now);
 
 // Sets the terminal status and its timestamp.
 void end_batch(storage::BatchRecord& batch, storage::BatchStatus status, std::int64_t now);

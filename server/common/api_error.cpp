@@ -5,7 +5,9 @@
 namespace batchgate {
 
 ApiError storage_unavailable(std::string detail) {
-  ApiError e{ErrorKind::kUnavailable, "The gateway's storage is unavailable; try again shortly.", {},
+  ApiError e{ErrorKind::kUnavailable,
+             "The gateway's storage is unavailable; try again shortly.",
+             {},
              "storage_unavailable"};
   e.detail = std::move(detail);
   return e;
@@ -13,18 +15,30 @@ ApiError storage_unavailable(std::string detail) {
 
 int http_status(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidRequest: return 400;
-    case ErrorKind::kAuthentication: return 401;
-    case ErrorKind::kPermission: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kMethodNotAllowed: return 405;
-    case ErrorKind::kRequestTimeout: return 408;
-    case ErrorKind::kConflict: return 409;
-    case ErrorKind::kPayloadTooLarge: return 413;
-    case ErrorKind::kHeaderTooLarge: return 431;
-    case ErrorKind::kRateLimited: return 429;
-    case ErrorKind::kInternal: return 500;
-    case ErrorKind::kUnavailable: return 503;
+    case ErrorKind::kInvalidRequest:
+      return 400;
+    case ErrorKind::kAuthentication:
+      return 401;
+    case ErrorKind::kPermission:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kMethodNotAllowed:
+      return 405;
+    case ErrorKind::kRequestTimeout:
+      return 408;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kHeaderTooLarge:
+      return 431;
+    case ErrorKind::kRateLimited:
+      return 429;
+    case ErrorKind::kInternal:
+      return 500;
+    case ErrorKind::kUnavailable:
+      return 503;
   }
   return 500;
 }
@@ -32,8 +46,10 @@ int http_status(ErrorKind kind) {
 const char* openai_error_type(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kInternal:
-    case ErrorKind::kUnavailable: return "server_error";
-    case ErrorKind::kRateLimited: return "requests";
+    case ErrorKind::kUnavailable:
+      return "server_error";
+    case ErrorKind::kRateLimited:
+      return "requests";
     case ErrorKind::kAuthentication:
     case ErrorKind::kPermission:
     case ErrorKind::kInvalidRequest:
@@ -42,7 +58,8 @@ const char* openai_error_type(ErrorKind kind) {
     case ErrorKind::kRequestTimeout:
     case ErrorKind::kConflict:
     case ErrorKind::kPayloadTooLarge:
-    case ErrorKind::kHeaderTooLarge: return "invalid_request_error";
+    case ErrorKind::kHeaderTooLarge:
+      return "invalid_request_error";
   }
   return "server_error";
 }

@@ -28,8 +28,8 @@ struct ApiError {
 
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
-  std::string param;  // empty → null
-  std::string code;   // empty → null
+  std::string param;       // empty → null
+  std::string code;        // empty → null
   std::string extra_json;  // optional JSON object whose members are added to "error" (e.g. per-line errors)
   std::string detail;      // for the operator's log (with the request id), never sent to the client
 

@@ -19,9 +19,7 @@ class LineSplitter {
     bool too_long = false;
   };
   // Feeds bytes; then call next_line() until it returns nullopt.
-  void feed(std::string_view bytes) {
-    input_ = bytes;
-  }
+  void feed(std::string_view bytes) { input_ = bytes; }
   std::optional<Line> next_line();
   // The last line when the stream does not end with '\n'.
   std::optional<Line> finish();

@@ -1,14 +1,14 @@
 #include "server/common/periodic_loop.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <optional>
 #include <utility>
 
@@ -50,7 +50,9 @@ struct PeriodicLoop::State : std::enable_shared_from_this<State> {
 PeriodicLoop::PeriodicLoop(std::string name, std::chrono::milliseconds interval, Round round)
     : state_(std::make_shared<State>(std::move(name), interval, std::move(round))) {}
 
-PeriodicLoop::~PeriodicLoop() { stop(); }
+PeriodicLoop::~PeriodicLoop() {
+  stop();
+}
 
 void PeriodicLoop::start(asio::any_io_executor executor) {
   state_->strand.emplace(asio::make_strand(executor));
@@ -74,8 +76,12 @@ void PeriodicLoop::stop() {
   });
 }
 
-bool PeriodicLoop::stopping() const { return state_->stopping; }
+bool PeriodicLoop::stopping() const {
+  return state_->stopping;
+}
 
-asio::strand<asio::any_io_executor> PeriodicLoop::strand() const { return *state_->strand; }
+asio::strand<asio::any_io_executor> PeriodicLoop::strand() const {
+  return *state_->strand;
+}
 
 }  // namespace batchgate

@@ -6,7 +6,6 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,7 +20,8 @@ namespace batchgate::http {
 
 namespace beast_http = boost::beast::http;
 
-// Reads a request body chunk by chunk, for routes that stream (uploads). Each chunk is valid until the next call.
+// Reads a request body chunk by chunk, for routes that stream (uploads). Each chunk is valid until the next
+// call.
 class BodyReader {
  public:
   virtual ~BodyReader() = default;
@@ -57,9 +57,10 @@ struct Request {
 
 // Writes one chunk of a streamed response body; false when the client is gone.
 using ChunkWriter = std::function<boost::asio::awaitable<bool>(std::string_view chunk)>;
-// Produces a streamed body by calling the writer for each chunk; returns false when the source failed part way
-// (the connection is then cut, the only honest signal once the status line has been sent). The writer is
-// taken by reference: it outlives the call, and g++ 12 destroys by-value parameters of coroutine lambdas twice.
+// Produces a streamed body by calling the writer for each chunk; returns false when the source failed part
+// way (the connection is then cut, the only honest signal once the status line has been sent). The writer is
+// taken by reference: it outlives the call, and g++ 12 destroys by-value parameters of coroutine lambdas
+// twice.
 using StreamBody = std::function<boost::asio::awaitable<bool>(const ChunkWriter& write)>;
 
 struct Response {
@@ -67,9 +68,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
-  StreamBody stream;                          // set for streamed bodies
-  std::optional<std::uint64_t> stream_length; // Content-Length of a streamed body when known
-  std::string log_detail;                     // logged with the request id, never sent (ApiError::detail)
+  StreamBody stream;                           // set for streamed bodies
+  std::optional<std::uint64_t> stream_length;  // Content-Length of a streamed body when known
+  std::string log_detail;                      // logged with the request id, never sent (ApiError::detail)
 
   static Response json(std::string body, beast_http::status status = beast_http::status::ok) {
     Response r;

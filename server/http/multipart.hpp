@@ -13,8 +13,8 @@ namespace batchgate::http {
 std::optional<std::string> multipart_boundary(std::string_view content_type);
 
 struct PartInfo {
-  std::string name;          // form field name
-  std::string filename;      // empty unless the part is a file
+  std::string name;      // form field name
+  std::string filename;  // empty unless the part is a file
   bool has_filename = false;
   std::string content_type;  // of the part, if given
 };
@@ -24,8 +24,8 @@ class MultipartParser {
   enum class EventType { kNeedMore, kPartBegin, kData, kPartEnd, kDone, kError };
   struct Event {
     EventType type = EventType::kNeedMore;
-    std::string_view data;  // kData: bytes of the current part, valid until the next feed() or next()
-    std::string_view error; // kError: what is wrong with the body
+    std::string_view data;   // kData: bytes of the current part, valid until the next feed() or next()
+    std::string_view error;  // kError: what is wrong with the body
   };
 
   explicit MultipartParser(std::string boundary, std::size_t max_header_bytes = 16 << 10);

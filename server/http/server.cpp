@@ -11,9 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "server/common/ids.hpp"
@@ -45,13 +44,17 @@ std::string redacted_query(const std::map<std::string, std::string>& query) {
 
 ApiError read_error(const beast::error_code& ec, bool reading_body) {
   if (ec == beast::http::error::body_limit)
-    return {ErrorKind::kPayloadTooLarge, "Request body is larger than this route accepts.", {}, "payload_too_large"};
+    return {ErrorKind::kPayloadTooLarge,
+            "Request body is larger than this route accepts.",
+            {},
+            "payload_too_large"};
   if (ec == beast::http::error::header_limit)
     return {ErrorKind::kHeaderTooLarge, "Request headers are too large.", {}, "header_too_large"};
   if (ec == beast::error::timeout)
     return {ErrorKind::kRequestTimeout, "The request was not received in time.", {}, "request_timeout"};
   return {ErrorKind::kInvalidRequest,
-          std::string(reading_body ? "Could not read the request body: " : "Malformed HTTP request: ") + ec.message(),
+          std::string(reading_body ? "Could not read the request body: " : "Malformed HTTP request: ") +
+              ec.message(),
           {},
           "bad_request"};
 }
@@ -132,7 +135,8 @@ awaitable<void> HttpServer::State::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
     if (stopping) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -172,7 +176,8 @@ awaitable<void> HttpServer::State::session(tcp::socket socket) {
 }
 
 // Serves one request; returns whether the connection may carry another.
-awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer, Conn& conn) {
+awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                              Conn& conn) {
   namespace http = beast::http;
   http::request_parser<http::empty_body> header_parser;
   header_parser.header_limit(std::uint32_t(limits.header_limit));
@@ -226,23 +231,26 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
   auto match = router.match(req.method, req.path);
   const bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
   if (!match.route) {
-    resp = Response::error(match.path_known
-                               ? ApiError{ErrorKind::kMethodNotAllowed,
-                                          "Method " + std::string(header.method_string()) + " is not allowed on " +
-                                              req.path + ".",
-                                          {},
-                                          "method_not_allowed"}
-                               : ApiError{ErrorKind::kNotFound, "Unknown route: " + std::string(header.method_string()) +
-                                                                    " " + req.path + ".",
-                                          {}, "unknown_route"});
+    resp = Response::error(
+        match.path_known
+            ? ApiError{ErrorKind::kMethodNotAllowed,
+                       "Method " + std::string(header.method_string()) + " is not allowed on " + req.path +
+                           ".",
+                       {},
+                       "method_not_allowed"}
+            : ApiError{ErrorKind::kNotFound,
+                       "Unknown route: " + std::string(header.method_string()) + " " + req.path + ".",
+                       {},
+                       "unknown_route"});
     keep_alive = keep_alive && !has_body;  // an unread body would be parsed as the next request
   } else {
     req.params = std::move(match.params);
     const Route& route = *match.route;
     if (auto cl = header_parser.content_length(); cl && *cl > route.body_limit) {
       resp = Response::error({ErrorKind::kPayloadTooLarge,
-                              "Request body of " + std::to_string(*cl) + " bytes exceeds this route's limit of " +
-                                  std::to_string(route.body_limit) + " bytes.",
+                              "Request body of " + std::to_string(*cl) +
+                                  " bytes exceeds this route's limit of " + std::to_string(route.body_limit) +
+                                  " bytes.",
                               {},
                               "payload_too_large"});
       keep_alive = false;
@@ -401,7 +409,9 @@ boost::system::result<std::uint16_t> HttpServer::listen(const std::string& host,
   return bound;
 }
 
-std::size_t HttpServer::in_flight() const { return state_->in_flight; }
+std::size_t HttpServer::in_flight() const {
+  return state_->in_flight;
+}
 
 void HttpServer::shutdown(std::chrono::seconds grace, std::function<void()> drained) {
   auto state = state_;

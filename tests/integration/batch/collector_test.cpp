@@ -60,8 +60,8 @@ class CollectorTest : public ::testing::Test {
                          const std::string& out_bucket = kBucket) {
     CollectRequest r;
     r.source = [this, job, out_bucket](ObjectSink sink) {
-      return read_bedrock_job_output(objects_, {out_bucket, "bedrock-out/"}, job, "input.jsonl", std::move(sink),
-                                     "batch_" + job);
+      return read_bedrock_job_output(objects_, {out_bucket, "bedrock-out/"}, job, "input.jsonl",
+                                     std::move(sink), "batch_" + job);
     };
     r.output_file = {kBucket, "results/" + job + "/output.jsonl"};
     r.error_file = {kBucket, "results/" + job + "/error.jsonl"};

@@ -25,12 +25,22 @@ Parsed parse(const std::string& boundary, const std::string& body, size_t chunk)
     for (;;) {
       auto e = p.next();
       switch (e.type) {
-        case MultipartParser::EventType::kNeedMore: return true;
-        case MultipartParser::EventType::kPartBegin: out.parts.push_back({p.part(), {}}); break;
-        case MultipartParser::EventType::kData: out.parts.back().data.append(e.data); break;
-        case MultipartParser::EventType::kPartEnd: break;
-        case MultipartParser::EventType::kDone: out.done = true; return false;
-        case MultipartParser::EventType::kError: out.error = std::string(e.error); return false;
+        case MultipartParser::EventType::kNeedMore:
+          return true;
+        case MultipartParser::EventType::kPartBegin:
+          out.parts.push_back({p.part(), {}});
+          break;
+        case MultipartParser::EventType::kData:
+          out.parts.back().data.append(e.data);
+          break;
+        case MultipartParser::EventType::kPartEnd:
+          break;
+        case MultipartParser::EventType::kDone:
+          out.done = true;
+          return false;
+        case MultipartParser::EventType::kError:
+          out.error = std::string(e.error);
+          return false;
       }
     }
   };
@@ -46,12 +56,12 @@ Parsed parse(const std::string& boundary, const std::string& body, size_t chunk)
 // What the OpenAI Node SDK sends for files.create({file, purpose}): the file part first.
 const std::string kBoundary = "openai-0123456789";
 const std::string kFile = "{\"custom_id\":\"a\"}\n{\"custom_id\":\"b\"}\r\n\r\n--not-the-boundary\n";
-const std::string kBody = "--" + kBoundary +
-                          "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"my \\\"batch\\\".jsonl\"\r\n"
-                          "Content-Type: application/octet-stream\r\n\r\n" +
-                          kFile + "\r\n--" + kBoundary +
-                          "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + kBoundary +
-                          "--\r\n";
+const std::string kBody =
+    "--" + kBoundary +
+    "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"my \\\"batch\\\".jsonl\"\r\n"
+    "Content-Type: application/octet-stream\r\n\r\n" +
+    kFile + "\r\n--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" +
+    kBoundary + "--\r\n";
 
 TEST(Multipart, ParsesTheSdkShapeAtEverySplitSize) {
   for (size_t chunk : {1, 2, 3, 7, 16, 31, 64, 1000}) {

@@ -19,10 +19,11 @@ TEST(BatchesApi, ParsesCreateRequests) {
       json{{"input_file_id", "f"}, {"endpoint", "/v1/embeddings"}, {"completion_window", "168h"}});
   EXPECT_EQ(std::get<CreateBatchParams>(week).timeout_hours, 168);
   EXPECT_FALSE(std::get<CreateBatchParams>(week).output_expires_seconds);
-  auto expiring = parse_create_batch(json{{"input_file_id", "f"},
-                                          {"endpoint", "/v1/chat/completions"},
-                                          {"completion_window", "24h"},
-                                          {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 7200}}}});
+  auto expiring =
+      parse_create_batch(json{{"input_file_id", "f"},
+                              {"endpoint", "/v1/chat/completions"},
+                              {"completion_window", "24h"},
+                              {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 7200}}}});
   ASSERT_TRUE(std::holds_alternative<CreateBatchParams>(expiring));
   EXPECT_EQ(std::get<CreateBatchParams>(expiring).output_expires_seconds, 7200);
 
@@ -34,25 +35,40 @@ TEST(BatchesApi, ParsesCreateRequests) {
   for (int i = 0; i < 17; ++i) many["k" + std::to_string(i)] = "v";
   const Row rows[] = {
       {json{{"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}}, "input_file_id"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/completions"}, {"completion_window", "24h"}}, "endpoint"},
+      {json{{"input_file_id", "f"}, {"endpoint", "/v1/completions"}, {"completion_window", "24h"}},
+       "endpoint"},
       {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "12h"}},
        "completion_window"},
       {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "200h"}},
        "completion_window"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}, {"metadata", many}},
+      {json{{"input_file_id", "f"},
+            {"endpoint", "/v1/chat/completions"},
+            {"completion_window", "24h"},
+            {"metadata", many}},
        "metadata"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}, {"metadata", {{"k", 1}}}},
+      {json{{"input_file_id", "f"},
+            {"endpoint", "/v1/chat/completions"},
+            {"completion_window", "24h"},
+            {"metadata", {{"k", 1}}}},
        "metadata"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+      {json{{"input_file_id", "f"},
+            {"endpoint", "/v1/chat/completions"},
+            {"completion_window", "24h"},
             {"output_expires_after", 3600}},
        "output_expires_after"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+      {json{{"input_file_id", "f"},
+            {"endpoint", "/v1/chat/completions"},
+            {"completion_window", "24h"},
             {"output_expires_after", {{"anchor", "completed_at"}, {"seconds", 3600}}}},
        "output_expires_after.anchor"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+      {json{{"input_file_id", "f"},
+            {"endpoint", "/v1/chat/completions"},
+            {"completion_window", "24h"},
             {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 60}}}},
        "output_expires_after.seconds"},
-      {json{{"input_file_id", "f"}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"},
+      {json{{"input_file_id", "f"},
+            {"endpoint", "/v1/chat/completions"},
+            {"completion_window", "24h"},
             {"output_expires_after", {{"anchor", "created_at"}, {"seconds", 2592001}}}},
        "output_expires_after.seconds"},
   };
@@ -108,10 +124,26 @@ TEST(BatchesApi, BatchObjectHasEveryKey) {
   b.status = storage::BatchStatus::kFailed;
   b.errors_json = R"([{"code":"x","message":"m","param":null,"line":null}])";
   auto j = batch_json(b);
-  for (const char* k : {"id", "object", "endpoint", "errors", "input_file_id", "completion_window", "status",
-                        "output_file_id", "error_file_id", "created_at", "in_progress_at", "expires_at",
-                        "finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at",
-                        "cancelled_at", "request_counts", "metadata"})
+  for (const char* k : {"id",
+                        "object",
+                        "endpoint",
+                        "errors",
+                        "input_file_id",
+                        "completion_window",
+                        "status",
+                        "output_file_id",
+                        "error_file_id",
+                        "created_at",
+                        "in_progress_at",
+                        "expires_at",
+                        "finalizing_at",
+                        "completed_at",
+                        "failed_at",
+                        "expired_at",
+                        "cancelling_at",
+                        "cancelled_at",
+                        "request_counts",
+                        "metadata"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["object"], "batch");
   EXPECT_EQ(j["errors"]["object"], "list");

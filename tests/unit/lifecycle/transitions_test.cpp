@@ -1,8 +1,8 @@
 #include "server/batch/transitions.hpp"
 
-#include "server/batch/bedrock_job_status.hpp"
-
 #include <gtest/gtest.h>
+
+#include "server/batch/bedrock_job_status.hpp"
 
 namespace batchgate::batch {
 namespace {
@@ -48,8 +48,9 @@ TEST(Transitions, NextActionTable) {
       {"expired", "arn", "Expired", false, Action::kNone},
   };
   for (const auto& r : rows)
-    EXPECT_EQ(next_action(batch(r.status), job(r.arn, r.bedrock, r.stop_requested), bedrock_job_view(r.bedrock)),
-              r.expected)
+    EXPECT_EQ(
+        next_action(batch(r.status), job(r.arn, r.bedrock, r.stop_requested), bedrock_job_view(r.bedrock)),
+        r.expected)
         << r.status << " / " << r.bedrock;
 }
 
@@ -84,7 +85,8 @@ TEST(Transitions, ObserveMapsBedrockStatusesWithTimestamps) {
   EXPECT_EQ(running.batch.in_progress_at, 500);
   auto done = observe(batch("in_progress"), bedrock_job_view("Completed"), std::nullopt, 600);
   EXPECT_EQ(done.batch.finalizing_at, 600);
-  auto failed = observe(batch("in_progress"), bedrock_job_view("Failed"), std::string("role cannot read s3://x"), 700);
+  auto failed =
+      observe(batch("in_progress"), bedrock_job_view("Failed"), std::string("role cannot read s3://x"), 700);
   EXPECT_EQ(failed.batch.failed_at, 700);
   EXPECT_NE(failed.batch.errors_json.find("role cannot read s3://x"), std::string::npos);
   auto stopping = observe(batch("in_progress"), bedrock_job_view("Stopping"), std::nullopt, 800);

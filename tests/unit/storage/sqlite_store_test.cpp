@@ -146,7 +146,8 @@ TEST_F(SqliteStoreTest, UnopenablePathIsAnError) {
 namespace batchgate::storage {
 namespace {
 
-FileRecord file(std::string id, std::optional<std::int64_t> owner, std::int64_t created, std::string purpose = "batch") {
+FileRecord file(std::string id, std::optional<std::int64_t> owner, std::int64_t created,
+                std::string purpose = "batch") {
   FileRecord f;
   f.id = std::move(id);
   f.owner_key_id = owner;
@@ -162,7 +163,9 @@ FileRecord file(std::string id, std::optional<std::int64_t> owner, std::int64_t 
 class SqliteFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("batchgate-files-" + std::to_string(::getpid()) + ".db")).string();
+    path_ =
+        (std::filesystem::temp_directory_path() / ("batchgate-files-" + std::to_string(::getpid()) + ".db"))
+            .string();
     std::filesystem::remove(path_);
     store_ = std::move(*SqliteStore::open_blocking(path_));
     KeyRecord k;
@@ -197,7 +200,8 @@ TEST_F(SqliteFilesTest, InsertFindAndMappings) {
 }
 
 TEST_F(SqliteFilesTest, ListFiltersByOwnerPurposeAndPagesWithACursor) {
-  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(store_->insert_file(file("file-a" + std::to_string(i), key_a_, 100 + i), {}).has_value());
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_TRUE(store_->insert_file(file("file-a" + std::to_string(i), key_a_, 100 + i), {}).has_value());
   ASSERT_TRUE(store_->insert_file(file("file-b1", key_b_, 50), {}).has_value());
   ASSERT_TRUE(store_->insert_file(file("file-out", key_a_, 200, "batch_output"), {}).has_value());
 
@@ -286,7 +290,9 @@ namespace {
 class SqliteBatchesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() / ("batchgate-batches-" + std::to_string(::getpid()) + ".db")).string();
+    path_ =
+        (std::filesystem::temp_directory_path() / ("batchgate-batches-" + std::to_string(::getpid()) + ".db"))
+            .string();
     for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
     store_ = std::move(*SqliteStore::open_blocking(path_));
     KeyRecord k;
@@ -366,8 +372,9 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   store_.reset();
   {
     Database db(path_);
-    db.exec("DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
-            "ALTER TABLE jobs DROP COLUMN runner; DELETE FROM schema_migrations WHERE version >= 2");
+    db.exec(
+        "DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
+        "ALTER TABLE jobs DROP COLUMN runner; DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(schema_version_blocking(db), 1);
   }
   store_ = std::move(*SqliteStore::open_blocking(path_));
@@ -399,7 +406,8 @@ TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
   EXPECT_EQ(page[0].id, "b1");
 
   // Ids are random: batches created within the same second still list newest first.
-  for (const char* id : {"zz-first", "aa-second", "mm-third"}) ASSERT_TRUE(store_->insert_batch(batch(id, 9), job(id)).has_value());
+  for (const char* id : {"zz-first", "aa-second", "mm-third"})
+    ASSERT_TRUE(store_->insert_batch(batch(id, 9), job(id)).has_value());
   BatchQuery same;
   same.owner = key_;
   same.limit = 3;
