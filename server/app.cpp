@@ -33,16 +33,17 @@ struct App::Impl {
         blocking(std::size_t(settings.server.blocking_threads)),
         aws(settings, ioc.get_executor()),
         bedrock_jobs(aws),
-        core(batch::BatchCoreDeps{settings, *store, blocking, clock, ids, runners, objects(), hooks()}),
-        files(batch::FilesDeps{settings, *store, blocking, clock, ids, objects()}),
+        core(deps(), runners, hooks()),
+        files(deps()),
         routes{settings, *store, blocking, clock, ids, clock.now_seconds(), core, files, {}, {}},
         lifecycle(*store, blocking, clock, core, {std::chrono::seconds(1), settings.server.poll_concurrency}),
         file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep) {
     runners.add(bedrock_jobs);
   }
 
-  batch::ObjectStores objects() {
-    return [this](const config::Model& model) -> batch::ObjectStore& { return aws.objects(model); };
+  batch::CoreDeps deps() {
+    auto objects = [this](const config::Model& model) -> batch::ObjectStore& { return aws.objects(model); };
+    return {settings, *store, blocking, clock, ids, objects};
   }
   // Every batch the core writes leaves the routes' cache; a new or cancelled batch wakes the lifecycle.
   batch::CoreHooks hooks() {

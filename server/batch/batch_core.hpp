@@ -48,20 +48,20 @@ struct CoreHooks {
   std::function<void()> work_added = [] {};  // a batch needs a step now (after create or cancel)
 };
 
-struct BatchCoreDeps {
+// What every part of the batch core works with, wired once by the app.
+struct CoreDeps {
   const config::Settings& settings;
   storage::Store& store;
   boost::asio::thread_pool& blocking;  // every store call runs there
   const Clock& clock;
   IdGenerator& ids;
-  const Runners& runners;
   ObjectStores objects;
-  CoreHooks hooks;
 };
 
 class BatchCore {
  public:
-  explicit BatchCore(BatchCoreDeps deps) : d_(std::move(deps)) {}
+  BatchCore(CoreDeps deps, const Runners& runners, CoreHooks hooks)
+      : d_(std::move(deps)), runners_(runners), hooks_(std::move(hooks)) {}
 
   using Outcome = std::variant<storage::BatchRecord, ApiError>;
   boost::asio::awaitable<Outcome> create(const Principal& who, CreateBatchParams params);
@@ -91,7 +91,9 @@ class BatchCore {
   std::int64_t min_interval() const { return d_.settings.server.poll_interval_min.count(); }
   std::int64_t max_interval() const { return d_.settings.server.poll_interval_max.count(); }
 
-  BatchCoreDeps d_;
+  CoreDeps d_;
+  const Runners& runners_;
+  CoreHooks hooks_;
 };
 
 }  // namespace batchgate::batch

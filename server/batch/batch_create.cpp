@@ -59,7 +59,7 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
 
   const auto now = d_.clock.now_seconds();
   storage::BatchRecord b = new_batch(d_.ids.batch_id(), who, params, file, now);
-  storage::JobRecord job = d_.runners.for_new_batch(*model, file).plan(b, file, *model, 0);
+  storage::JobRecord job = runners_.for_new_batch(*model, file).plan(b, file, *model, 0);
   job.next_poll_at = now;
   job.poll_interval = min_interval();
   job.updated_at = now;
@@ -67,7 +67,7 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
   auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_batch(b, job); });
   if (inserted.has_error())
     co_return storage_unavailable("storing batch " + b.id + ": " + inserted.error().message);
-  d_.hooks.work_added();
+  hooks_.work_added();
   co_return b;
 }
 
@@ -82,9 +82,9 @@ awaitable<BatchCore::Outcome> BatchCore::cancel(const Principal& who, std::strin
     b.status = BatchStatus::kCancelling;
     b.cancelling_at = d_.clock.now_seconds();
     auto updated = co_await run_blocking(d_.blocking, [&] { return d_.store.update_batch(b); });
-    d_.hooks.batch_changed(id);
+    hooks_.batch_changed(id);
     if (updated.has_value()) {
-      d_.hooks.work_added();
+      hooks_.work_added();
       co_return std::move(*updated);
     }
     if (updated.error().code != storage::ErrorCode::kConflict)

@@ -109,7 +109,7 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
   end_batch(b, ending->status, now);
   auto done =
       co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, now)); });
-  d_.hooks.batch_changed(b.id);
+  hooks_.batch_changed(b.id);
   if (done.has_error()) {
     spdlog::warn("lifecycle: finishing {} failed: {}", b.id, done.error().message);
     co_return;

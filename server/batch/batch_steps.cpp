@@ -14,7 +14,7 @@ using storage::BatchStatus;
 }  // namespace
 
 JobView BatchCore::view_of(const storage::JobRecord& job) const {
-  const RecordRunner* runner = d_.runners.find(job.runner);
+  const RecordRunner* runner = runners_.find(job.runner);
   return runner ? runner->view(job.bedrock_status) : JobView{};
 }
 
@@ -33,7 +33,7 @@ awaitable<void> BatchCore::advance(storage::BatchRecord b, storage::JobRecord j)
     co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "model_not_configured",
                                            std::move(why));
   }
-  RecordRunner* runner = d_.runners.find(j.runner);
+  RecordRunner* runner = runners_.find(j.runner);
   if (!runner) {
     std::string why = "The batch's job runs on '" + j.runner + "', which this gateway does not have.";
     co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "unknown_runner",
@@ -84,7 +84,7 @@ awaitable<void> BatchCore::end_without_results(storage::BatchRecord b, BatchStat
   end_batch(b, status, d_.clock.now_seconds());
   if (!code.empty()) b.errors_json = batch_errors_json(code, message);
   auto r = co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, {}, std::nullopt); });
-  d_.hooks.batch_changed(b.id);
+  hooks_.batch_changed(b.id);
   if (r.has_error()) {
     spdlog::warn("lifecycle: ending {} as {}: {}", b.id, storage::to_string(status), r.error().message);
     co_return;
@@ -151,7 +151,7 @@ awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, Re
   }
   if (seen.changed || counts_changed) {
     auto saved = co_await run_blocking(d_.blocking, [&] { return d_.store.update_batch(seen.batch); });
-    d_.hooks.batch_changed(b.id);
+    hooks_.batch_changed(b.id);
     if (saved.has_error()) co_return;  // changed meanwhile (a cancel): the next round sees the new state
     seen.batch = *saved;
   }

@@ -57,7 +57,7 @@ std::vector<std::string> split_names(const std::string& value) {
 
 }  // namespace
 
-FileIngest::FileIngest(const FilesDeps& deps, const Principal& who)
+FileIngest::FileIngest(const CoreDeps& deps, const Principal& who)
     : d_(deps), who_(who), splitter_(kMaxLine), file_id_(deps.ids.file_id()) {}
 
 FileIngest::~FileIngest() = default;

@@ -24,7 +24,7 @@ namespace batchgate::batch {
 
 class FileIngest {
  public:
-  FileIngest(const FilesDeps& deps, const Principal& who);
+  FileIngest(const CoreDeps& deps, const Principal& who);
   ~FileIngest();
 
   // The form's parts in the order they arrive. An error refuses the upload (call abort()).
@@ -54,7 +54,7 @@ class FileIngest {
   storage::FileRecord file_row(std::int64_t bedrock_bytes) const;
   std::unique_ptr<files::BatchFileChecker> make_checker(std::optional<std::string> pinned) const;
 
-  const FilesDeps& d_;
+  const CoreDeps& d_;
   const Principal& who_;
   LineSplitter splitter_;
   std::string file_id_;

@@ -20,18 +20,9 @@ namespace batchgate::batch {
 
 class FileIngest;
 
-struct FilesDeps {
-  const config::Settings& settings;
-  storage::Store& store;
-  boost::asio::thread_pool& blocking;  // every store call runs there
-  const Clock& clock;
-  IdGenerator& ids;
-  ObjectStores objects;
-};
-
 class Files {
  public:
-  explicit Files(FilesDeps deps) : d_(std::move(deps)) {}
+  explicit Files(CoreDeps deps) : d_(std::move(deps)) {}
 
   // A new upload by `who` (checked against their budget by the caller of ingest).
   std::unique_ptr<FileIngest> ingest(const Principal& who) const;
@@ -45,10 +36,10 @@ class Files {
   boost::asio::awaitable<void> remove_objects(const storage::FileRecord& file,
                                               std::string_view context) const;
 
-  const FilesDeps& deps() const { return d_; }
+  const CoreDeps& deps() const { return d_; }
 
  private:
-  FilesDeps d_;
+  CoreDeps d_;
 };
 
 }  // namespace batchgate::batch

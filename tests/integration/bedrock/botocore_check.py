@@ -19,9 +19,8 @@ import urllib.request
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from invoke_checks import INVOKE_CHECKS
+from invoke_checks import INVOKE_CHECKS, expect_error
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/BedrockBatchRole"
@@ -142,19 +141,6 @@ def job_args(name, **overrides):
                 outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://no-such-bucket/out/"}})
     args.update(overrides)
     return args
-
-
-def expect_error(code, status, fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except ClientError as error:
-        got = error.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {error}"
-        http = error.response["ResponseMetadata"]["HTTPStatusCode"]
-        assert http == status, f"{code}: expected HTTP {status}, got {http}"
-        assert error.response["Error"]["Message"], f"{code} without a message"
-        return error
-    raise AssertionError(f"expected {code}, the call succeeded")
 
 
 def assert_job_shape(job):

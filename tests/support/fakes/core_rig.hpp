@@ -150,10 +150,9 @@ class CoreRig {
     store_ = std::make_unique<FlakyStore>(*sqlite_);
     pool_ = std::make_unique<boost::asio::thread_pool>(2);
     auto objects_of = [this](const config::Model&) -> batch::ObjectStore& { return objects; };
-    core_ = std::make_unique<batch::BatchCore>(
-        batch::BatchCoreDeps{settings_, *store_, *pool_, clock, ids, runners_, objects_of, {}});
-    files_ =
-        std::make_unique<batch::Files>(batch::FilesDeps{settings_, *store_, *pool_, clock, ids, objects_of});
+    const batch::CoreDeps deps{settings_, *store_, *pool_, clock, ids, objects_of};
+    core_ = std::make_unique<batch::BatchCore>(deps, runners_, batch::CoreHooks{});
+    files_ = std::make_unique<batch::Files>(deps);
     lifecycle_ = std::make_unique<background::Lifecycle>(
         *store_, *pool_, clock, *core_, background::LifecycleOptions{std::chrono::milliseconds(2), 4});
     expiry_ = std::make_unique<background::FileExpiry>(*store_, *pool_, clock, *files_,
