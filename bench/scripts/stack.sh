@@ -43,3 +43,9 @@ bench_start() {
 
 # Peak resident set (VmHWM, kB) of a pid.
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# CPU time (user + system, seconds) a pid has used so far.
+cpu_seconds() {
+  local ticks
+  ticks=$(awk '{print $14 + $15}' "/proc/$1/stat")
+  echo "$ticks / $(getconf CLK_TCK)" | bc -l
+}

@@ -30,20 +30,23 @@ with open(sys.argv[2], "w") as f:
 PY
 }
 
-echo "| file | lines | seconds | MB/s | batchgate peak RSS |"
-echo "|---|---|---|---|---|"
+echo "| file | lines | seconds | MB/s | batchgate CPU s | MB per batchgate CPU-second | batchgate peak RSS |"
+echo "|---|---|---|---|---|---|---|"
 for mb in "${sizes[@]}"; do
   file="$BENCH_DIR/upload-$mb.jsonl"
   gen "$mb" "$file"
   lines=$(wc -l < "$file")
   before=$(peak_rss_kb "$batchgate_pid")
+  cpu_before=$(cpu_seconds "$batchgate_pid")
   start=$(date +%s.%N)
   curl -sf -o "$BENCH_DIR/resp.json" "$url/v1/files" -H "Authorization: Bearer $master" \
     -H 'Transfer-Encoding: chunked' -F purpose=batch -F "file=@$file" || { cat "$BENCH_DIR/resp.json" >&2; exit 1; }
   end=$(date +%s.%N)
   peak=$(peak_rss_kb "$batchgate_pid")
+  cpu=$(echo "$(cpu_seconds "$batchgate_pid") - $cpu_before" | bc -l)
   secs=$(echo "$end - $start" | bc -l)
-  printf '| %s MB | %s | %.1f | %.1f | %.1f MB (%.1f MB before) |\n' "$mb" "$lines" "$secs" \
-    "$(echo "$mb / $secs" | bc -l)" "$(echo "$peak / 1024" | bc -l)" "$(echo "$before / 1024" | bc -l)"
+  printf '| %s MB | %s | %.1f | %.1f | %.2f | %.0f | %.1f MB (%.1f MB before) |\n' "$mb" "$lines" "$secs" \
+    "$(echo "$mb / $secs" | bc -l)" "$cpu" "$(echo "$mb / $cpu" | bc -l)" "$(echo "$peak / 1024" | bc -l)" \
+    "$(echo "$before / 1024" | bc -l)"
   rm -f "$file"
 done

@@ -12,26 +12,18 @@ nlohmann::json opt(const std::string& v) {
 
 }  // namespace
 
-std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::json& body) {
-  CreateBatchParams p;
-  auto str = [&](const char* name) -> std::optional<std::string> {
-    auto it = body.find(name);
-    if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) return std::nullopt;
-    return it->get<std::string>();
-  };
-  auto file = str("input_file_id");
-  if (!file)
-    return ApiError::invalid("input_file_id is required: the id of a file uploaded with purpose=batch.",
-                             "input_file_id");
-  p.input_file_id = *file;
-  auto endpoint = str("endpoint");
-  if (!endpoint || (*endpoint != "/v1/chat/completions" && *endpoint != "/v1/embeddings"))
-    return ApiError::invalid("endpoint must be \"/v1/chat/completions\" or \"/v1/embeddings\".", "endpoint");
-  p.endpoint = *endpoint;
-  auto window = str("completion_window");
+namespace {
+
+std::optional<std::string> string_member(const nlohmann::json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// "24h" … "168h" → hours. OpenAI accepts only 24h; Bedrock jobs may run up to 168 h, so longer windows map to
+// timeoutDurationInHours.
+std::variant<int, ApiError> window_hours(const std::optional<std::string>& window) {
   if (!window) return ApiError::invalid("completion_window is required; use \"24h\".", "completion_window");
-  // OpenAI accepts only 24h; Bedrock jobs may run up to 168 h, so longer windows map to
-  // timeoutDurationInHours.
   int hours = 0;
   if (window->size() >= 2 && window->back() == 'h') {
     try {
@@ -46,37 +38,67 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
     return ApiError::invalid(
         "completion_window must be \"24h\" (or up to \"168h\", Bedrock's longest job timeout).",
         "completion_window");
+  return hours;
+}
+
+std::optional<ApiError> check_metadata(const nlohmann::json& metadata) {
+  if (!metadata.is_object())
+    return ApiError::invalid("metadata must be an object of string values.", "metadata");
+  if (metadata.size() > 16) return ApiError::invalid("metadata may hold at most 16 pairs.", "metadata");
+  for (auto& [k, v] : metadata.items()) {
+    if (k.size() > 64) return ApiError::invalid("metadata keys are at most 64 characters.", "metadata");
+    if (!v.is_string() || v.get<std::string>().size() > 512)
+      return ApiError::invalid("metadata values must be strings of at most 512 characters.", "metadata");
+  }
+  return std::nullopt;
+}
+
+// output_expires_after: {"anchor": "created_at", "seconds": 3600..2592000}; the anchor is the output file's
+// creation (spec/openai-batch.md §3.1).
+std::variant<std::int64_t, ApiError> output_expiry_seconds(const nlohmann::json& after) {
+  if (!after.is_object())
+    return ApiError::invalid(
+        "output_expires_after must be an object {\"anchor\": \"created_at\", \"seconds\": N}.",
+        "output_expires_after");
+  auto anchor = after.find("anchor");
+  if (anchor == after.end() || *anchor != "created_at")
+    return ApiError::invalid("output_expires_after.anchor must be \"created_at\".",
+                             "output_expires_after.anchor");
+  auto seconds = after.find("seconds");
+  if (seconds == after.end() || !seconds->is_number_integer() || seconds->get<std::int64_t>() < 3600 ||
+      seconds->get<std::int64_t>() > 2592000)
+    return ApiError::invalid(
+        "output_expires_after.seconds must be a whole number from 3600 (1 hour) to 2592000 (30 days).",
+        "output_expires_after.seconds");
+  return seconds->get<std::int64_t>();
+}
+
+}  // namespace
+
+std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::json& body) {
+  CreateBatchParams p;
+  auto file = string_member(body, "input_file_id");
+  if (!file)
+    return ApiError::invalid("input_file_id is required: the id of a file uploaded with purpose=batch.",
+                             "input_file_id");
+  p.input_file_id = *file;
+  auto endpoint = string_member(body, "endpoint");
+  if (!endpoint || (*endpoint != "/v1/chat/completions" && *endpoint != "/v1/embeddings"))
+    return ApiError::invalid("endpoint must be \"/v1/chat/completions\" or \"/v1/embeddings\".", "endpoint");
+  p.endpoint = *endpoint;
+  auto window = string_member(body, "completion_window");
+  auto hours = window_hours(window);
+  if (auto* e = std::get_if<ApiError>(&hours)) return *e;
   p.completion_window = *window;
-  p.timeout_hours = hours;
+  p.timeout_hours = std::get<int>(hours);
   if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
-    if (!it->is_object())
-      return ApiError::invalid("metadata must be an object of string values.", "metadata");
-    if (it->size() > 16) return ApiError::invalid("metadata may hold at most 16 pairs.", "metadata");
-    for (auto& [k, v] : it->items()) {
-      if (k.size() > 64) return ApiError::invalid("metadata keys are at most 64 characters.", "metadata");
-      if (!v.is_string() || v.get<std::string>().size() > 512)
-        return ApiError::invalid("metadata values must be strings of at most 512 characters.", "metadata");
-    }
+    if (auto e = check_metadata(*it)) return *e;
     p.metadata_json = it->dump();
   }
-  // output_expires_after: {"anchor": "created_at", "seconds": 3600..2592000}; the anchor is the output file's
-  // creation (spec/openai-batch.md §3.1).
   if (auto it = body.find("output_expires_after"); it != body.end() && !it->is_null()) {
-    if (!it->is_object())
-      return ApiError::invalid(
-          "output_expires_after must be an object {\"anchor\": \"created_at\", \"seconds\": N}.",
-          "output_expires_after");
-    auto anchor = it->find("anchor");
-    if (anchor == it->end() || *anchor != "created_at")
-      return ApiError::invalid("output_expires_after.anchor must be \"created_at\".",
-                               "output_expires_after.anchor");
-    auto seconds = it->find("seconds");
-    if (seconds == it->end() || !seconds->is_number_integer() || seconds->get<std::int64_t>() < 3600 ||
-        seconds->get<std::int64_t>() > 2592000)
-      return ApiError::invalid(
-          "output_expires_after.seconds must be a whole number from 3600 (1 hour) to 2592000 (30 days).",
-          "output_expires_after.seconds");
-    p.output_expires_seconds = seconds->get<std::int64_t>();
+    auto seconds = output_expiry_seconds(*it);
+    if (auto* e = std::get_if<ApiError>(&seconds)) return *e;
+    p.output_expires_seconds = std::get<std::int64_t>(seconds);
   }
   return p;
 }
