@@ -1,4 +1,5 @@
-// /v1/files: upload (streamed, see file_upload.cpp), list, retrieve, content (streamed from S3), delete.
+// /v1/files (also without /v1, and under /{provider}/v1): upload (streamed, see file_upload.cpp), list,
+// retrieve, content (streamed from S3), delete.
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -124,11 +125,12 @@ void add_file_routes(http::Router& router, RouteContext& app) {
   auto any_key = [&app](auto fn) { return authed(app, Access::kAnyKey, fn); };
   // Multipart overhead on top of the file itself.
   const std::uint64_t upload_limit = app.settings.server.max_upload_bytes + (1 << 20);
-  router.add(bh::verb::post, "/v1/files", upload_limit, any_key((upload_file)), /*streaming=*/true);
-  router.add(bh::verb::get, "/v1/files", kNoBody, any_key((list_files)));
-  router.add(bh::verb::get, "/v1/files/{file_id}", kNoBody, any_key((retrieve_file)));
-  router.add(bh::verb::get, "/v1/files/{file_id}/content", kNoBody, any_key((file_content)));
-  router.add(bh::verb::delete_, "/v1/files/{file_id}", kNoBody, any_key((delete_file)));
+  add_openai_route(router, bh::verb::post, "/files", upload_limit, any_key((upload_file)),
+                   /*streaming=*/true);
+  add_openai_route(router, bh::verb::get, "/files", kNoBody, any_key((list_files)));
+  add_openai_route(router, bh::verb::get, "/files/{file_id}", kNoBody, any_key((retrieve_file)));
+  add_openai_route(router, bh::verb::get, "/files/{file_id}/content", kNoBody, any_key((file_content)));
+  add_openai_route(router, bh::verb::delete_, "/files/{file_id}", kNoBody, any_key((delete_file)));
 }
 
 }  // namespace batchgate::api

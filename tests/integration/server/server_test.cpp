@@ -251,5 +251,65 @@ TEST_F(ServerTest, SlowClientsAreCutOff) {
   EXPECT_LT(idle.elapsed_ms, 5000);
 }
 
+// LiteLLM serves the OpenAI routes with and without /v1, and under /{provider}/v1: so does batchgate.
+TEST_F(ServerTest, RoutesWithAndWithoutV1AndUnderTheProvider) {
+  const std::string key = generate({{"models", {"claude-batch"}}});
+  for (const char* prefix : {"/v1", "", "/bedrock/v1"}) {
+    auto files = call("GET", std::string(prefix) + "/files", key);
+    EXPECT_EQ(files.status, 200) << prefix << " " << files.body;
+    EXPECT_EQ(json::parse(files.body)["object"], "list");
+    auto batches = call("GET", std::string(prefix) + "/batches", key);
+    EXPECT_EQ(batches.status, 200) << prefix << " " << batches.body;
+    expect_openai_error(call("GET", std::string(prefix) + "/files/file-nope", key), 404);
+    expect_openai_error(call("GET", std::string(prefix) + "/batches/batch_nope", key), 404);
+  }
+  auto models = call("GET", "/models", key);
+  ASSERT_EQ(models.status, 200) << models.body;
+  EXPECT_EQ(models.body, call("GET", "/v1/models", key).body);
+
+  auto other = call("GET", "/openai/v1/files", key);
+  expect_openai_error(other, 400);
+  EXPECT_EQ(json::parse(other.body)["error"]["param"], "provider");
+  expect_openai_error(call("GET", "/openai/v1/files"), 401);  // authentication comes first
+}
+
+TEST_F(ServerTest, ProviderHeaderAndQueryParameterMustNameBedrock) {
+  const std::string key = generate(json::object());
+  HttpCall c;
+  c.target = "/v1/files";
+  c.headers["Authorization"] = "Bearer " + key;
+  c.headers["custom-llm-provider"] = "bedrock";
+  EXPECT_EQ(http_call(port_, c).status, 200);
+  c.headers["custom-llm-provider"] = "vertex_ai";
+  auto refused = http_call(port_, c);
+  expect_openai_error(refused, 400);
+  EXPECT_EQ(json::parse(refused.body)["error"]["param"], "custom-llm-provider");
+  auto query = call("GET", "/v1/batches?custom_llm_provider=azure", key);
+  expect_openai_error(query, 400);
+  EXPECT_EQ(json::parse(query.body)["error"]["param"], "custom_llm_provider");
+  auto body =
+      call("POST", "/v1/batches", key, R"({"custom_llm_provider":"openai","input_file_id":"file-x"})");
+  expect_openai_error(body, 400);
+  EXPECT_EQ(json::parse(body.body)["error"]["param"], "custom_llm_provider");
+}
+
+// LiteLLM's alternative auth header, with or without "Bearer ", and ahead of Authorization.
+TEST_F(ServerTest, LiteLLMApiKeyHeaderAuthenticates) {
+  const std::string key = generate(json::object());
+  for (const std::string& value : {key, "Bearer " + key}) {
+    HttpCall c;
+    c.target = "/v1/models";
+    c.headers["x-litellm-api-key"] = value;
+    EXPECT_EQ(http_call(port_, c).status, 200) << value;
+    c.headers["Authorization"] = "Bearer sk-not-a-key-000000000000";
+    EXPECT_EQ(http_call(port_, c).status, 200) << "x-litellm-api-key wins";
+  }
+  HttpCall wrong;
+  wrong.target = "/key/list";
+  wrong.headers["x-litellm-api-key"] = "sk-not-a-key-000000000000";
+  wrong.headers["Authorization"] = std::string("Bearer ") + kMaster;
+  expect_openai_error(http_call(port_, wrong), 401);
+}
+
 }  // namespace
 }  // namespace batchgate
