@@ -311,5 +311,42 @@ TEST_F(ServerTest, LiteLLMApiKeyHeaderAuthenticates) {
   expect_openai_error(http_call(port_, wrong), 401);
 }
 
+// A chunked upload answered before its body is read (unknown route, no key) still gets its JSON answer, and
+// a drained body leaves the connection usable.
+TEST_F(ServerTest, ErrorsAnsweredBeforeTheBodyReachTheClient) {
+  const std::string boundary = "openai-test-boundary";
+  const std::string form = "--" + boundary +
+                           "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.jsonl\"\r\n"
+                           "Content-Type: application/octet-stream\r\n\r\n" +
+                           std::string(2 << 20, 'x') + "\r\n--" + boundary + "--\r\n";
+  HttpCall upload;
+  upload.method = "POST";
+  upload.body = form;
+  upload.chunked = true;
+  upload.headers["Content-Type"] = "multipart/form-data; boundary=" + boundary;
+  HttpCall health;
+  health.target = "/health";
+
+  upload.target = "/v1/nowhere";
+  auto [missing, after_missing] = testing::http_call_twice(port_, upload, health);
+  expect_openai_error(missing, 404);
+  EXPECT_EQ(after_missing.status, 200) << "the drained connection carries the next request";
+
+  upload.target = "/files";
+  auto [unauthenticated, after_401] = testing::http_call_twice(port_, upload, health);
+  expect_openai_error(unauthenticated, 401);
+  EXPECT_EQ(after_401.status, 200);
+
+  // Past what is drained before answering (4 MiB): answered, then the rest read and dropped until the
+  // client is done, so the client still reads the answer instead of a reset.
+  upload.target = "/v1/nowhere";
+  upload.body = form + std::string(12 << 20, 'y');
+  expect_openai_error(http_call(port_, upload), 404);
+  upload.chunked = false;
+  expect_openai_error(http_call(port_, upload), 404);
+  upload.target = "/key/generate";  // Content-Length over the route's 64 KiB limit: 413
+  expect_openai_error(http_call(port_, upload), 413);
+}
+
 }  // namespace
 }  // namespace batchgate
