@@ -17,7 +17,7 @@
 
 #include "server/common/ids.hpp"
 #include "server/http/access_log.hpp"
-#include "server/http/body_reader.hpp"
+#include "server/http/stream_io.hpp"
 
 namespace batchgate::http {
 namespace {
@@ -34,6 +34,7 @@ using detail::expects_continue;
 using detail::kDrainCap;
 using detail::kStreamChunk;
 using detail::read_error;
+using detail::write_response;
 
 }  // namespace
 
@@ -79,8 +80,6 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   awaitable<Outcome> run_buffered(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                   HeaderParser& header_parser, const Route& route, Request& req);
   awaitable<void> linger(beast::tcp_stream& stream);
-  awaitable<void> write_response(beast::tcp_stream& stream, Response& resp, const std::string& request_id,
-                                 bool keep_alive, beast::error_code& ec, std::uint64_t& bytes_out);
 };
 
 awaitable<void> HttpServer::State::accept_loop() {
@@ -162,7 +161,7 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
   std::uint64_t bytes_out = 0;
   if (ec) {
     Response resp = Response::error(read_error(ec, false));
-    co_await write_response(stream, resp, req.request_id, false, ec, bytes_out);
+    co_await write_response(stream, resp, req.request_id, false, limits.read_timeout, ec, bytes_out);
     log_access(req, int(resp.status), bytes_out, started);
     co_return false;
   }
@@ -170,7 +169,8 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
   Outcome out = co_await dispatch(stream, buffer, header_parser, req);
   if (stopping) out.keep_alive = false;
   if (!out.resp.log_detail.empty()) spdlog::error("request {}: {}", req.request_id, out.resp.log_detail);
-  co_await write_response(stream, out.resp, req.request_id, out.keep_alive, ec, bytes_out);
+  co_await write_response(stream, out.resp, req.request_id, out.keep_alive, limits.read_timeout, ec,
+                          bytes_out);
   log_access(req, int(out.resp.status), bytes_out, started);
   if (out.linger && !ec) co_await linger(stream);
   co_return out.keep_alive && !ec;
@@ -310,71 +310,6 @@ awaitable<void> HttpServer::State::linger(beast::tcp_stream& stream) {
     co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
   }
-}
-
-awaitable<void> HttpServer::State::write_response(beast::tcp_stream& stream, Response& resp,
-                                                  const std::string& request_id, bool keep_alive,
-                                                  beast::error_code& ec, std::uint64_t& bytes_out) {
-  namespace http = beast::http;
-  stream.expires_after(limits.read_timeout);
-  if (!resp.stream) {
-    http::response<http::string_body> out{resp.status, 11};
-    out.set(http::field::content_type, resp.content_type);
-    out.set("x-request-id", request_id);
-    for (const auto& [k, v] : resp.headers) out.set(k, v);
-    out.keep_alive(keep_alive);
-    bytes_out = resp.body.size();
-    out.body() = std::move(resp.body);
-    out.prepare_payload();
-    co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
-    co_return;
-  }
-  http::response<http::buffer_body> out{resp.status, 11};
-  out.set(http::field::content_type, resp.content_type);
-  out.set("x-request-id", request_id);
-  for (const auto& [k, v] : resp.headers) out.set(k, v);
-  out.keep_alive(keep_alive);
-  if (resp.stream_length)
-    out.content_length(*resp.stream_length);
-  else
-    out.chunked(true);
-  out.body().data = nullptr;
-  out.body().more = true;
-  http::response_serializer<http::buffer_body> sr{out};
-  co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
-  if (ec) co_return;
-  bool client_gone = false;
-  ChunkWriter writer = [&](std::string_view chunk) -> awaitable<bool> {
-    if (chunk.empty()) co_return true;
-    out.body().data = const_cast<char*>(chunk.data());
-    out.body().size = chunk.size();
-    out.body().more = true;
-    stream.expires_after(limits.read_timeout);
-    co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      client_gone = true;
-      co_return false;
-    }
-    bytes_out += chunk.size();
-    co_return true;
-  };
-  bool complete = false;
-  try {
-    complete = co_await resp.stream(writer);
-  } catch (const std::exception& e) {
-    spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
-  }
-  if (client_gone) co_return;
-  if (!complete) {
-    // The source failed mid-body: the only honest signal left is to cut the connection.
-    ec = asio::error::connection_aborted;
-    co_return;
-  }
-  out.body().data = nullptr;
-  out.body().size = 0;
-  out.body().more = false;
-  co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, ServerLimits limits)

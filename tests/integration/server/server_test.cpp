@@ -348,5 +348,33 @@ TEST_F(ServerTest, ErrorsAnsweredBeforeTheBodyReachTheClient) {
   expect_openai_error(http_call(port_, upload), 413);
 }
 
+TEST(AppCreate, RefusesASpoolDirThatIsNotADirectory) {
+  const std::string db =
+      (std::filesystem::temp_directory_path() / ("batchgate-spool-dir-" + std::to_string(::getpid()) + ".db"))
+          .string();
+  auto loaded = config::load_from_string(R"(
+model_list:
+  - model_name: claude-batch
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_region_name: us-east-1
+      s3_bucket_name: bucket-a
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/R
+    model_info: {mode: batch}
+general_settings: {master_key: sk-1234, database_path: )" +
+                                             db + R"(}
+batchgate_settings: {spool_dir: /nonexistent/batchgate-spool}
+)",
+                                         [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(loaded.settings) << loaded.errors.front().to_string();
+  auto app = App::create(*loaded.settings);
+  ASSERT_TRUE(app.has_error());
+  EXPECT_NE(
+      app.error().find("batchgate_settings.spool_dir '/nonexistent/batchgate-spool' is not a directory"),
+      std::string::npos)
+      << app.error();
+  std::filesystem::remove(db);
+}
+
 }  // namespace
 }  // namespace batchgate

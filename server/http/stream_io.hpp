@@ -1,12 +1,15 @@
 #pragma once
-// Reading a request body from a Beast stream, chunk by chunk, for the HTTP server (server.cpp): the
-// BodyReader streaming routes see, and the draining of bodies nobody will use. Included by server.cpp only,
-// so the Beast templates stay in one translation unit.
+// The HTTP server's (server.cpp) reads and writes on a Beast stream: a request body chunk by chunk (the
+// BodyReader streaming routes see), the draining of bodies nobody will use, and writing a response. Included
+// by server.cpp only, so the Beast templates stay in one translation unit.
+
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -99,6 +102,73 @@ inline awaitable<Drained> drain_body(BeastBodyReader& reader) {
 
 inline bool expects_continue(const beast::http::request_parser<beast::http::empty_body>& header_parser) {
   return beast::iequals(header_parser.get()[beast::http::field::expect], "100-continue");
+}
+
+// Writes the response, streamed bodies chunk by chunk, each write within `timeout`.
+inline awaitable<void> write_response(beast::tcp_stream& stream, Response& resp,
+                                      const std::string& request_id, bool keep_alive,
+                                      std::chrono::seconds timeout, beast::error_code& ec,
+                                      std::uint64_t& bytes_out) {
+  namespace http = beast::http;
+  stream.expires_after(timeout);
+  if (!resp.stream) {
+    http::response<http::string_body> out{resp.status, 11};
+    out.set(http::field::content_type, resp.content_type);
+    out.set("x-request-id", request_id);
+    for (const auto& [k, v] : resp.headers) out.set(k, v);
+    out.keep_alive(keep_alive);
+    bytes_out = resp.body.size();
+    out.body() = std::move(resp.body);
+    out.prepare_payload();
+    co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
+    co_return;
+  }
+  http::response<http::buffer_body> out{resp.status, 11};
+  out.set(http::field::content_type, resp.content_type);
+  out.set("x-request-id", request_id);
+  for (const auto& [k, v] : resp.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  if (resp.stream_length)
+    out.content_length(*resp.stream_length);
+  else
+    out.chunked(true);
+  out.body().data = nullptr;
+  out.body().more = true;
+  http::response_serializer<http::buffer_body> sr{out};
+  co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return;
+  bool client_gone = false;
+  ChunkWriter writer = [&](std::string_view chunk) -> awaitable<bool> {
+    if (chunk.empty()) co_return true;
+    out.body().data = const_cast<char*>(chunk.data());
+    out.body().size = chunk.size();
+    out.body().more = true;
+    stream.expires_after(timeout);
+    co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      client_gone = true;
+      co_return false;
+    }
+    bytes_out += chunk.size();
+    co_return true;
+  };
+  bool complete = false;
+  try {
+    complete = co_await resp.stream(writer);
+  } catch (const std::exception& e) {
+    spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
+  }
+  if (client_gone) co_return;
+  if (!complete) {
+    // The source failed mid-body: the only honest signal left is to cut the connection.
+    ec = asio::error::connection_aborted;
+    co_return;
+  }
+  out.body().data = nullptr;
+  out.body().size = 0;
+  out.body().more = false;
+  co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
 }
 
 }  // namespace batchgate::http::detail
