@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ struct AwsAuth {
   std::string role_name;  // role to assume with STS before calling Bedrock/S3
   std::string session_name;
   std::string external_id;
+
+  bool operator==(const AwsAuth&) const = default;
 };
 
 struct Pricing {
@@ -32,7 +35,8 @@ struct Model {
   std::string bedrock_model_id;  // foundation model id, inference profile id, or ARN
   std::string mode;              // "batch" for models usable with /v1/batches
   std::string aws_region_name;
-  AwsAuth auth;
+  AwsAuth auth;     // aws_access_key_id, aws_profile_name, aws_role_name, …
+  AwsAuth s3_keys;  // LiteLLM's s3_access_key_id / s3_secret_access_key / s3_session_token (keys only)
   std::string aws_bedrock_endpoint;  // endpoint override, e.g. http://127.0.0.1:9123
   std::string aws_batch_role_arn;    // the Bedrock service role passed in CreateModelInvocationJob
   std::string s3_bucket;             // from s3_bucket_name "bucket/prefix"
@@ -50,6 +54,21 @@ struct Model {
   bool drop_params = false;          // drop unsupported OpenAI parameters instead of failing the line
 
   bool is_batch() const { return mode == "batch"; }
+
+  // Who signs the model's Bedrock calls: its aws_* keys or profile when given, else its s3_* keys, else the
+  // default chain (environment, web identity, shared files, container, instance metadata); aws_role_name is
+  // assumed on top of whichever it is.
+  AwsAuth bedrock_credentials() const {
+    if (!auth.access_key_id.empty() || !auth.profile_name.empty() || s3_keys.access_key_id.empty())
+      return auth;
+    AwsAuth a = auth;
+    a.access_key_id = s3_keys.access_key_id;
+    a.secret_access_key = s3_keys.secret_access_key;
+    a.session_token = s3_keys.session_token;
+    return a;
+  }
+  // Who signs its S3 calls: the s3_* keys when given, else the same credentials as Bedrock.
+  AwsAuth s3_credentials() const { return s3_keys.access_key_id.empty() ? bedrock_credentials() : s3_keys; }
 };
 
 struct ServerSettings {
@@ -69,6 +88,9 @@ struct ServerSettings {
   int poll_concurrency = 4;
   // How often files past their expires_at (expires_after, output_expires_after) are deleted.
   std::chrono::seconds expired_file_sweep{60};
+  // Where uploads wait while their target model is unknown (target_model_names after the file part); empty:
+  // the system's temporary directory ($TMPDIR, else /tmp).
+  std::string spool_dir;
 };
 
 struct GeneralSettings {
@@ -80,6 +102,8 @@ struct Settings {
   std::vector<Model> models;
   GeneralSettings general;
   ServerSettings server;
+  // environment_variables: applied before os.environ/ references are resolved, and exported by main.
+  std::map<std::string, std::string> environment_variables;
 
   const Model* find_model(std::string_view model_name) const {
     for (const auto& m : models)

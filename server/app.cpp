@@ -8,7 +8,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -78,6 +80,20 @@ struct App::Impl {
   bool joined = false;
 };
 
+namespace {
+
+// Blocks (a stat): the spool directory must exist; the default is the system's temporary directory.
+std::optional<std::string> resolve_spool_dir(config::ServerSettings& server) {
+  std::error_code ec;
+  if (server.spool_dir.empty()) server.spool_dir = std::filesystem::temp_directory_path(ec).string();
+  if (ec) return "no temporary directory for uploads: " + ec.message() + "; set batchgate_settings.spool_dir";
+  if (!std::filesystem::is_directory(server.spool_dir, ec))
+    return "batchgate_settings.spool_dir '" + server.spool_dir + "' is not a directory";
+  return std::nullopt;
+}
+
+}  // namespace
+
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 App::~App() {
@@ -87,6 +103,7 @@ App::~App() {
 }
 
 boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Settings settings) {
+  if (auto err = resolve_spool_dir(settings.server)) return *err;
   auto store = storage::SqliteStore::open_blocking(settings.general.database_path);
   if (store.has_error())
     return "cannot open the database at general_settings.database_path='" + settings.general.database_path +

@@ -30,6 +30,17 @@ void setup_logging() {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
+// environment_variables: the loader already resolved os.environ/ references through them; exporting them too
+// lets what reads the process environment later see them as LiteLLM's users expect — above all the AWS
+// default credential chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_CONTAINER_*, …) and credential_process
+// children. They win over the inherited environment, as in LiteLLM. Done before the app starts the threads
+// that read the environment (setenv is not thread-safe).
+void export_environment(const batchgate::config::Settings& settings) {
+  for (const auto& [name, value] : settings.environment_variables) ::setenv(name.c_str(), value.c_str(), 1);
+  if (!settings.environment_variables.empty())
+    spdlog::info("config: environment_variables set {} variable(s)", settings.environment_variables.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +91,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto settings = std::move(*loaded.settings);
+  export_environment(settings);
   if (!host.empty()) settings.server.host = host;
   if (port >= 0 && port <= 65535) settings.server.port = std::uint16_t(port);
   if (check_only) {

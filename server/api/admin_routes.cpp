@@ -175,6 +175,16 @@ awaitable<Response> delete_keys(RouteContext& app, Request& req, const Principal
   co_return Response::json(nlohmann::json{{"deleted_keys", std::get<std::vector<std::string>>(keys)}}.dump());
 }
 
+// LiteLLM names the provider in a path segment, a header or a query parameter; each is checked.
+std::optional<ApiError> provider_error(const Request& req) {
+  if (auto it = req.params.find("provider"); it != req.params.end())
+    if (auto err = check_provider(it->second, "provider")) return err;
+  if (auto err = check_provider(req.header("custom-llm-provider"), "custom-llm-provider")) return err;
+  if (auto it = req.query.find("custom_llm_provider"); it != req.query.end())
+    return check_provider(it->second, "custom_llm_provider");
+  return std::nullopt;
+}
+
 }  // namespace
 
 http::Response store_unavailable(const storage::Error& error) {
@@ -183,11 +193,12 @@ http::Response store_unavailable(const storage::Error& error) {
 
 http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler) {
   return [&app, access, handler = std::move(handler)](Request& req) -> awaitable<Response> {
-    auto token = bearer_token(req.header(bh::field::authorization));
+    auto token = presented_key(req.header("x-litellm-api-key"), req.header(bh::field::authorization));
     if (!token) co_return Response::error(missing_key_error());
     Principal who;
     if (constant_time_equal(*token, app.settings.general.master_key)) {
       who.is_master = true;
+      if (auto err = provider_error(req)) co_return Response::error(*err);
       co_return co_await handler(req, who);
     }
     const std::string hash = sha256_hex(*token);
@@ -208,6 +219,7 @@ http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler)
                                  {},
                                  "insufficient_permissions"});
     who.key = std::move(*key);
+    if (auto err = provider_error(req)) co_return Response::error(*err);
     co_return co_await handler(req, who);
   };
 }
@@ -249,10 +261,12 @@ void add_key_routes(http::Router& router, RouteContext& app) {
 
 void add_model_routes(http::Router& router, RouteContext& app) {
   auto any_key = [&app](AuthedHandler h) { return with_auth(app, Access::kAnyKey, std::move(h)); };
-  router.add(bh::verb::get, "/v1/models", kNoBody,
-             any_key([&app](Request&, const Principal& who) -> awaitable<Response> {
-               co_return Response::json(models_list_json(app, who).dump());
-             }));
+  // LiteLLM serves the model list with and without /v1.
+  for (const char* path : {"/v1/models", "/models"})
+    router.add(bh::verb::get, path, kNoBody,
+               any_key([&app](Request&, const Principal& who) -> awaitable<Response> {
+                 co_return Response::json(models_list_json(app, who).dump());
+               }));
   router.add(bh::verb::get, "/model_group/info", kNoBody,
              any_key([&app](Request&, const Principal& who) -> awaitable<Response> {
                nlohmann::json data = nlohmann::json::array();

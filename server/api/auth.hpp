@@ -18,6 +18,14 @@ using batch::Principal;
 // "Bearer sk-…" → "sk-…"; nullopt when the header is missing or not a bearer token.
 std::optional<std::string> bearer_token(std::string_view authorization);
 
+// The key a request presents. LiteLLM's x-litellm-api-key header wins over Authorization when both are sent;
+// its value is the key itself or the key after a scheme ("Bearer sk-…", "Basic sk-…"), as LiteLLM reads it.
+std::optional<std::string> presented_key(std::string_view litellm_api_key, std::string_view authorization);
+
+// Which provider a request names (LiteLLM's /{provider}/v1/… routes, custom-llm-provider header,
+// custom_llm_provider query parameter): batchgate serves only "bedrock", so any other is refused by name.
+std::optional<ApiError> check_provider(std::string_view value, std::string_view where);
+
 // A blocked or expired key is refused with 401 in OpenAI's envelope.
 std::optional<ApiError> check_key_usable(const storage::KeyRecord& key, std::int64_t now);
 

@@ -1,5 +1,6 @@
-// /v1/batches (create, retrieve, list, cancel) and /spend/logs. Status is served from the store; creating
-// and cancelling are the batch core's (server/batch/batch_core.hpp).
+// /v1/batches (create, retrieve, list, cancel; also without /v1, and under /{provider}/v1) and /spend/logs.
+// Status is served from the store; creating and cancelling are the batch core's
+// (server/batch/batch_core.hpp).
 #include <spdlog/spdlog.h>
 
 #include "server/api/batches.hpp"
@@ -44,6 +45,13 @@ Response batch_response(RouteContext& app, batch::BatchCore::Outcome outcome) {
 awaitable<Response> create_batch(RouteContext& app, Request& req, const Principal& who) {
   auto body = parse_json_object(req.body);
   if (auto* e = std::get_if<ApiError>(&body)) co_return Response::error(*e);
+  // LiteLLM's clients may name the provider in the body too.
+  if (const auto& json = std::get<nlohmann::json>(body); json.contains("custom_llm_provider")) {
+    const auto& provider = json["custom_llm_provider"];
+    if (auto err = check_provider(provider.is_string() ? provider.get<std::string>() : provider.dump(),
+                                  "custom_llm_provider"))
+      co_return Response::error(*err);
+  }
   auto parsed = parse_create_batch(std::get<nlohmann::json>(body));
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return Response::error(*e);
   CreateBatchParams params = std::get<CreateBatchParams>(std::move(parsed));
@@ -118,10 +126,10 @@ awaitable<Response> spend_logs(RouteContext& app, Request&, const Principal& who
 
 void add_batch_routes(http::Router& router, RouteContext& app) {
   auto any_key = [&app](auto fn) { return authed(app, Access::kAnyKey, fn); };
-  router.add(bh::verb::post, "/v1/batches", kSmallJson, any_key((create_batch)));
-  router.add(bh::verb::get, "/v1/batches", kNoBody, any_key((list_batches)));
-  router.add(bh::verb::get, "/v1/batches/{batch_id}", kNoBody, any_key((retrieve_batch)));
-  router.add(bh::verb::post, "/v1/batches/{batch_id}/cancel", kSmallJson, any_key((cancel_batch)));
+  add_openai_route(router, bh::verb::post, "/batches", kSmallJson, any_key((create_batch)));
+  add_openai_route(router, bh::verb::get, "/batches", kNoBody, any_key((list_batches)));
+  add_openai_route(router, bh::verb::get, "/batches/{batch_id}", kNoBody, any_key((retrieve_batch)));
+  add_openai_route(router, bh::verb::post, "/batches/{batch_id}/cancel", kSmallJson, any_key((cancel_batch)));
   router.add(bh::verb::get, "/spend/logs", kNoBody, any_key((spend_logs)));
 }
 

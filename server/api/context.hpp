@@ -60,6 +60,15 @@ http::Handler authed(RouteContext& app, Access access, Fn fn) {
   return with_auth(app, access, bind_app(app, fn));
 }
 
+// An OpenAI route under every prefix LiteLLM serves it at: "/v1" + path, path alone (clients whose base_url
+// has no /v1) and "/{provider}/v1" + path (LiteLLM's provider routes; provider must be bedrock, see
+// with_auth).
+inline void add_openai_route(http::Router& router, boost::beast::http::verb method, const std::string& path,
+                             std::uint64_t body_limit, const http::Handler& handler, bool streaming = false) {
+  for (const char* prefix : {"/v1", "", "/{provider}/v1"})
+    router.add(method, prefix + path, body_limit, handler, streaming);
+}
+
 // Route groups; each adds its routes with explicit body limits.
 void add_health_routes(http::Router& router, RouteContext& app);
 void add_key_routes(http::Router& router, RouteContext& app);

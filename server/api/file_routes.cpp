@@ -1,7 +1,7 @@
-// /v1/files: upload (streamed, see file_upload.cpp), list, retrieve, content (streamed from S3), delete.
-#include <spdlog/spdlog.h>
-
+// /v1/files (also without /v1, and under /{provider}/v1): upload (streamed, see file_upload.cpp), list,
+// retrieve, content (streamed from S3), delete.
 #include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
 
 #include "server/api/context.hpp"
 #include "server/api/file_upload.hpp"
@@ -22,7 +22,7 @@ ApiError no_such_file(const std::string& id) {
 // The file when it exists, has not expired and belongs to the caller; otherwise a 404 (never 403: another
 // key's ids must not be confirmed to exist).
 awaitable<std::variant<storage::FileRecord, Response>> owned_file(RouteContext& app, const Request& req,
-                                                                  const Principal& who) {
+                                                                 const Principal& who) {
   const std::string id = req.params.at("file_id");
   auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_file(id); });
   if (found.has_error()) co_return store_unavailable(found.error());
@@ -61,12 +61,11 @@ awaitable<Response> list_files(RouteContext& app, Request& req, const Principal&
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
   for (const auto& f : *rows) data.push_back(file_json(f));
-  nlohmann::json out = {
-      {"object", "list"},
-      {"data", data},
-      {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
-      {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
-      {"has_more", has_more}};
+  nlohmann::json out = {{"object", "list"},
+                        {"data", data},
+                        {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
+                        {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
+                        {"has_more", has_more}};
   co_return Response::json(out.dump());
 }
 
@@ -95,8 +94,7 @@ awaitable<Response> file_content(RouteContext& app, Request& req, const Principa
     batch::ObjectSink sink = [&write](std::string_view chunk) { return write(chunk); };
     auto got = co_await objects->read(where, std::move(sink));
     if (got.has_error()) {
-      spdlog::error("request {}: reading {} failed: {}", request_id, aws::s3_uri(where),
-                    got.error().to_string());
+      spdlog::error("request {}: reading {} failed: {}", request_id, aws::s3_uri(where), got.error().to_string());
       co_return false;
     }
     co_return true;
@@ -127,11 +125,12 @@ void add_file_routes(http::Router& router, RouteContext& app) {
   auto any_key = [&app](auto fn) { return authed(app, Access::kAnyKey, fn); };
   // Multipart overhead on top of the file itself.
   const std::uint64_t upload_limit = app.settings.server.max_upload_bytes + (1 << 20);
-  router.add(bh::verb::post, "/v1/files", upload_limit, any_key((upload_file)), /*streaming=*/true);
-  router.add(bh::verb::get, "/v1/files", kNoBody, any_key((list_files)));
-  router.add(bh::verb::get, "/v1/files/{file_id}", kNoBody, any_key((retrieve_file)));
-  router.add(bh::verb::get, "/v1/files/{file_id}/content", kNoBody, any_key((file_content)));
-  router.add(bh::verb::delete_, "/v1/files/{file_id}", kNoBody, any_key((delete_file)));
+  add_openai_route(router, bh::verb::post, "/files", upload_limit, any_key((upload_file)),
+                   /*streaming=*/true);
+  add_openai_route(router, bh::verb::get, "/files", kNoBody, any_key((list_files)));
+  add_openai_route(router, bh::verb::get, "/files/{file_id}", kNoBody, any_key((retrieve_file)));
+  add_openai_route(router, bh::verb::get, "/files/{file_id}/content", kNoBody, any_key((file_content)));
+  add_openai_route(router, bh::verb::delete_, "/files/{file_id}", kNoBody, any_key((delete_file)));
 }
 
 }  // namespace batchgate::api

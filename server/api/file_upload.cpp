@@ -64,12 +64,42 @@ class FormReader {
         co_return std::nullopt;
       case MultipartParser::EventType::kPartEnd:
         if (std::exchange(in_file_, false)) co_return co_await ingest_.end_file();
-        co_return ingest_.field(field_name_, field_value_);
+        co_return form_field(field_name_, field_value_);
       case MultipartParser::EventType::kError:
         co_return ApiError::invalid("Malformed multipart body: " + std::string(ev.error) + ".", "file");
       default:
         co_return std::nullopt;
     }
+  }
+
+  // LiteLLM's own fields next to the ingest's: custom_llm_provider (bedrock only) and extra_body, the JSON
+  // object its curl walkthrough sends (-F extra_body='{"target_model_names": "…"}').
+  std::optional<ApiError> form_field(const std::string& name, const std::string& value) {
+    if (name == "custom_llm_provider") return check_provider(value, name);
+    if (name != "extra_body") return ingest_.field(name, value);
+    const auto body = nlohmann::json::parse(value, nullptr, false);
+    if (!body.is_object())
+      return ApiError::invalid(
+          R"(extra_body must be a JSON object, e.g. {"target_model_names": "claude-batch"}.)", "extra_body");
+    for (const auto& [key, v] : body.items()) {
+      const std::string param = "extra_body." + key;
+      if (key == "custom_llm_provider" && v.is_string()) {
+        if (auto err = check_provider(v.get<std::string>(), param)) return err;
+        continue;
+      }
+      const bool names = key == "target_model_names" && (v.is_string() || v.is_array());
+      if (!names)
+        return ApiError::invalid(
+            param +
+                " is not supported here: extra_body may hold target_model_names (a string "
+                "or a list of strings) and custom_llm_provider.",
+            param, "unknown_parameter");
+      for (const auto& n : v.is_array() ? v : nlohmann::json::array({v})) {
+        if (!n.is_string()) return ApiError::invalid(param + " must hold model names (strings).", param);
+        if (auto err = ingest_.field("target_model_names", n.get<std::string>())) return err;
+      }
+    }
+    return std::nullopt;
   }
 
   http::Request& req_;

@@ -14,11 +14,16 @@ AwsClients::AwsClients(const config::Settings& settings, boost::asio::any_io_exe
       s3.force_path_style = true;
     }
     s3.region = m.s3_region_name.empty() ? "us-east-1" : m.s3_region_name;
-    // One provider per model, shared by S3 and Bedrock: explicit keys, then the usual chain (environment,
-    // web identity, profiles, container, IMDS), then AssumeRole when aws_role_name is set.
+    // Bedrock signs with the model's aws_* credentials, else its s3_* keys, else the usual chain
+    // (environment, web identity, profiles, container, IMDS), with AssumeRole on top when aws_role_name is
+    // set; S3 with the s3_* keys when given, else the same provider (config::Model::bedrock_credentials,
+    // s3_credentials).
     const std::string region = m.aws_region_name.empty() ? "us-east-1" : m.aws_region_name;
-    aws::CredentialsProvider credentials = aws::make_credentials_provider(m.auth, region, *http_);
-    s3.credentials = credentials;
+    aws::CredentialsProvider credentials =
+        aws::make_credentials_provider(m.bedrock_credentials(), region, *http_);
+    s3.credentials = m.s3_credentials() == m.bedrock_credentials()
+                         ? credentials
+                         : aws::make_credentials_provider(m.s3_credentials(), region, *http_);
     if (!m.s3_encryption_key_id.empty()) s3.kms_key_id = m.s3_encryption_key_id;
     aws::BedrockConfig bedrock;
     if (!m.aws_bedrock_endpoint.empty()) bedrock.endpoint_url = m.aws_bedrock_endpoint;

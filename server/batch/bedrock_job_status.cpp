@@ -21,8 +21,10 @@ constexpr std::array<Row, 10> kRows = {{
     {"Scheduled", JobState::kRunning, {}, {}},
     {"InProgress", JobState::kRunning, {}, {}},
     {"Completed", JobState::kEnded, BatchStatus::kCompleted, MissingReason::kMissingOutput},
-    // Not every record was processed before the job's timeout (spec/bedrock-batch.md §6).
-    {"PartiallyCompleted", JobState::kEnded, BatchStatus::kCompleted, MissingReason::kBatchExpired},
+    // The job's timeout (the batch's completion window) stopped it while it ran, with not every record
+    // processed (spec/bedrock-batch.md §6): OpenAI's expired, answered records in the output file, the rest
+    // batch_expired in the error file (spec/openai-batch.md §3.6).
+    {"PartiallyCompleted", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired},
     {"Failed", JobState::kFailed, {}, {}},
     {"Stopping", JobState::kStopping, {}, {}},
     {"Stopped", JobState::kEnded, BatchStatus::kCancelled, MissingReason::kBatchCancelled},

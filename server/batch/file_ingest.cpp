@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "server/aws/s3_client.hpp"
 #include "server/common/blocking.hpp"
@@ -12,15 +13,10 @@ namespace {
 
 using boost::asio::awaitable;
 
-// While no line has named a usable model yet, the original bytes wait in memory (the model decides the
-// bucket). A file whose first 16 MiB name no configured model is refused anyway, or needs target_model_names.
-constexpr std::size_t kPendingCap = 16 << 20;
 constexpr std::size_t kMaxLine = 32 << 20;  // one request (Claude accepts 20 MB bodies)
 constexpr const char* kJsonl = "application/jsonl";
 
-ApiError write_failed(const aws::S3Error& e) {
-  return storage_unavailable("storing an upload: " + e.to_string());
-}
+ApiError write_failed(const aws::S3Error& e) { return storage_unavailable("storing an upload: " + e.to_string()); }
 
 ApiError refused(const files::BatchFileChecker& checker) {
   std::string message = "The file has " + std::to_string(checker.problem_count()) + " invalid line" +
@@ -58,7 +54,11 @@ std::vector<std::string> split_names(const std::string& value) {
 }  // namespace
 
 FileIngest::FileIngest(const CoreDeps& deps, const Principal& who)
-    : d_(deps), who_(who), splitter_(kMaxLine), file_id_(deps.ids.file_id()) {}
+    : d_(deps),
+      who_(who),
+      splitter_(kMaxLine),
+      file_id_(deps.ids.file_id()),
+      spool_(std::make_unique<Spool>(deps.blocking, deps.settings.server.spool_dir)) {}
 
 FileIngest::~FileIngest() = default;
 
@@ -72,8 +72,8 @@ awaitable<std::optional<ApiError>> FileIngest::begin_file(std::string filename) 
   if (saw_file_) co_return ApiError::invalid("Send exactly one 'file' part.", "file");
   saw_file_ = true;
   filename_ = std::move(filename);
-  pinned_at_start_ = fields_.target_models.size() == 1;
-  checker_ = make_checker(pinned_at_start_ ? std::optional(fields_.target_models[0]) : std::nullopt);
+  pinned_ = fields_.target_models.size() == 1;
+  checker_ = make_checker(pinned_ ? std::optional(fields_.target_models[0]) : std::nullopt);
   co_return std::nullopt;
 }
 
@@ -83,12 +83,8 @@ awaitable<std::optional<ApiError>> FileIngest::file_data(std::string_view data) 
   while (auto line = splitter_.next_line()) checker_->add_line(line->text, line->too_long, records_);
   if (original_) {
     if (auto w = co_await original_->write(data); w.has_error()) co_return write_failed(w.error());
-  } else if (!pending_overflow_) {
-    pending_original_.append(data);
-    if (pending_original_.size() > kPendingCap) {
-      pending_overflow_ = true;
-      pending_original_.clear();
-    }
+  } else if (waiting_may_help()) {
+    if (auto err = co_await spool_->append(data)) co_return err;
   }
   co_return co_await flush();
 }
@@ -99,18 +95,23 @@ awaitable<std::optional<ApiError>> FileIngest::end_file() {
   co_return co_await flush();
 }
 
+// The original bytes are worth keeping while no writer exists: no line has named the model yet, or only
+// target_model_names, still to come, can name it.
+bool FileIngest::waiting_may_help() const {
+  return checker_->ok() || (!pinned_ && checker_->only_unknown_models());
+}
+
 // Starts the writers once a line has named the model (it decides the bucket), and hands over what waited.
 awaitable<std::optional<ApiError>> FileIngest::flush() {
   if (!checker_->ok()) {
-    // Refused whatever comes next: stop storing, keep checking so every bad line is reported.
-    co_await abort();
+    // Refused unless a later target_model_names helps: stop storing, keep checking so every bad line is
+    // reported.
+    co_await abort_writers();
     records_.clear();
-    if (!checker_->only_unknown_models()) pending_original_.clear();
+    if (!waiting_may_help()) co_await spool_->clear();
     co_return std::nullopt;
   }
   if (!original_ && checker_->model()) {
-    if (pending_overflow_)
-      co_return ApiError::invalid("The first 16 MiB of the file name no configured model.", "file");
     if (auto err = co_await start_writers(*checker_->model())) co_return err;
   }
   if (records_writer_ && !records_.empty()) {
@@ -128,16 +129,23 @@ awaitable<std::optional<ApiError>> FileIngest::start_writers(const config::Model
   // S3's minimum part size keeps the two part buffers (and the part in flight) small: memory stays flat.
   original_ = store.writer(objects_.original, aws::MultipartUploader::kMinPartSize, kJsonl);
   records_writer_ = store.writer(objects_.records, aws::MultipartUploader::kMinPartSize, kJsonl);
-  if (!pending_original_.empty()) {
-    auto w = co_await original_->write(pending_original_);
-    if (w.has_error()) co_return write_failed(w.error());
-    pending_original_.clear();
-    pending_original_.shrink_to_fit();
+  for (std::uint64_t at = 0; at < spool_->size();) {
+    auto chunk = co_await spool_->read(at, Spool::kMemoryBytes);
+    if (auto* e = std::get_if<ApiError>(&chunk)) co_return *e;
+    const std::string& bytes = std::get<std::string>(chunk);
+    at += bytes.size();
+    if (auto w = co_await original_->write(bytes); w.has_error()) co_return write_failed(w.error());
   }
+  co_await spool_->clear();
   co_return std::nullopt;
 }
 
 awaitable<void> FileIngest::abort() {
+  co_await abort_writers();
+  co_await spool_->clear();
+}
+
+awaitable<void> FileIngest::abort_writers() {
   for (auto* writer : {&original_, &records_writer_}) {
     if (!*writer) continue;
     if (auto r = co_await (*writer)->abort(); r.has_error())
@@ -158,56 +166,75 @@ std::optional<ApiError> FileIngest::field(const std::string& name, const std::st
       return ApiError::invalid("expires_after[seconds] must be a whole number.", "expires_after.seconds");
     }
     if (*fields_.expires_seconds < 3600 || *fields_.expires_seconds > 2592000)
-      return ApiError::invalid("expires_after[seconds] must be between 3600 and 2592000.",
-                               "expires_after.seconds");
+      return ApiError::invalid("expires_after[seconds] must be between 3600 and 2592000.", "expires_after.seconds");
   } else if (name == "expires_after[anchor]") {
     if (value != "created_at")
       return ApiError::invalid("expires_after[anchor] must be 'created_at'.", "expires_after.anchor");
     fields_.expires_anchor = value;
+  } else {
+    return ApiError::invalid(
+        "Form field '" + name +
+            "' is not supported here. Send 'file' and 'purpose', and optionally "
+            "'target_model_names', 'expires_after[anchor]' and 'expires_after[seconds]'.",
+        name, "unknown_parameter");
   }
   return std::nullopt;
 }
 
-// target_model_names sent after the file part (the Node SDK orders fields so): re-check the whole file,
-// which is still in memory when no line named a usable model.
-std::optional<ApiError> FileIngest::apply_late_target() {
+// target_model_names sent after the file part (the OpenAI Node SDK sends extra fields last): whether the file
+// can still be translated for it.
+std::optional<ApiError> FileIngest::check_late_target() const {
   const std::string& target = fields_.target_models[0];
-  if (checker_->ok() && checker_->model_name() == target) return std::nullopt;
   if (!d_.settings.find_model(target))
     return ApiError::invalid("target_model_names names '" + target + "', which is not a configured model.",
                              "target_model_names", "model_not_found");
-  if (original_ || pending_overflow_ || !(checker_->ok() || checker_->only_unknown_models()))
-    return ApiError::invalid(
-        "Send target_model_names before the file part when the lines' body.model names another configured "
-        "model.",
-        "target_model_names");
-  checker_ = make_checker(target);
-  records_.clear();
-  LineSplitter splitter(kMaxLine);
-  splitter.feed(pending_original_);
-  while (auto line = splitter.next_line()) checker_->add_line(line->text, line->too_long, records_);
-  if (auto line = splitter.finish()) checker_->add_line(line->text, line->too_long, records_);
-  checker_->finish();
+  if (original_)
+    return ApiError::invalid("target_model_names '" + target +
+                                 "' arrived after the file part, whose lines name '" +
+                                 checker_->model_name() +
+                                 "', a configured model they were already stored for. "
+                                 "Send target_model_names before the file part, or name '" +
+                                 target + "' in the lines' body.model.",
+                             "target_model_names", "target_after_file");
+  // Problems other than the lines' unknown model stay whatever the target: report them.
+  if (!checker_->only_unknown_models()) return refused(*checker_);
   return std::nullopt;
+}
+
+// Translates the whole file again for the late target, from the spool that kept it.
+awaitable<std::optional<ApiError>> FileIngest::apply_late_target() {
+  const std::string target = fields_.target_models[0];
+  if (checker_->ok() && checker_->model_name() == target) co_return std::nullopt;
+  if (auto err = check_late_target()) co_return err;
+  std::unique_ptr<Spool> source =
+      std::exchange(spool_, std::make_unique<Spool>(d_.blocking, d_.settings.server.spool_dir));
+  checker_ = make_checker(target);
+  pinned_ = true;
+  records_.clear();
+  splitter_ = LineSplitter(kMaxLine);
+  bytes_ = 0;
+  for (std::uint64_t at = 0; at < source->size();) {
+    auto chunk = co_await source->read(at, Spool::kMemoryBytes);
+    if (auto* e = std::get_if<ApiError>(&chunk)) co_return *e;
+    const std::string bytes = std::get<std::string>(std::move(chunk));
+    at += bytes.size();
+    if (auto err = co_await file_data(bytes)) co_return err;
+  }
+  co_await source->clear();
+  co_return co_await end_file();
 }
 
 // What the whole form must say, checked once every part arrived.
 std::optional<ApiError> FileIngest::check_form() {
   if (!saw_file_) return ApiError::invalid("The 'file' part is missing.", "file");
-  if (fields_.purpose.empty())
-    return ApiError::invalid("The 'purpose' field is missing; use purpose=batch.", "purpose");
+  if (fields_.purpose.empty()) return ApiError::invalid("The 'purpose' field is missing; use purpose=batch.", "purpose");
   if (fields_.purpose != "batch")
     return ApiError::invalid(
-        "purpose '" + fields_.purpose +
-            "' is not served here: this gateway stores batch input files (purpose=batch).",
+        "purpose '" + fields_.purpose + "' is not served here: this gateway stores batch input files (purpose=batch).",
         "purpose", "unsupported_purpose");
   if (fields_.target_models.size() > 1)
     return ApiError::invalid("Name one model in target_model_names; a file is translated for one model.",
                              "target_model_names");
-  if (fields_.target_models.size() == 1 && !pinned_at_start_) {
-    if (auto err = apply_late_target()) return err;
-  }
-  if (!checker_->ok()) return refused(*checker_);
   return std::nullopt;
 }
 
@@ -246,6 +273,8 @@ storage::FileRecord FileIngest::file_row(std::int64_t bedrock_bytes) const {
 
 awaitable<std::variant<storage::FileRecord, ApiError>> FileIngest::finish() {
   std::optional<ApiError> err = check_form();
+  if (!err && fields_.target_models.size() == 1 && !pinned_) err = co_await apply_late_target();
+  if (!err && !checker_->ok()) err = refused(*checker_);
   if (!err) err = co_await flush();
   if (!err && !original_) err = ApiError::internal("No upload was started for a valid file.");
   if (err) {
@@ -259,8 +288,7 @@ awaitable<std::variant<storage::FileRecord, ApiError>> FileIngest::finish() {
   }
   records_writer_.reset();
   storage::FileRecord f = file_row(bedrock_bytes);
-  auto inserted =
-      co_await run_blocking(d_.blocking, [&] { return d_.store.insert_file(f, checker_->mappings()); });
+  auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_file(f, checker_->mappings()); });
   if (inserted.has_error()) {
     ObjectStore& store = d_.objects(*model_);
     (void)co_await store.remove(objects_.original);

@@ -1,9 +1,11 @@
 #pragma once
 // Taking in one uploaded batch input file (purpose=batch): the form's parts arrive as the multipart parser
 // reports them; the file streams through the line checker/translator into two object writers (the
-// original JSONL, and the Bedrock records), so memory stays flat whatever the file size. finish() stores
-// the objects and then the row. A refused file leaves nothing behind: both writers are aborted, no row is
-// written.
+// original JSONL, and the Bedrock records), so memory stays flat whatever the file size. Until a line names
+// a usable model (it decides the bucket), the bytes wait in a Spool; when only target_model_names, sent
+// after the file part, can name it, the file is translated again from the spool once the field arrives.
+// finish() stores the objects and then the row. A refused file leaves nothing behind: both writers are
+// aborted, the spool is cleared, no row is written.
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "server/batch/files.hpp"
 #include "server/batch/object_layout.hpp"
 #include "server/batch/object_store.hpp"
+#include "server/batch/spool.hpp"
 #include "server/common/line_splitter.hpp"
 #include "server/files/batch_file_checker.hpp"
 
@@ -47,9 +50,12 @@ class FileIngest {
   };
 
   boost::asio::awaitable<std::optional<ApiError>> flush();
+  boost::asio::awaitable<void> abort_writers();
   boost::asio::awaitable<std::optional<ApiError>> start_writers(const config::Model& model);
+  bool waiting_may_help() const;
   std::optional<ApiError> check_form();
-  std::optional<ApiError> apply_late_target();
+  std::optional<ApiError> check_late_target() const;
+  boost::asio::awaitable<std::optional<ApiError>> apply_late_target();
   boost::asio::awaitable<std::optional<ApiError>> complete_objects();
   storage::FileRecord file_row(std::int64_t bedrock_bytes) const;
   std::unique_ptr<files::BatchFileChecker> make_checker(std::optional<std::string> pinned) const;
@@ -61,10 +67,9 @@ class FileIngest {
   Fields fields_;
   std::string filename_;
   bool saw_file_ = false;
-  bool pinned_at_start_ = false;
+  bool pinned_ = false;  // the checker translates for target_model_names, whatever the lines' body.model
   std::unique_ptr<files::BatchFileChecker> checker_;
-  std::string pending_original_;  // the bytes before a line named the model (it decides the bucket)
-  bool pending_overflow_ = false;
+  std::unique_ptr<Spool> spool_;  // the original bytes while no writer exists
   std::string records_;
   std::int64_t bytes_ = 0;
   const config::Model* model_ = nullptr;

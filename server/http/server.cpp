@@ -11,11 +11,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "server/common/ids.hpp"
+#include "server/http/access_log.hpp"
+#include "server/http/stream_io.hpp"
 
 namespace batchgate::http {
 namespace {
@@ -25,45 +27,29 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
-
-constexpr std::size_t kStreamChunk = 64 << 10;
-
-// Query parameters whose values are secrets: never written to the access log.
-bool is_secret_param(std::string_view name) {
-  return name == "key" || name == "api_key" || name == "token" || name == "master_key";
-}
-
-std::string redacted_query(const std::map<std::string, std::string>& query) {
-  std::string out;
-  for (const auto& [k, v] : query) {
-    if (!out.empty()) out += '&';
-    out += k + "=" + (is_secret_param(k) ? std::string("[redacted]") : v);
-  }
-  return out;
-}
-
-ApiError read_error(const beast::error_code& ec, bool reading_body) {
-  if (ec == beast::http::error::body_limit)
-    return {ErrorKind::kPayloadTooLarge,
-            "Request body is larger than this route accepts.",
-            {},
-            "payload_too_large"};
-  if (ec == beast::http::error::header_limit)
-    return {ErrorKind::kHeaderTooLarge, "Request headers are too large.", {}, "header_too_large"};
-  if (ec == beast::error::timeout)
-    return {ErrorKind::kRequestTimeout, "The request was not received in time.", {}, "request_timeout"};
-  return {ErrorKind::kInvalidRequest,
-          std::string(reading_body ? "Could not read the request body: " : "Malformed HTTP request: ") +
-              ec.message(),
-          {},
-          "bad_request"};
-}
+using detail::BeastBodyReader;
+using detail::drain_body;
+using detail::Drained;
+using detail::expects_continue;
+using detail::kDrainCap;
+using detail::kStreamChunk;
+using detail::read_error;
+using detail::write_response;
 
 }  // namespace
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   State(asio::io_context& ioc, const Router& router, ServerLimits limits)
       : ioc(ioc), router(router), limits(limits), acceptor(asio::make_strand(ioc)) {}
+
+  using HeaderParser = beast::http::request_parser<beast::http::empty_body>;
+  // What serving a request decided: the response, whether the connection may carry another request, and
+  // whether to linger before closing (the client may still be sending a body nobody read).
+  struct Outcome {
+    Response resp;
+    bool keep_alive = false;
+    bool linger = false;
+  };
 
   asio::io_context& ioc;
   const Router& router;
@@ -85,51 +71,16 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   awaitable<void> accept_loop();
   awaitable<void> session(tcp::socket socket);
   awaitable<bool> handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer, Conn& conn);
-  awaitable<void> write_response(beast::tcp_stream& stream, Response& resp, const std::string& request_id,
-                                 bool keep_alive, beast::error_code& ec, std::uint64_t& bytes_out);
-  void log_access(const Request& req, int status, std::uint64_t bytes_out,
-                  std::chrono::steady_clock::time_point started) const;
+  awaitable<Outcome> dispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                              HeaderParser& header_parser, Request& req);
+  awaitable<void> drain_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                               HeaderParser& header_parser, Outcome& out);
+  awaitable<Outcome> run_streaming(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   HeaderParser& header_parser, const Route& route, Request& req);
+  awaitable<Outcome> run_buffered(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                  HeaderParser& header_parser, const Route& route, Request& req);
+  awaitable<void> linger(beast::tcp_stream& stream);
 };
-
-namespace {
-
-class BeastBodyReader final : public BodyReader {
- public:
-  BeastBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                  beast::http::request_parser<beast::http::buffer_body>& parser, std::chrono::seconds timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout), chunk_(kStreamChunk) {}
-
-  awaitable<Chunk> next() override {
-    while (!parser_.is_done()) {
-      auto& body = parser_.get().body();
-      body.data = chunk_.data();
-      body.size = chunk_.size();
-      beast::error_code ec;
-      stream_.expires_after(timeout_);
-      co_await beast::http::async_read(stream_, buffer_, parser_, asio::redirect_error(use_awaitable, ec));
-      if (ec == beast::http::error::need_buffer) ec = {};
-      if (ec) {
-        failed_ = true;
-        co_return Chunk{std::nullopt, read_error(ec, true)};
-      }
-      const std::size_t n = chunk_.size() - parser_.get().body().size;
-      if (n > 0) co_return Chunk{std::string_view(chunk_.data(), n), std::nullopt};
-    }
-    co_return Chunk{};
-  }
-
-  bool complete() const { return !failed_ && parser_.is_done(); }
-
- private:
-  beast::tcp_stream& stream_;
-  beast::flat_buffer& buffer_;
-  beast::http::request_parser<beast::http::buffer_body>& parser_;
-  std::chrono::seconds timeout_;
-  std::vector<char> chunk_;
-  bool failed_ = false;
-};
-
-}  // namespace
 
 awaitable<void> HttpServer::State::accept_loop() {
   auto self = shared_from_this();
@@ -176,10 +127,9 @@ awaitable<void> HttpServer::State::session(tcp::socket socket) {
 }
 
 // Serves one request; returns whether the connection may carry another.
-awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                              Conn& conn) {
+awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer, Conn& conn) {
   namespace http = beast::http;
-  http::request_parser<http::empty_body> header_parser;
+  HeaderParser header_parser;
   header_parser.header_limit(std::uint32_t(limits.header_limit));
   header_parser.body_limit(boost::none);
 
@@ -208,17 +158,29 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
     auto ep = stream.socket().remote_endpoint(rec);
     if (!rec) req.remote = ep.address().to_string();
   }
-  Response resp;
-  bool keep_alive = false;
   std::uint64_t bytes_out = 0;
-
   if (ec) {
-    resp = Response::error(read_error(ec, false));
-    co_await write_response(stream, resp, req.request_id, false, ec, bytes_out);
+    Response resp = Response::error(read_error(ec, false));
+    co_await write_response(stream, resp, req.request_id, false, limits.read_timeout, ec, bytes_out);
     log_access(req, int(resp.status), bytes_out, started);
     co_return false;
   }
 
+  Outcome out = co_await dispatch(stream, buffer, header_parser, req);
+  if (stopping) out.keep_alive = false;
+  if (!out.resp.log_detail.empty()) spdlog::error("request {}: {}", req.request_id, out.resp.log_detail);
+  co_await write_response(stream, out.resp, req.request_id, out.keep_alive, limits.read_timeout, ec,
+                          bytes_out);
+  log_access(req, int(out.resp.status), bytes_out, started);
+  if (out.linger && !ec) co_await linger(stream);
+  co_return out.keep_alive && !ec;
+}
+
+// Fills the request from its header, finds the route and runs it.
+awaitable<HttpServer::State::Outcome> HttpServer::State::dispatch(beast::tcp_stream& stream,
+                                                                  beast::flat_buffer& buffer,
+                                                                  HeaderParser& header_parser, Request& req) {
+  namespace http = beast::http;
   auto& header = header_parser.get();
   req.method = header.method();
   req.target = std::string(header.target());
@@ -226,160 +188,128 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
   req.path = req.target.substr(0, qpos);
   if (qpos != std::string::npos) req.query = parse_query(std::string_view(req.target).substr(qpos + 1));
   req.headers = header.base();
-  keep_alive = header.keep_alive();
 
   auto match = router.match(req.method, req.path);
-  const bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
+  const std::string method(header.method_string());
+  Outcome out;
   if (!match.route) {
-    resp = Response::error(
-        match.path_known
-            ? ApiError{ErrorKind::kMethodNotAllowed,
-                       "Method " + std::string(header.method_string()) + " is not allowed on " + req.path +
-                           ".",
-                       {},
-                       "method_not_allowed"}
-            : ApiError{ErrorKind::kNotFound,
-                       "Unknown route: " + std::string(header.method_string()) + " " + req.path + ".",
-                       {},
-                       "unknown_route"});
-    keep_alive = keep_alive && !has_body;  // an unread body would be parsed as the next request
-  } else {
-    req.params = std::move(match.params);
-    const Route& route = *match.route;
-    if (auto cl = header_parser.content_length(); cl && *cl > route.body_limit) {
-      resp = Response::error({ErrorKind::kPayloadTooLarge,
-                              "Request body of " + std::to_string(*cl) +
-                                  " bytes exceeds this route's limit of " + std::to_string(route.body_limit) +
-                                  " bytes.",
-                              {},
-                              "payload_too_large"});
-      keep_alive = false;
-    } else {
-      if (beast::iequals(header[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, 11};
-        co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
-      }
-      if (route.streaming) {
-        http::request_parser<http::buffer_body> parser(std::move(header_parser));
-        parser.body_limit(route.body_limit);
-        BeastBodyReader reader(stream, buffer, parser, limits.read_timeout);
-        req.body_reader = &reader;
-        resp = co_await route.handler(req);
-        keep_alive = keep_alive && reader.complete();
-      } else {
-        http::request_parser<http::string_body> parser(std::move(header_parser));
-        parser.body_limit(route.body_limit);
-        stream.expires_after(limits.read_timeout);
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-        if (ec) {
-          resp = Response::error(read_error(ec, true));
-          keep_alive = false;
-        } else {
-          req.body = std::move(parser.get().body());
-          try {
-            resp = co_await route.handler(req);
-          } catch (const std::exception& e) {
-            spdlog::error("request {} failed: {}", req.request_id, e.what());
-            resp = Response::error(ApiError::internal("Internal error; request id " + req.request_id + "."));
-          }
-        }
-      }
-    }
+    out.resp = Response::error(match.path_known
+                                   ? ApiError{ErrorKind::kMethodNotAllowed,
+                                              "Method " + method + " is not allowed on " + req.path + ".",
+                                              {},
+                                              "method_not_allowed"}
+                                   : ApiError{ErrorKind::kNotFound,
+                                              "Unknown route: " + method + " " + req.path + ".",
+                                              {},
+                                              "unknown_route"});
+    co_await drain_unread(stream, buffer, header_parser, out);
+    co_return out;
   }
-  if (stopping) keep_alive = false;
-  if (!resp.log_detail.empty()) spdlog::error("request {}: {}", req.request_id, resp.log_detail);
-  co_await write_response(stream, resp, req.request_id, keep_alive, ec, bytes_out);
-  log_access(req, int(resp.status), bytes_out, started);
-  co_return keep_alive && !ec;
+  req.params = std::move(match.params);
+  const Route& route = *match.route;
+  if (auto cl = header_parser.content_length(); cl && *cl > route.body_limit) {
+    out.resp =
+        Response::error({ErrorKind::kPayloadTooLarge,
+                         "Request body of " + std::to_string(*cl) + " bytes exceeds this route's limit of " +
+                             std::to_string(route.body_limit) + " bytes.",
+                         {},
+                         "payload_too_large"});
+    co_await drain_unread(stream, buffer, header_parser, out);
+    co_return out;
+  }
+  if (expects_continue(header_parser)) {
+    beast::error_code ec;
+    http::response<http::empty_body> cont{http::status::continue_, 11};
+    co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+  }
+  if (route.streaming) co_return co_await run_streaming(stream, buffer, header_parser, route, req);
+  co_return co_await run_buffered(stream, buffer, header_parser, route, req);
 }
 
-awaitable<void> HttpServer::State::write_response(beast::tcp_stream& stream, Response& resp,
-                                                  const std::string& request_id, bool keep_alive,
-                                                  beast::error_code& ec, std::uint64_t& bytes_out) {
-  namespace http = beast::http;
+// An answer decided before the body was read (unknown route, 405, 413 by Content-Length). Closing on an
+// unread body makes the kernel reset the connection, and the reset can destroy the answer before the client
+// reads it (the OpenAI SDK then reports "Connection error"): so read and discard up to kDrainCap of the body
+// first, and past that answer and linger. Sets out's keep_alive and linger.
+awaitable<void> HttpServer::State::drain_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                HeaderParser& header_parser, Outcome& out) {
+  const bool keep_alive = header_parser.get().keep_alive();
+  const bool has_body = header_parser.content_length().value_or(0) > 0 || header_parser.chunked();
+  out.keep_alive = keep_alive && !has_body;
+  out.linger = has_body;
+  if (!has_body) co_return;
+  // No 100 Continue was sent: such a client sends its body only if it gives up waiting, so do not wait for
+  // it.
+  if (expects_continue(header_parser)) co_return;
+  if (auto cl = header_parser.content_length(); cl && *cl > kDrainCap) co_return;
+  beast::http::request_parser<beast::http::buffer_body> parser(std::move(header_parser));
+  parser.body_limit(boost::none);
+  BeastBodyReader reader(stream, buffer, parser, limits.read_timeout);
+  const Drained drained = co_await drain_body(reader);
+  out.keep_alive = keep_alive && drained == Drained::kEnded;
+  out.linger = drained == Drained::kCapped;
+}
+
+// Routes that read their body themselves (uploads). A handler may answer before the end of the body (a 401, a
+// bad form field): the rest is drained like an unread body.
+awaitable<HttpServer::State::Outcome> HttpServer::State::run_streaming(beast::tcp_stream& stream,
+                                                                       beast::flat_buffer& buffer,
+                                                                       HeaderParser& header_parser,
+                                                                       const Route& route, Request& req) {
+  const bool keep_alive = header_parser.get().keep_alive();
+  beast::http::request_parser<beast::http::buffer_body> parser(std::move(header_parser));
+  parser.body_limit(route.body_limit);
+  BeastBodyReader reader(stream, buffer, parser, limits.read_timeout);
+  req.body_reader = &reader;
+  Outcome out;
+  out.resp = co_await route.handler(req);
+  out.keep_alive = keep_alive;
+  if (reader.complete()) co_return out;
+  Drained drained = Drained::kFailed;
+  if (!reader.failed()) drained = co_await drain_body(reader);
+  out.keep_alive = keep_alive && drained == Drained::kEnded;
+  out.linger = drained == Drained::kCapped || reader.over_limit();
+  co_return out;
+}
+
+awaitable<HttpServer::State::Outcome> HttpServer::State::run_buffered(beast::tcp_stream& stream,
+                                                                      beast::flat_buffer& buffer,
+                                                                      HeaderParser& header_parser,
+                                                                      const Route& route, Request& req) {
+  const bool keep_alive = header_parser.get().keep_alive();
+  beast::http::request_parser<beast::http::string_body> parser(std::move(header_parser));
+  parser.body_limit(route.body_limit);
+  beast::error_code ec;
   stream.expires_after(limits.read_timeout);
-  if (!resp.stream) {
-    http::response<http::string_body> out{resp.status, 11};
-    out.set(http::field::content_type, resp.content_type);
-    out.set("x-request-id", request_id);
-    for (const auto& [k, v] : resp.headers) out.set(k, v);
-    out.keep_alive(keep_alive);
-    bytes_out = resp.body.size();
-    out.body() = std::move(resp.body);
-    out.prepare_payload();
-    co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
-    co_return;
+  co_await beast::http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  Outcome out;
+  if (ec) {
+    out.resp = Response::error(read_error(ec, true));
+    out.linger = ec == beast::http::error::body_limit;
+    co_return out;
   }
-  http::response<http::buffer_body> out{resp.status, 11};
-  out.set(http::field::content_type, resp.content_type);
-  out.set("x-request-id", request_id);
-  for (const auto& [k, v] : resp.headers) out.set(k, v);
-  out.keep_alive(keep_alive);
-  if (resp.stream_length)
-    out.content_length(*resp.stream_length);
-  else
-    out.chunked(true);
-  out.body().data = nullptr;
-  out.body().more = true;
-  http::response_serializer<http::buffer_body> sr{out};
-  co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
-  if (ec) co_return;
-  bool client_gone = false;
-  ChunkWriter writer = [&](std::string_view chunk) -> awaitable<bool> {
-    if (chunk.empty()) co_return true;
-    out.body().data = const_cast<char*>(chunk.data());
-    out.body().size = chunk.size();
-    out.body().more = true;
-    stream.expires_after(limits.read_timeout);
-    co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      client_gone = true;
-      co_return false;
-    }
-    bytes_out += chunk.size();
-    co_return true;
-  };
-  bool complete = false;
+  req.body = std::move(parser.get().body());
+  out.keep_alive = keep_alive;
   try {
-    complete = co_await resp.stream(writer);
+    out.resp = co_await route.handler(req);
   } catch (const std::exception& e) {
-    spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
+    spdlog::error("request {} failed: {}", req.request_id, e.what());
+    out.resp = Response::error(ApiError::internal("Internal error; request id " + req.request_id + "."));
   }
-  if (client_gone) co_return;
-  if (!complete) {
-    // The source failed mid-body: the only honest signal left is to cut the connection.
-    ec = asio::error::connection_aborted;
-    co_return;
-  }
-  out.body().data = nullptr;
-  out.body().size = 0;
-  out.body().more = false;
-  co_await http::async_write(stream, sr, asio::redirect_error(use_awaitable, ec));
+  co_return out;
 }
 
-void HttpServer::State::log_access(const Request& req, int status, std::uint64_t bytes_out,
-                                   std::chrono::steady_clock::time_point started) const {
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  nlohmann::json line = {{"type", "access"},
-                         {"request_id", req.request_id},
-                         {"method", std::string(beast::http::to_string(req.method))},
-                         {"path", req.path},
-                         {"status", status},
-                         {"bytes_out", bytes_out},
-                         {"duration_ms", std::round(ms * 1000) / 1000},
-                         {"remote", req.remote}};
-  if (!req.query.empty()) line["query"] = redacted_query(req.query);
-  if (auto ua = req.header(beast::http::field::user_agent); !ua.empty()) line["user_agent"] = std::string(ua);
-  line["ts"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-  static const auto logger = [] {
-    auto l = spdlog::get("access");
-    return l ? l : spdlog::default_logger();
-  }();
-  logger->info("{}", line.dump());
+// After answering a client that may still be sending: say we are done (FIN), then read and discard until the
+// client closes too, for at most read_timeout, so the close that follows never resets the connection.
+awaitable<void> HttpServer::State::linger(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  std::vector<char> sink(kStreamChunk);
+  stream.expires_after(limits.read_timeout);  // for every read below together
+  for (;;) {
+    co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+  }
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, ServerLimits limits)
@@ -409,9 +339,7 @@ boost::system::result<std::uint16_t> HttpServer::listen(const std::string& host,
   return bound;
 }
 
-std::size_t HttpServer::in_flight() const {
-  return state_->in_flight;
-}
+std::size_t HttpServer::in_flight() const { return state_->in_flight; }
 
 void HttpServer::shutdown(std::chrono::seconds grace, std::function<void()> drained) {
   auto state = state_;

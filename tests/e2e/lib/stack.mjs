@@ -105,18 +105,24 @@ export function configWithSettings(settings) {
   return lines.join('\n');
 }
 
-// Returns {baseURL, masterKey, env, bucket, s3, dir, emulatorURL, configPath, stderr(), exitStatus(), restart(),
-// stop()}. stop() resolves with batchgate's exit {code, signal}: a clean SIGTERM shutdown exits with code 0.
-// exitStatus() is null while batchgate runs, else how it ended ({code, signal}), e.g. after a crash.
+// Returns {baseURL, pid(), masterKey, env, bucket, s3, dir, emulatorURL, configPath, stderr(), exitStatus(),
+// restart(), stop()}. stop() resolves with batchgate's exit {code, signal}: a clean SIGTERM shutdown exits with
+// code 0. exitStatus() is null while batchgate runs, else how it ended ({code, signal}), e.g. after a crash.
+// pid() is batchgate's process id (its /proc entry: memory, open files).
 //
 // Options (all optional):
 //   settings       batchgate_settings values to override in a copy of deploy/config.example.yaml, e.g.
 //                  {poll_interval_min: '1s', poll_interval_max: '2s'}
 //   emulatorArgs   extra bedrock-emulator flags (BEDROCK_EMULATOR_ARGS of up.sh)
+//   config         batchgate's whole config.yaml instead (settings is then ignored): a function of the local
+//                  stack's variables (stack.env of up.sh, with dir) returning its text
+//   env            a function of the environment batchgate would get, returning the one it gets instead (e.g.
+//                  without any AWS_* variable)
+//   masterKey      the master key the config gives, when it is not BATCHGATE_MASTER_KEY (e.g. 'sk-1234')
 // restart() SIGKILLs batchgate (no shutdown of any kind, as a crash) and starts it again on the same database,
 // config and port; it resolves with the killed process's {code, signal} once the new one listens. It also
 // brings back a batchgate that has already died.
-export async function startStack({ settings, emulatorArgs } = {}) {
+export async function startStack({ settings, emulatorArgs, config, env: adjustEnv, masterKey: givenKey } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'batchgate-e2e-'));
   const localDir = join(dir, 'local');
   const upEnv = {
@@ -153,16 +159,20 @@ export async function startStack({ settings, emulatorArgs } = {}) {
     throw new Error(`deploy/local/up.sh failed: ${err.stderr || err.message}`);
   }
   const stackEnv = readStackEnv(join(localDir, 'stack.env'));
-  const masterKey = `sk-master-${randomBytes(16).toString('hex')}`;
-  const env = {
+  const masterKey = givenKey ?? `sk-master-${randomBytes(16).toString('hex')}`;
+  let env = {
     ...process.env,
     ...stackEnv,
     BATCHGATE_MASTER_KEY: masterKey,
     BATCHGATE_DB: join(dir, 'batchgate.db'),
   };
+  if (adjustEnv) env = adjustEnv(env);
 
   let configPath = join(root, 'deploy/config.example.yaml');
-  if (settings) {
+  if (config) {
+    configPath = join(dir, 'config.yaml');
+    writeFileSync(configPath, config({ ...stackEnv, dir }));
+  } else if (settings) {
     configPath = join(dir, 'config.yaml');
     writeFileSync(configPath, configWithSettings(settings));
   }
@@ -233,6 +243,7 @@ export async function startStack({ settings, emulatorArgs } = {}) {
 
   return {
     baseURL: `http://127.0.0.1:${port}`,
+    pid: () => child.pid,
     masterKey,
     env,
     bucket: stackEnv.BATCHGATE_BUCKET,

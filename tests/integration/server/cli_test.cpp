@@ -153,5 +153,16 @@ TEST_F(CliTest, CheckConfigValidatesWithoutStarting) {
   EXPECT_NE(child->stderr_text().find("cannot read config file"), std::string::npos);
 }
 
+// LiteLLM's walkthrough config as the README points at it: its S3 keys from the environment, sk-1234.
+TEST_F(CliTest, LiteLLMWalkthroughConfigLoads) {
+  auto child = spawn({"--config", kSource + "/deploy/litellm-walkthrough.yaml", "--check-config"},
+                     {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "secret"}}, dir_);
+  EXPECT_EQ(child->wait_exit(std::chrono::seconds(10)), 0) << child->stderr_text();
+  std::ifstream out(dir_ / "stdout.log");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(out), {}), "config ok: 1 model(s)\n");
+  EXPECT_NE(child->stderr_text().find("general_settings.master_key: only 7 characters"), std::string::npos)
+      << child->stderr_text();
+}
+
 }  // namespace
 }  // namespace batchgate

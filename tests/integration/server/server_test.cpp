@@ -251,5 +251,130 @@ TEST_F(ServerTest, SlowClientsAreCutOff) {
   EXPECT_LT(idle.elapsed_ms, 5000);
 }
 
+// LiteLLM serves the OpenAI routes with and without /v1, and under /{provider}/v1: so does batchgate.
+TEST_F(ServerTest, RoutesWithAndWithoutV1AndUnderTheProvider) {
+  const std::string key = generate({{"models", {"claude-batch"}}});
+  for (const char* prefix : {"/v1", "", "/bedrock/v1"}) {
+    auto files = call("GET", std::string(prefix) + "/files", key);
+    EXPECT_EQ(files.status, 200) << prefix << " " << files.body;
+    EXPECT_EQ(json::parse(files.body)["object"], "list");
+    auto batches = call("GET", std::string(prefix) + "/batches", key);
+    EXPECT_EQ(batches.status, 200) << prefix << " " << batches.body;
+    expect_openai_error(call("GET", std::string(prefix) + "/files/file-nope", key), 404);
+    expect_openai_error(call("GET", std::string(prefix) + "/batches/batch_nope", key), 404);
+  }
+  auto models = call("GET", "/models", key);
+  ASSERT_EQ(models.status, 200) << models.body;
+  EXPECT_EQ(models.body, call("GET", "/v1/models", key).body);
+
+  auto other = call("GET", "/openai/v1/files", key);
+  expect_openai_error(other, 400);
+  EXPECT_EQ(json::parse(other.body)["error"]["param"], "provider");
+  expect_openai_error(call("GET", "/openai/v1/files"), 401);  // authentication comes first
+}
+
+TEST_F(ServerTest, ProviderHeaderAndQueryParameterMustNameBedrock) {
+  const std::string key = generate(json::object());
+  HttpCall c;
+  c.target = "/v1/files";
+  c.headers["Authorization"] = "Bearer " + key;
+  c.headers["custom-llm-provider"] = "bedrock";
+  EXPECT_EQ(http_call(port_, c).status, 200);
+  c.headers["custom-llm-provider"] = "vertex_ai";
+  auto refused = http_call(port_, c);
+  expect_openai_error(refused, 400);
+  EXPECT_EQ(json::parse(refused.body)["error"]["param"], "custom-llm-provider");
+  auto query = call("GET", "/v1/batches?custom_llm_provider=azure", key);
+  expect_openai_error(query, 400);
+  EXPECT_EQ(json::parse(query.body)["error"]["param"], "custom_llm_provider");
+  auto body =
+      call("POST", "/v1/batches", key, R"({"custom_llm_provider":"openai","input_file_id":"file-x"})");
+  expect_openai_error(body, 400);
+  EXPECT_EQ(json::parse(body.body)["error"]["param"], "custom_llm_provider");
+}
+
+// LiteLLM's alternative auth header, with or without "Bearer ", and ahead of Authorization.
+TEST_F(ServerTest, LiteLLMApiKeyHeaderAuthenticates) {
+  const std::string key = generate(json::object());
+  for (const std::string& value : {key, "Bearer " + key}) {
+    HttpCall c;
+    c.target = "/v1/models";
+    c.headers["x-litellm-api-key"] = value;
+    EXPECT_EQ(http_call(port_, c).status, 200) << value;
+    c.headers["Authorization"] = "Bearer sk-not-a-key-000000000000";
+    EXPECT_EQ(http_call(port_, c).status, 200) << "x-litellm-api-key wins";
+  }
+  HttpCall wrong;
+  wrong.target = "/key/list";
+  wrong.headers["x-litellm-api-key"] = "sk-not-a-key-000000000000";
+  wrong.headers["Authorization"] = std::string("Bearer ") + kMaster;
+  expect_openai_error(http_call(port_, wrong), 401);
+}
+
+// A chunked upload answered before its body is read (unknown route, no key) still gets its JSON answer, and
+// a drained body leaves the connection usable.
+TEST_F(ServerTest, ErrorsAnsweredBeforeTheBodyReachTheClient) {
+  const std::string boundary = "openai-test-boundary";
+  const std::string form = "--" + boundary +
+                           "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.jsonl\"\r\n"
+                           "Content-Type: application/octet-stream\r\n\r\n" +
+                           std::string(2 << 20, 'x') + "\r\n--" + boundary + "--\r\n";
+  HttpCall upload;
+  upload.method = "POST";
+  upload.body = form;
+  upload.chunked = true;
+  upload.headers["Content-Type"] = "multipart/form-data; boundary=" + boundary;
+  HttpCall health;
+  health.target = "/health";
+
+  upload.target = "/v1/nowhere";
+  auto [missing, after_missing] = testing::http_call_twice(port_, upload, health);
+  expect_openai_error(missing, 404);
+  EXPECT_EQ(after_missing.status, 200) << "the drained connection carries the next request";
+
+  upload.target = "/files";
+  auto [unauthenticated, after_401] = testing::http_call_twice(port_, upload, health);
+  expect_openai_error(unauthenticated, 401);
+  EXPECT_EQ(after_401.status, 200);
+
+  // Past what is drained before answering (4 MiB): answered, then the rest read and dropped until the
+  // client is done, so the client still reads the answer instead of a reset.
+  upload.target = "/v1/nowhere";
+  upload.body = form + std::string(12 << 20, 'y');
+  expect_openai_error(http_call(port_, upload), 404);
+  upload.chunked = false;
+  expect_openai_error(http_call(port_, upload), 404);
+  upload.target = "/key/generate";  // Content-Length over the route's 64 KiB limit: 413
+  expect_openai_error(http_call(port_, upload), 413);
+}
+
+TEST(AppCreate, RefusesASpoolDirThatIsNotADirectory) {
+  const std::string db =
+      (std::filesystem::temp_directory_path() / ("batchgate-spool-dir-" + std::to_string(::getpid()) + ".db"))
+          .string();
+  auto loaded = config::load_from_string(R"(
+model_list:
+  - model_name: claude-batch
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_region_name: us-east-1
+      s3_bucket_name: bucket-a
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/R
+    model_info: {mode: batch}
+general_settings: {master_key: sk-1234, database_path: )" +
+                                             db + R"(}
+batchgate_settings: {spool_dir: /nonexistent/batchgate-spool}
+)",
+                                         [](std::string_view) { return std::nullopt; });
+  ASSERT_TRUE(loaded.settings) << loaded.errors.front().to_string();
+  auto app = App::create(*loaded.settings);
+  ASSERT_TRUE(app.has_error());
+  EXPECT_NE(
+      app.error().find("batchgate_settings.spool_dir '/nonexistent/batchgate-spool' is not a directory"),
+      std::string::npos)
+      << app.error();
+  std::filesystem::remove(db);
+}
+
 }  // namespace
 }  // namespace batchgate

@@ -21,9 +21,7 @@ struct StatusRow {
 };
 
 // Readable test labels in gtest and ctest output.
-void PrintTo(const StatusRow& row, std::ostream* out) {
-  *out << '"' << row.bedrock << '"';
-}
+void PrintTo(const StatusRow& row, std::ostream* out) { *out << '"' << row.bedrock << '"'; }
 
 class BedrockJobStatusTest : public testing::TestWithParam<StatusRow> {};
 
@@ -43,24 +41,23 @@ constexpr auto kNone = MissingReason::kMissingOutput;
 
 INSTANTIATE_TEST_SUITE_P(
     Batch, BedrockJobStatusTest,
-    testing::Values(
-        StatusRow{"Submitted", JobState::kPending, std::nullopt, kNone, true},
-        StatusRow{"Validating", JobState::kPending, std::nullopt, kNone, true},
-        StatusRow{"Scheduled", JobState::kRunning, std::nullopt, kNone, true},
-        StatusRow{"InProgress", JobState::kRunning, std::nullopt, kNone, true},
-        StatusRow{"Completed", JobState::kEnded, BatchStatus::kCompleted, MissingReason::kMissingOutput,
-                  true},
-        StatusRow{"PartiallyCompleted", JobState::kEnded, BatchStatus::kCompleted,
-                  MissingReason::kBatchExpired, true},
-        StatusRow{"Failed", JobState::kFailed, std::nullopt, kNone, true},
-        StatusRow{"Stopping", JobState::kStopping, std::nullopt, kNone, true},
-        StatusRow{"Stopped", JobState::kEnded, BatchStatus::kCancelled, MissingReason::kBatchCancelled, true},
-        StatusRow{"Expired", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired, true},
-        // Case matters: Bedrock sends exactly these spellings.
-        StatusRow{"completed", JobState::kPending, std::nullopt, kNone, false},
-        StatusRow{"", JobState::kPending, std::nullopt, kNone, false},
-        // Default row: a status AWS adds later stays non-terminal, so polling goes on.
-        StatusRow{"SomeNewStatus", JobState::kPending, std::nullopt, kNone, false}));
+    testing::Values(StatusRow{"Submitted", JobState::kPending, std::nullopt, kNone, true},
+                    StatusRow{"Validating", JobState::kPending, std::nullopt, kNone, true},
+                    StatusRow{"Scheduled", JobState::kRunning, std::nullopt, kNone, true},
+                    StatusRow{"InProgress", JobState::kRunning, std::nullopt, kNone, true},
+                    StatusRow{"Completed", JobState::kEnded, BatchStatus::kCompleted, MissingReason::kMissingOutput, true},
+                    // The timeout stopped a running job: expired, as OpenAI ends a batch past its window.
+                    StatusRow{"PartiallyCompleted", JobState::kEnded, BatchStatus::kExpired,
+                              MissingReason::kBatchExpired, true},
+                    StatusRow{"Failed", JobState::kFailed, std::nullopt, kNone, true},
+                    StatusRow{"Stopping", JobState::kStopping, std::nullopt, kNone, true},
+                    StatusRow{"Stopped", JobState::kEnded, BatchStatus::kCancelled, MissingReason::kBatchCancelled, true},
+                    StatusRow{"Expired", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired, true},
+                    // Case matters: Bedrock sends exactly these spellings.
+                    StatusRow{"completed", JobState::kPending, std::nullopt, kNone, false},
+                    StatusRow{"", JobState::kPending, std::nullopt, kNone, false},
+                    // Default row: a status AWS adds later stays non-terminal, so polling goes on.
+                    StatusRow{"SomeNewStatus", JobState::kPending, std::nullopt, kNone, false}));
 
 TEST(BatchStatus, OneStringPerStatusBothWays) {
   for (BatchStatus status : storage::kAllBatchStatuses)

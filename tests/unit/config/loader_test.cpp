@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 namespace batchgate::config {
@@ -171,6 +172,161 @@ TEST(ConfigLoader, InvalidYamlIsOneClearError) {
   auto result = load_from_string("model_list: [\n", env_of({}));
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_NE(result.errors[0].message.find("not valid YAML"), std::string::npos);
+}
+
+// LiteLLM's "Bedrock Batches" walkthrough entry, as its docs give it: S3 keys only as s3_*, no
+// aws_region_name, a short sk- master key, and the blocks a LiteLLM config carries around it.
+const char* kWalkthrough = R"(
+model_list:
+  - model_name: "bedrock-batch-claude"
+    litellm_params:
+      model: bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0
+      s3_bucket_name: litellm-proxy
+      s3_region_name: us-west-2
+      s3_access_key_id: os.environ/AWS_ACCESS_KEY_ID
+      s3_secret_access_key: os.environ/AWS_SECRET_ACCESS_KEY
+      aws_batch_role_arn: arn:aws:iam::888602223428:role/service-role/AmazonBedrockExecutionRoleForAgents_BB9HNW6V4CV
+    model_info:
+      mode: batch
+general_settings:
+  master_key: sk-1234
+litellm_settings:
+  drop_params: true
+  set_verbose: false
+router_settings:
+  routing_strategy: simple-shuffle
+environment_variables:
+  AWS_ACCESS_KEY_ID: AKIAWALKTHROUGH
+  AWS_SECRET_ACCESS_KEY: walkthrough-secret
+)";
+
+TEST(ConfigLoader, LoadsLiteLLMsBedrockBatchesWalkthroughUnchanged) {
+  // Nothing in the process environment: environment_variables alone resolves the os.environ/ references.
+  auto result = load_from_string(kWalkthrough, env_of({}));
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().to_string();
+  const Settings& s = *result.settings;
+  ASSERT_EQ(s.models.size(), 1u);
+  const Model& m = s.models[0];
+  EXPECT_EQ(m.model_name, "bedrock-batch-claude");
+  EXPECT_EQ(m.s3_keys.access_key_id, "AKIAWALKTHROUGH");
+  EXPECT_EQ(m.s3_keys.secret_access_key, "walkthrough-secret");
+  EXPECT_TRUE(m.auth.access_key_id.empty());
+  EXPECT_EQ(m.aws_region_name, "us-west-2") << "the bucket's region when aws_region_name is not given";
+  EXPECT_EQ(m.s3_region_name, "us-west-2");
+  EXPECT_TRUE(m.drop_params) << "litellm_settings.drop_params is honoured";
+  EXPECT_EQ(s.general.master_key, "sk-1234");
+  EXPECT_EQ(s.environment_variables,
+            (std::map<std::string, std::string>{{"AWS_ACCESS_KEY_ID", "AKIAWALKTHROUGH"},
+                                                {"AWS_SECRET_ACCESS_KEY", "walkthrough-secret"}}));
+
+  std::map<std::string, std::string> warned;
+  for (const auto& w : result.warnings) warned[w.path] = w.message;
+  EXPECT_EQ(warned.count("router_settings"), 1u);
+  EXPECT_EQ(warned["router_settings"], "not used by batchgate; ignored");
+  EXPECT_EQ(warned.count("litellm_settings.set_verbose"), 1u);
+  EXPECT_EQ(warned.count("litellm_settings.drop_params"), 0u);
+  EXPECT_EQ(warned.count("environment_variables"), 0u);
+  ASSERT_EQ(warned.count("general_settings.master_key"), 1u) << "a short master key starts, with a warning";
+  EXPECT_NE(warned["general_settings.master_key"].find("7 characters"), std::string::npos);
+  EXPECT_EQ(warned.count("model_list[0].litellm_params.s3_access_key_id"), 0u) << "s3_* keys are known keys";
+}
+
+TEST(ConfigLoader, EnvironmentVariablesWinOverTheEnvironmentAndFeedItsFallbacks) {
+  const char* yaml = R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      s3_bucket_name: os.environ/BUCKET
+    model_info: {mode: batch}
+general_settings: {master_key: sk-12345678}
+environment_variables:
+  BUCKET: from-config
+  AWS_REGION: eu-west-1
+  AWS_BATCH_ROLE_ARN: arn:aws:iam::123456789012:role/R
+)";
+  auto result = load_from_string(yaml, env_of({{"BUCKET", "from-env"}, {"AWS_REGION", "us-east-1"}}));
+  ASSERT_TRUE(result.errors.empty()) << result.errors.front().to_string();
+  const Model& m = result.settings->models[0];
+  EXPECT_EQ(m.s3_bucket, "from-config");
+  EXPECT_EQ(m.aws_region_name, "eu-west-1");
+  EXPECT_EQ(m.aws_batch_role_arn, "arn:aws:iam::123456789012:role/R");
+
+  auto bad = load_from_string(std::string(yaml) + "  LIST: [1, 2]\n", env_of({}));
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].path, "environment_variables.LIST");
+}
+
+TEST(ConfigLoader, S3KeysComeInPairs) {
+  const std::string base = R"(
+general_settings: {master_key: sk-12345678}
+model_list:
+  - model_name: a
+    litellm_params:
+      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
+      aws_region_name: us-east-1
+)";
+  auto lone_id = load_from_string(base + "      s3_access_key_id: AKIA\n", env_of({}));
+  ASSERT_EQ(lone_id.errors.size(), 1u);
+  EXPECT_EQ(lone_id.errors[0].path, "model_list[0].litellm_params.s3_secret_access_key");
+  auto lone_token = load_from_string(base + "      s3_session_token: token\n", env_of({}));
+  ASSERT_EQ(lone_token.errors.size(), 1u);
+  EXPECT_EQ(lone_token.errors[0].path, "model_list[0].litellm_params.s3_session_token");
+}
+
+TEST(ConfigLoader, EmptyMasterKeyIsStillAnError) {
+  auto result = load_from_string("model_list: []\ngeneral_settings: {master_key: ''}\n", env_of({}));
+  std::vector<std::string> paths;
+  for (const auto& e : result.errors) paths.push_back(e.path);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "general_settings.master_key"), paths.end());
+}
+
+TEST(ConfigLoader, SpoolDirIsABatchgateSetting) {
+  const std::string yaml = std::string(kWalkthrough) + "batchgate_settings: {spool_dir: /var/tmp/bg}\n";
+  auto result = load_from_string(yaml, env_of({}));
+  ASSERT_TRUE(result.settings);
+  EXPECT_EQ(result.settings->server.spool_dir, "/var/tmp/bg");
+  EXPECT_EQ(load_from_string(kWalkthrough, env_of({})).settings->server.spool_dir, "")
+      << "empty: the system's";
+}
+
+// Bedrock signs with the aws_* credentials when given, then the s3_* keys, then the default chain; S3 with
+// the s3_* keys when given, else what Bedrock uses.
+TEST(ConfigCredentials, BedrockThenS3Order) {
+  struct Row {
+    AwsAuth aws;
+    AwsAuth s3;
+    std::string bedrock_key;  // access key id Bedrock signs with ("" → the default chain)
+    std::string s3_key;
+    std::string bedrock_profile;
+  };
+  const AwsAuth none;
+  const AwsAuth aws_keys{"AWSKEY", "aws-secret", "", "", "", "", ""};
+  const AwsAuth aws_profile{"", "", "", "batch", "", "", ""};
+  const AwsAuth aws_role_only{"", "", "", "", "arn:aws:iam::123456789012:role/Gateway", "", ""};
+  const AwsAuth s3_keys{"S3KEY", "s3-secret", "s3-token", "", "", "", ""};
+  const Row rows[] = {
+      {none, none, "", "", ""},                        // default chain for both
+      {aws_keys, none, "AWSKEY", "AWSKEY", ""},        // aws_* for both
+      {none, s3_keys, "S3KEY", "S3KEY", ""},           // LiteLLM's walkthrough: s3_* for both
+      {aws_keys, s3_keys, "AWSKEY", "S3KEY", ""},      // each its own
+      {aws_profile, s3_keys, "", "S3KEY", "batch"},    // a profile is an aws_* credential
+      {aws_role_only, s3_keys, "S3KEY", "S3KEY", ""},  // the role is assumed with the s3_* keys
+  };
+  for (const auto& row : rows) {
+    Model m;
+    m.auth = row.aws;
+    m.s3_keys = row.s3;
+    const AwsAuth bedrock = m.bedrock_credentials();
+    EXPECT_EQ(bedrock.access_key_id, row.bedrock_key);
+    EXPECT_EQ(bedrock.profile_name, row.bedrock_profile);
+    EXPECT_EQ(bedrock.role_name, row.aws.role_name) << "aws_role_name is assumed on top of whichever";
+    EXPECT_EQ(m.s3_credentials().access_key_id, row.s3_key);
+    if (row.s3_key == "S3KEY") {
+      EXPECT_EQ(m.s3_credentials().session_token, "s3-token");
+      EXPECT_TRUE(m.s3_credentials().role_name.empty()) << "the s3_* keys are used as they are";
+    }
+  }
 }
 
 }  // namespace

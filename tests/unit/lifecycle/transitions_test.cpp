@@ -67,7 +67,7 @@ TEST(Transitions, ObserveMapsBedrockStatusesWithTimestamps) {
       {"validating", "Scheduled", "in_progress", false},
       {"validating", "InProgress", "in_progress", false},
       {"in_progress", "Completed", "finalizing", true},
-      {"in_progress", "PartiallyCompleted", "finalizing", true},
+      {"in_progress", "PartiallyCompleted", "in_progress", true},  // ends expired once collected
       {"in_progress", "Stopping", "cancelling", false},
       {"cancelling", "InProgress", "cancelling", false},  // a cancel is not undone by a late poll
       {"cancelling", "Stopped", "cancelling", true},
@@ -99,6 +99,7 @@ TEST(Transitions, EndingsAndMissingReasons) {
   auto ending_for = [](const char* bedrock_status) { return bedrock_job_view(bedrock_status).ending; };
   EXPECT_EQ(ending_for("Completed")->status, BatchStatus::kCompleted);
   EXPECT_EQ(ending_for("Completed")->missing, MissingReason::kMissingOutput);
+  EXPECT_EQ(ending_for("PartiallyCompleted")->status, BatchStatus::kExpired);
   EXPECT_EQ(ending_for("PartiallyCompleted")->missing, MissingReason::kBatchExpired);
   EXPECT_EQ(ending_for("Stopped")->status, BatchStatus::kCancelled);
   EXPECT_EQ(ending_for("Stopped")->missing, MissingReason::kBatchCancelled);
