@@ -53,6 +53,7 @@ const std::set<std::string> kLitellmParamKeys = {"model",
                                                  "aws_session_name",
                                                  "aws_external_id",
                                                  "aws_bedrock_endpoint",
+                                                 "aws_bedrock_runtime_endpoint",
                                                  "max_tokens",
                                                  "input_cost_per_token",
                                                  "output_cost_per_token",
@@ -61,7 +62,9 @@ const std::set<std::string> kLitellmParamKeys = {"model",
                                                  "min_batch_records",
                                                  "max_batch_records",
                                                  "raw_output",
-                                                 "drop_params"};
+                                                 "drop_params",
+                                                 "on_demand_fallback",
+                                                 "on_demand_concurrency"};
 const std::set<std::string> kModelInfoKeys = {"mode",
                                               "input_cost_per_token",
                                               "output_cost_per_token",
@@ -71,6 +74,8 @@ const std::set<std::string> kModelInfoKeys = {"mode",
                                               "min_batch_records",
                                               "max_batch_records",
                                               "raw_output",
+                                              "on_demand_fallback",
+                                              "on_demand_concurrency",
                                               "id",
                                               "base_model",
                                               "description"};
@@ -121,6 +126,9 @@ void read_limits(Reader& r, const YAML::Node& params, const YAML::Node& info, co
   };
   if (auto v = either(params, info, "raw_output", base, boolean)) m.raw_output = *v;
   if (auto v = either(params, info, "drop_params", base, boolean)) m.drop_params = *v;
+  if (auto v = either(params, info, "on_demand_fallback", base, boolean)) m.on_demand_fallback = *v;
+  if (auto v = either(params, info, "on_demand_concurrency", base, integer(1, 256)))
+    m.on_demand_concurrency = int(*v);
 }
 
 // The model's name and Bedrock model id; false when the entry is not a Bedrock model (skipped with a
@@ -184,7 +192,8 @@ void read_locations(Reader& r, const YAML::Node& params, const std::string& pbas
   m.s3_encryption_key_id = with_env(r, params, pbase, "s3_encryption_key_id", {"AWS_S3_ENCRYPTION_KEY_ID"});
   m.s3_endpoint_url = str("s3_endpoint_url");
   m.aws_bedrock_endpoint = str("aws_bedrock_endpoint");
-  for (const char* key : {"s3_endpoint_url", "aws_bedrock_endpoint"}) {
+  m.aws_bedrock_runtime_endpoint = str("aws_bedrock_runtime_endpoint");
+  for (const char* key : {"s3_endpoint_url", "aws_bedrock_endpoint", "aws_bedrock_runtime_endpoint"}) {
     std::string v = str(key);
     if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
       r.error(join(pbase, key), "must be an http:// or https:// URL, got '" + v + "'");

@@ -38,6 +38,9 @@ struct Model {
   AwsAuth auth;     // aws_access_key_id, aws_profile_name, aws_role_name, …
   AwsAuth s3_keys;  // LiteLLM's s3_access_key_id / s3_secret_access_key / s3_session_token (keys only)
   std::string aws_bedrock_endpoint;  // endpoint override, e.g. http://127.0.0.1:9123
+  // bedrock-runtime endpoint override (InvokeModel for batches run on demand); empty: aws_bedrock_endpoint
+  // when that is set (a stand-in serving both APIs), else https://bedrock-runtime.{region}.amazonaws.com.
+  std::string aws_bedrock_runtime_endpoint;
   std::string aws_batch_role_arn;    // the Bedrock service role passed in CreateModelInvocationJob
   std::string s3_bucket;             // from s3_bucket_name "bucket/prefix"
   std::string s3_prefix;             // without leading or trailing '/'
@@ -49,6 +52,10 @@ struct Model {
   Pricing pricing;
   int max_tokens = 4096;             // default max_tokens when a request gives none
   int min_batch_records = 100;       // Bedrock's minimum records per job
+  // A batch below min_batch_records runs on demand (InvokeModel per record, on-demand price) unless this is
+  // false, in which case it is refused at batches.create.
+  bool on_demand_fallback = true;
+  int on_demand_concurrency = 4;     // InvokeModel calls in flight at once for this model
   int max_batch_records = 50000;
   bool raw_output = false;           // keep Bedrock's raw output lines instead of OpenAI shapes
   bool drop_params = false;          // drop unsupported OpenAI parameters instead of failing the line

@@ -21,6 +21,7 @@
 #include "server/batch/batch_core.hpp"
 #include "server/batch/bedrock_job_runner.hpp"
 #include "server/batch/files.hpp"
+#include "server/batch/on_demand_runner.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
 #include "server/http/server.hpp"
@@ -35,17 +36,24 @@ struct App::Impl {
         blocking(std::size_t(settings.server.blocking_threads)),
         aws(settings, ioc.get_executor()),
         bedrock_jobs(aws),
+        on_demand(deps(), invoker(), ioc.get_executor(), [this] { lifecycle.wake(); }),
         core(deps(), runners, hooks()),
         files(deps()),
         routes{settings, *store, blocking, clock, ids, clock.now_seconds(), core, files, {}, {}},
         lifecycle(*store, blocking, clock, core, {std::chrono::seconds(1), settings.server.poll_concurrency}),
         file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep) {
-    runners.add(bedrock_jobs);
+    runners.add(bedrock_jobs, batch::Runners::Role::kBatchJobs);
+    runners.add(on_demand, batch::Runners::Role::kSmallBatches);
   }
 
   batch::CoreDeps deps() {
     auto objects = [this](const config::Model& model) -> batch::ObjectStore& { return aws.objects(model); };
     return {settings, *store, blocking, clock, ids, objects};
+  }
+  batch::Invoker invoker() {
+    return [this](const config::Model& model, std::string body) {
+      return aws.runtime(model).invoke_model(model.bedrock_model_id, std::move(body));
+    };
   }
   // Every batch the core writes leaves the routes' cache; a new or cancelled batch wakes the lifecycle.
   batch::CoreHooks hooks() {
@@ -62,6 +70,7 @@ struct App::Impl {
   RandomIdGenerator ids;
   batch::AwsClients aws;
   batch::BedrockJobRunner bedrock_jobs;
+  batch::OnDemandRunner on_demand;
   batch::Runners runners;
   batch::BatchCore core;
   batch::Files files;

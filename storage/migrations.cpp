@@ -6,7 +6,7 @@ namespace batchgate::storage {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 3> kSteps = {
+constexpr std::array<const char*, 4> kSteps = {
     R"sql(
 CREATE TABLE keys (
   id INTEGER PRIMARY KEY,
@@ -118,6 +118,19 @@ ALTER TABLE batches ADD COLUMN output_expires_seconds INTEGER;
     // A job names the runner that runs its records (a Bedrock batch job until other runners exist).
     R"sql(
 ALTER TABLE jobs ADD COLUMN runner TEXT NOT NULL DEFAULT 'bedrock_batch_job';
+)sql",
+    // Records run on demand keep their answers until the batch's output file holds them; spend says at which
+    // price it was counted.
+    R"sql(
+CREATE TABLE record_results (
+  batch_id TEXT NOT NULL,
+  job_index INTEGER NOT NULL,
+  record_index INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  failed INTEGER NOT NULL,
+  PRIMARY KEY (batch_id, job_index, record_index)
+) WITHOUT ROWID;
+ALTER TABLE spend ADD COLUMN pricing TEXT NOT NULL DEFAULT 'batch';
 )sql",
 };
 

@@ -113,6 +113,22 @@ struct SpendRecord {
   std::int64_t output_tokens = 0;
   double cost = 0;
   std::int64_t created_at = 0;
+  std::string pricing = "batch";  // "batch" (a Bedrock batch job) or "on_demand" (records run one by one)
+};
+
+// The answer to one record of a job run on demand, stored as soon as it arrives so that a restart never runs
+// an answered record again: a Bedrock batch output line ({"recordId", "modelInput", "modelOutput" | "error"}).
+struct RecordResult {
+  std::string batch_id;
+  std::int64_t job_index = 0;
+  std::int64_t record_index = 0;  // 0-based position of the record in the job's input
+  std::string line;
+  bool failed = false;
+};
+
+struct RecordResultCounts {
+  std::int64_t answered = 0;  // records with a result (succeeded or failed)
+  std::int64_t failed = 0;
 };
 
 }  // namespace batchgate::storage

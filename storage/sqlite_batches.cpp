@@ -258,10 +258,10 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
     if (spend) {
       db_.prepare(
              "INSERT INTO spend (batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, "
-             "cost, "
-             "created_at) VALUES (?1, ?2, COALESCE(NULLIF(?3, ''), (SELECT user_id FROM keys WHERE id = ?2), "
-             "''), "
-             "COALESCE(NULLIF(?4, ''), (SELECT team_id FROM keys WHERE id = ?2), ''), ?5, ?6, ?7, ?8, ?9) "
+             "cost, created_at, pricing) VALUES (?1, ?2, "
+             "COALESCE(NULLIF(?3, ''), (SELECT user_id FROM keys WHERE id = ?2), ''), "
+             "COALESCE(NULLIF(?4, ''), (SELECT team_id FROM keys WHERE id = ?2), ''), ?5, ?6, ?7, ?8, ?9, "
+             "?10) "
              "ON CONFLICT(batch_id) DO NOTHING")
           .bind(1, spend->batch_id)
           .bind(2, spend->key_id)
@@ -272,6 +272,7 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
           .bind(7, spend->output_tokens)
           .bind(8, spend->cost)
           .bind(9, spend->created_at)
+          .bind(10, spend->pricing)
           .run();
       if (db_.changes() > 0 && spend->key_id)
         db_.prepare("UPDATE keys SET spend = spend + ? WHERE id = ?")
@@ -279,6 +280,8 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
             .bind(2, *spend->key_id)
             .run();
     }
+    // The output file holds the answers of records run on demand now.
+    db_.prepare("DELETE FROM record_results WHERE batch_id = ?").bind(1, b.id).run();
     tx.commit();
     BatchRecord out = b;
     ++out.version;
@@ -289,13 +292,75 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
 Result<std::vector<SpendRecord>> SqliteStore::list_spend(const SpendQuery& q) {
   return guarded([&]() -> Result<std::vector<SpendRecord>> {
     auto st = db_.prepare(
-        "SELECT id, batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, created_at "
-        "FROM spend WHERE (?1 = 1 OR key_id IS ?2) ORDER BY created_at DESC, id DESC LIMIT ?3");
+        "SELECT id, batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, "
+        "created_at, "
+        "pricing FROM spend WHERE (?1 = 1 OR key_id IS ?2) ORDER BY created_at DESC, id DESC LIMIT ?3");
     st.bind(1, q.all_keys).bind(2, q.key_id).bind(3, q.limit);
     std::vector<SpendRecord> out;
     while (st.step())
       out.push_back({st.int64(0), st.text(1), st.opt_int64(2), st.text(3), st.text(4), st.text(5),
-                     st.int64(6), st.int64(7), st.real(8), st.int64(9)});
+                     st.int64(6), st.int64(7), st.real(8), st.int64(9), st.text(10)});
+    return out;
+  });
+}
+
+}  // namespace batchgate::storage
+
+namespace batchgate::storage {
+
+Result<void> SqliteStore::save_record_results(const std::vector<RecordResult>& results) {
+  return guarded([&]() -> Result<void> {
+    Transaction tx(db_);
+    for (const RecordResult& r : results) {
+      db_.prepare(
+             "INSERT INTO record_results (batch_id, job_index, record_index, line, failed) VALUES "
+             "(?,?,?,?,?) "
+             "ON CONFLICT DO NOTHING")
+          .bind(1, r.batch_id)
+          .bind(2, r.job_index)
+          .bind(3, r.record_index)
+          .bind(4, r.line)
+          .bind(5, r.failed)
+          .run();
+    }
+    tx.commit();
+    return {};
+  });
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::answered_records(const std::string& batch_id,
+                                                                std::int64_t job_index) {
+  return guarded([&]() -> Result<std::vector<std::int64_t>> {
+    auto st = db_.prepare(
+        "SELECT record_index FROM record_results WHERE batch_id = ? AND job_index = ? ORDER BY record_index");
+    st.bind(1, batch_id).bind(2, job_index);
+    std::vector<std::int64_t> out;
+    while (st.step()) out.push_back(st.int64(0));
+    return out;
+  });
+}
+
+Result<RecordResultCounts> SqliteStore::record_result_counts(const std::string& batch_id,
+                                                             std::int64_t job_index) {
+  return guarded([&]() -> Result<RecordResultCounts> {
+    auto st = db_.prepare(
+        "SELECT count(*), COALESCE(sum(failed), 0) FROM record_results WHERE batch_id = ? AND job_index = ?");
+    st.bind(1, batch_id).bind(2, job_index);
+    st.step();
+    return RecordResultCounts{st.int64(0), st.int64(1)};
+  });
+}
+
+Result<std::vector<RecordResult>> SqliteStore::record_results(const std::string& batch_id,
+                                                              std::int64_t job_index, std::int64_t after,
+                                                              std::int64_t limit) {
+  return guarded([&]() -> Result<std::vector<RecordResult>> {
+    auto st = db_.prepare(
+        "SELECT record_index, line, failed FROM record_results WHERE batch_id = ? AND job_index = ? AND "
+        "record_index > ? ORDER BY record_index LIMIT ?");
+    st.bind(1, batch_id).bind(2, job_index).bind(3, after).bind(4, limit);
+    std::vector<RecordResult> out;
+    while (st.step()) out.push_back({batch_id, job_index, st.int64(0), st.text(1), st.int64(2) != 0});
     return out;
   });
 }

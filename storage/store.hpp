@@ -102,6 +102,16 @@ class Store {
   virtual Result<BatchRecord> finish_batch(const BatchRecord& batch, const std::vector<FileRecord>& files,
                                            const std::optional<SpendRecord>& spend) = 0;
   virtual Result<std::vector<SpendRecord>> list_spend(const SpendQuery& query) = 0;
+
+  // Results of records run on demand. Saving a record that already has a result changes nothing, so a
+  // repeated save is harmless. finish_batch deletes a batch's results (its output file holds them then).
+  virtual Result<void> save_record_results(const std::vector<RecordResult>& results) = 0;
+  virtual Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id,
+                                                             std::int64_t job_index) = 0;
+  virtual Result<RecordResultCounts> record_result_counts(const std::string& batch_id, std::int64_t job_index) = 0;
+  // Up to `limit` results with record_index > after, in record order.
+  virtual Result<std::vector<RecordResult>> record_results(const std::string& batch_id, std::int64_t job_index,
+                                                           std::int64_t after, std::int64_t limit) = 0;
 };
 
 }  // namespace batchgate::storage

@@ -118,6 +118,7 @@ awaitable<Response> spend_logs(RouteContext& app, Request&, const Principal& who
                     {"completion_tokens", s.output_tokens},
                     {"total_tokens", s.input_tokens + s.output_tokens},
                     {"spend", s.cost},
+                    {"pricing", s.pricing},
                     {"created_at", s.created_at}});
   co_return Response::json(nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump());
 }

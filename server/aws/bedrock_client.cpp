@@ -171,10 +171,13 @@ BedrockErrc classify_bedrock_error(std::string_view code, int http_status) {
   if (code == "ResourceNotFoundException") return BedrockErrc::kNotFound;
   if (code == "ConflictException") return BedrockErrc::kConflict;
   if (code == "ServiceQuotaExceededException") return BedrockErrc::kQuotaExceeded;
-  if (code == "ThrottlingException" || code == "TooManyRequestsException" || code == "Throttling") {
+  // ModelNotReadyException (429) and ModelTimeoutException (408) are the runtime's "try again" answers.
+  if (code == "ThrottlingException" || code == "TooManyRequestsException" || code == "Throttling" ||
+      code == "ModelNotReadyException") {
     return BedrockErrc::kThrottling;
   }
-  if (code == "InternalServerException" || code == "ServiceUnavailableException")
+  if (code == "InternalServerException" || code == "ServiceUnavailableException" ||
+      code == "ModelTimeoutException")
     return BedrockErrc::kInternal;
   if (!code.empty()) return BedrockErrc::kOther;
   if (http_status == 404) return BedrockErrc::kNotFound;

@@ -29,10 +29,19 @@ AwsClients::AwsClients(const config::Settings& settings, boost::asio::any_io_exe
     if (!m.aws_bedrock_endpoint.empty()) bedrock.endpoint_url = m.aws_bedrock_endpoint;
     bedrock.region = region;
     bedrock.credentials = credentials;
+    // The runtime API has its own host; a stand-in given as aws_bedrock_endpoint serves both.
+    aws::BedrockRuntimeConfig runtime;
+    if (!m.aws_bedrock_runtime_endpoint.empty())
+      runtime.endpoint_url = m.aws_bedrock_runtime_endpoint;
+    else if (!m.aws_bedrock_endpoint.empty())
+      runtime.endpoint_url = m.aws_bedrock_endpoint;
+    runtime.region = region;
+    runtime.credentials = credentials;
     Entry e;
     e.s3 = std::make_unique<aws::S3Client>(*http_, std::move(s3));
     e.objects = std::make_unique<S3ObjectStore>(*e.s3);
     e.bedrock = std::make_unique<aws::BedrockClient>(*http_, std::move(bedrock));
+    e.runtime = std::make_unique<aws::BedrockRuntimeClient>(*http_, std::move(runtime));
     entries_.emplace(m.model_name, std::move(e));
   }
 }

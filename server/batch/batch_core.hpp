@@ -29,16 +29,22 @@
 
 namespace batchgate::batch {
 
-// The runners jobs name, and the object store of each model.
+// The runners jobs name, and which one a new batch runs on.
 class Runners {
  public:
-  void add(RecordRunner& runner) { runners_[std::string(runner.name())] = &runner; }
+  enum class Role {
+    kBatchJobs,     // batches of at least the model's min_batch_records (Bedrock batch jobs)
+    kSmallBatches,  // batches below it, when the model allows on_demand_fallback
+  };
+  void add(RecordRunner& runner, Role role = Role::kBatchJobs);
   RecordRunner* find(std::string_view name) const;
   // The runner a new batch of this model runs on.
   RecordRunner& for_new_batch(const config::Model& model, const storage::FileRecord& input) const;
 
  private:
   std::map<std::string, RecordRunner*, std::less<>> runners_;
+  RecordRunner* batch_jobs_ = nullptr;
+  RecordRunner* small_batches_ = nullptr;
 };
 
 using ObjectStores = std::function<ObjectStore&(const config::Model& model)>;
@@ -78,8 +84,8 @@ class BatchCore {
   boost::asio::awaitable<void> submit(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                       const config::Model& model);
   // The job as it is after the stop (stop_requested once the runner took it).
-  boost::asio::awaitable<storage::JobRecord> stop(storage::JobRecord j, RecordRunner& runner,
-                                                  const config::Model& model);
+  boost::asio::awaitable<storage::JobRecord> stop(storage::BatchRecord b, storage::JobRecord j,
+                                                  RecordRunner& runner, const config::Model& model);
   boost::asio::awaitable<void> poll(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                     const config::Model& model);
   boost::asio::awaitable<void> finish(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,

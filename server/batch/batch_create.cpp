@@ -38,9 +38,15 @@ RecordRunner* Runners::find(std::string_view name) const {
   return it == runners_.end() ? nullptr : it->second;
 }
 
-RecordRunner& Runners::for_new_batch(const config::Model&, const storage::FileRecord&) const {
-  // One runner so far: the Bedrock batch job.
-  return *runners_.begin()->second;
+void Runners::add(RecordRunner& runner, Role role) {
+  runners_[std::string(runner.name())] = &runner;
+  (role == Role::kBatchJobs ? batch_jobs_ : small_batches_) = &runner;
+}
+
+RecordRunner& Runners::for_new_batch(const config::Model& model, const storage::FileRecord& input) const {
+  const bool small = input.record_count < model.min_batch_records;
+  if (small && model.on_demand_fallback && small_batches_) return *small_batches_;
+  return *batch_jobs_;
 }
 
 awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatchParams params) {

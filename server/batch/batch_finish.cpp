@@ -40,7 +40,7 @@ translators::TokenPrices prices_of(const config::Model& model, bool batch_priced
   return {p.input_cost_per_token, p.output_cost_per_token, std::nullopt};
 }
 
-storage::SpendRecord spend_of(const storage::BatchRecord& b, std::int64_t now) {
+storage::SpendRecord spend_of(const storage::BatchRecord& b, bool batch_priced, std::int64_t now) {
   storage::SpendRecord spend;
   spend.batch_id = b.id;
   spend.key_id = b.owner_key_id;
@@ -49,6 +49,7 @@ storage::SpendRecord spend_of(const storage::BatchRecord& b, std::int64_t now) {
   spend.output_tokens = b.output_tokens;
   spend.cost = b.spend;
   spend.created_at = now;
+  spend.pricing = batch_priced ? "batch" : "on_demand";
   return spend;
 }
 
@@ -107,8 +108,8 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
   b.spend = translators::cost_usd(result->usage, prices_of(model, runner.batch_priced()));
   if (ending->status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
   end_batch(b, ending->status, now);
-  auto done =
-      co_await run_blocking(d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, now)); });
+  auto done = co_await run_blocking(
+      d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, runner.batch_priced(), now)); });
   hooks_.batch_changed(b.id);
   if (done.has_error()) {
     spdlog::warn("lifecycle: finishing {} failed: {}", b.id, done.error().message);

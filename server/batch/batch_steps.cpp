@@ -51,7 +51,7 @@ awaitable<void> BatchCore::advance(storage::BatchRecord b, storage::JobRecord j)
       co_await submit(std::move(b), std::move(j), *runner, *model);
       break;
     case Action::kStop: {
-      storage::JobRecord stopped = co_await stop(std::move(j), *runner, *model);
+      storage::JobRecord stopped = co_await stop(b, std::move(j), *runner, *model);
       co_await poll(std::move(b), std::move(stopped), *runner, *model);
       break;
     }
@@ -94,9 +94,9 @@ awaitable<void> BatchCore::end_without_results(storage::BatchRecord b, BatchStat
 
 awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                   const config::Model& model) {
-  auto id = co_await runner.submit(b, j, model);
-  if (!id) {
-    const RunnerError& e = id.error();
+  auto started = co_await runner.submit(b, j, model);
+  if (!started) {
+    const RunnerError& e = started.error();
     if (e.retryable) {
       std::string why = "submitting the job: " + e.detail;
       co_return co_await backoff(std::move(j), std::move(why));
@@ -108,18 +108,18 @@ awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, 
     co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, std::move(code),
                                            std::move(message));
   }
-  j.job_arn = std::move(*id);
-  j.bedrock_status = "Submitted";
+  j.job_arn = std::move(started->id);
+  j.bedrock_status = std::move(started->status);
   j.poll_interval = min_interval();
-  j.next_poll_at = d_.clock.now_seconds() + j.poll_interval;
+  j.next_poll_at = d_.clock.now_seconds() + started->poll_again_in.value_or(j.poll_interval);
   j.updated_at = d_.clock.now_seconds();
   spdlog::info("lifecycle: batch {} submitted as {}", b.id, j.job_arn);
   co_await save_job(j);
 }
 
-awaitable<storage::JobRecord> BatchCore::stop(storage::JobRecord j, RecordRunner& runner,
-                                              const config::Model& model) {
-  auto stopped = co_await runner.stop(j, model);
+awaitable<storage::JobRecord> BatchCore::stop(storage::BatchRecord b, storage::JobRecord j,
+                                              RecordRunner& runner, const config::Model& model) {
+  auto stopped = co_await runner.stop(b, j, model);
   if (!stopped) {
     spdlog::warn("lifecycle: stopping {} failed: {}", j.batch_id, stopped.error().detail);
     co_return j;
@@ -132,7 +132,7 @@ awaitable<storage::JobRecord> BatchCore::stop(storage::JobRecord j, RecordRunner
 
 awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                 const config::Model& model) {
-  auto got = co_await runner.poll(j, model);
+  auto got = co_await runner.poll(b, j, model);
   if (!got) {
     std::string why = "polling the job: " + got.error().detail;
     co_return co_await backoff(std::move(j), std::move(why));
@@ -158,7 +158,7 @@ awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, Re
   j.bedrock_status = got->status;
   j.message = got->message.value_or("");
   j.poll_interval = next_interval(j.poll_interval, status_changed, min_interval(), max_interval());
-  j.next_poll_at = now + j.poll_interval;
+  j.next_poll_at = now + got->poll_again_in.value_or(j.poll_interval);
   j.updated_at = now;
   if (!co_await save_job(j)) co_return;
   if (seen.collect) co_await finish(std::move(seen.batch), std::move(j), runner, model);

@@ -87,7 +87,7 @@ storage::JobRecord BedrockJobRunner::plan(const storage::BatchRecord& batch, con
   return job;
 }
 
-awaitable<RunnerResult<std::string>> BedrockJobRunner::submit(const storage::BatchRecord& batch,
+awaitable<RunnerResult<StartedJob>> BedrockJobRunner::submit(const storage::BatchRecord& batch,
                                                               const storage::JobRecord& job,
                                                               const config::Model& model) {
   aws::CreateJobRequest req;
@@ -104,17 +104,18 @@ awaitable<RunnerResult<std::string>> BedrockJobRunner::submit(const storage::Bat
         int(std::clamp<std::int64_t>((*batch.expires_at - batch.created_at) / 3600, 24, 168));
   auto arn = co_await clients_.bedrock(model).create_model_invocation_job(std::move(req));
   if (!arn) co_return runner_error(arn.error());
-  co_return std::move(*arn);
+  co_return StartedJob{std::move(*arn), "Submitted", std::nullopt};
 }
 
-awaitable<RunnerResult<JobProgress>> BedrockJobRunner::poll(const storage::JobRecord& job,
+awaitable<RunnerResult<JobProgress>> BedrockJobRunner::poll(const storage::BatchRecord&,
+                                                            const storage::JobRecord& job,
                                                             const config::Model& model) {
   auto got = co_await clients_.bedrock(model).get_model_invocation_job(job.job_arn);
   if (!got) co_return runner_error(got.error());
-  co_return JobProgress{got->status, got->message, got->success_record_count, got->error_record_count};
+  co_return JobProgress{got->status, got->message, got->success_record_count, got->error_record_count, {}};
 }
 
-awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::JobRecord& job,
+awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::BatchRecord&, const storage::JobRecord& job,
                                                      const config::Model& model) {
   auto stopped = co_await clients_.bedrock(model).stop_model_invocation_job(job.job_arn);
   // A job that already ended answers ValidationException ("State was: Completed"): nothing left to stop.

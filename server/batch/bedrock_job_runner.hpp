@@ -34,12 +34,13 @@ class BedrockJobRunner final : public RecordRunner {
   JobView view(std::string_view status) const override;
   storage::JobRecord plan(const storage::BatchRecord& batch, const storage::FileRecord& input,
                           const config::Model& model, std::int64_t index) const override;
-  boost::asio::awaitable<RunnerResult<std::string>> submit(const storage::BatchRecord& batch,
-                                                           const storage::JobRecord& job,
-                                                           const config::Model& model) override;
-  boost::asio::awaitable<RunnerResult<JobProgress>> poll(const storage::JobRecord& job,
+  boost::asio::awaitable<RunnerResult<StartedJob>> submit(const storage::BatchRecord& batch,
+                                                          const storage::JobRecord& job,
+                                                          const config::Model& model) override;
+  boost::asio::awaitable<RunnerResult<JobProgress>> poll(const storage::BatchRecord& batch,
+                                                         const storage::JobRecord& job,
                                                          const config::Model& model) override;
-  boost::asio::awaitable<RunnerResult<void>> stop(const storage::JobRecord& job,
+  boost::asio::awaitable<RunnerResult<void>> stop(const storage::BatchRecord& batch, const storage::JobRecord& job,
                                                   const config::Model& model) override;
   boost::asio::awaitable<ObjectResult<OutputReport>> read_output(const storage::JobRecord& job,
                                                                  const config::Model& model,

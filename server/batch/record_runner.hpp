@@ -60,12 +60,22 @@ struct OutputReport {
   std::optional<BedrockManifest> manifest;  // the job's own counts, when it reports them
 };
 
+// A job the runner started.
+struct StartedJob {
+  std::string id;      // the runner's id for the job, kept in JobRecord::job_arn
+  std::string status;  // its first status word
+  std::optional<std::int64_t> poll_again_in;  // as JobProgress::poll_again_in
+};
+
 // What a poll saw.
 struct JobProgress {
   std::string status;  // the runner's own status word, kept in JobRecord::bedrock_status
   std::optional<std::string> message;
   std::optional<std::int64_t> completed;  // records answered so far, when the runner knows
   std::optional<std::int64_t> failed;     // records failed so far
+  // When the runner wants the next poll (a job running in this process reports its progress every second);
+  // unset: the lifecycle's backoff between poll_interval_min and poll_interval_max.
+  std::optional<std::int64_t> poll_again_in;
 };
 
 class RecordRunner {
@@ -84,15 +94,16 @@ class RecordRunner {
   virtual storage::JobRecord plan(const storage::BatchRecord& batch, const storage::FileRecord& input,
                                   const config::Model& model, std::int64_t index) const = 0;
 
-  // Starts the job's records and returns the runner's id for the job (kept in JobRecord::job_arn). Asking
-  // again for the same job never starts its records twice.
-  virtual boost::asio::awaitable<RunnerResult<std::string>> submit(const storage::BatchRecord& batch,
-                                                                   const storage::JobRecord& job,
-                                                                   const config::Model& model) = 0;
-  virtual boost::asio::awaitable<RunnerResult<JobProgress>> poll(const storage::JobRecord& job,
+  // Starts the job's records. Asking again for the same job never starts its records twice.
+  virtual boost::asio::awaitable<RunnerResult<StartedJob>> submit(const storage::BatchRecord& batch,
+                                                                  const storage::JobRecord& job,
+                                                                  const config::Model& model) = 0;
+  virtual boost::asio::awaitable<RunnerResult<JobProgress>> poll(const storage::BatchRecord& batch,
+                                                                 const storage::JobRecord& job,
                                                                  const config::Model& model) = 0;
   // Asks the job to stop; success also when it has already ended.
-  virtual boost::asio::awaitable<RunnerResult<void>> stop(const storage::JobRecord& job,
+  virtual boost::asio::awaitable<RunnerResult<void>> stop(const storage::BatchRecord& batch,
+                                                          const storage::JobRecord& job,
                                                           const config::Model& model) = 0;
   // Streams the ended job's results to `sink` as Bedrock batch output lines ({"recordId", "modelInput",
   // "modelOutput" | "error"}, spec/bedrock-batch.md §8.2), in any order.

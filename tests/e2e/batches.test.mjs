@@ -213,14 +213,15 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
     closeTo(info.spend, inputTokens * kBatchPrices['titan-embed-batch'].input, 'key spend');
   });
 
-  test('a file with fewer records than Bedrock accepts is refused at create', async () => {
+  test('a model without on_demand_fallback refuses a file with fewer records than Bedrock accepts', async () => {
     const { client } = await newClient({ key_alias: 'too-few' });
-    const file = await uploadLines(client, 'chat-5.jsonl', chatLines(5, 'claude-batch'));
+    const file = await uploadLines(client, 'chat-5.jsonl', chatLines(5, 'nova-batch'));
     const err = await rejection(createBatch(client, file.id));
     assert.ok(err instanceof OpenAI.BadRequestError, `${err.status} ${err.message}`);
     assert.equal(err.status, 400);
     assert.match(err.message, /\b100\b/, 'names the minimum');
     assert.match(err.message, /min_batch_records/, 'names the setting');
+    assert.match(err.message, /on_demand_fallback/, 'says why it does not run on demand');
     assert.equal(err.param, 'input_file_id');
     assert.deepEqual(await listAll(client.batches.list()), [], 'no batch was created');
   });

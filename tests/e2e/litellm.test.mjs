@@ -22,14 +22,18 @@ import {
   assertNewBatch, assertSuccessLine, waitForBatch,
 } from './lib/batches.mjs';
 import { OpenAI, s3sdk } from './lib/deps.mjs';
+import { invocationCounts } from './lib/emulator.mjs';
 import { chatRequest, writeJsonl } from './lib/jsonl.mjs';
 import { startStack } from './lib/stack.mjs';
 
 const { GetObjectCommand } = s3sdk;
 
-// Requests in the walkthrough's batch file. Theirs has 2; Bedrock batch jobs need at least 100 records, so
-// 100 until batches below a model's min_batch_records run on demand.
-const kRequests = 100;
+// Requests in the walkthrough's batch file, as theirs: below Bedrock's 100-record batch-job minimum, so the
+// batch runs on demand (InvokeModel per record, at the on-demand price).
+const kRequests = 2;
+// LiteLLM prices models from its own cost map; batchgate has none, so the entry names the price.
+const kInputPrice = 0.000003;
+const kOutputPrice = 0.000015;
 const kModel = 'bedrock-batch-claude';
 const kMasterKey = 'sk-1234';
 const kBigUploadBytes = 100 * 1000 * 1000;
@@ -60,6 +64,8 @@ model_list:
       aws_bedrock_endpoint: os.environ/BEDROCK_ENDPOINT_URL
     model_info:
       mode: batch # 👈 SPECIFY MODE AS BATCH, to tell user this is a batch model
+      input_cost_per_token: ${kInputPrice}
+      output_cost_per_token: ${kOutputPrice}
 
 general_settings:
   master_key: ${kMasterKey}
@@ -220,6 +226,20 @@ describe('LiteLLM Bedrock Batches walkthrough', () => {
       assertChatCompletion(line.response.body, kModel);
     }
     assert.equal(done.error_file_id, null);
+
+    // Run on demand: each record invoked once, spent at the model's on-demand price (not the batch price).
+    const counts = await invocationCounts(stack);
+    const bodies = Object.values(counts);
+    assert.equal(bodies.length, kRequests, `one body per request: ${JSON.stringify(counts)}`);
+    for (const n of bodies) assert.equal(n, 1);
+    const spend = await (await fetch(`${stack.baseURL}/spend/logs`, {
+      headers: { Authorization: `Bearer ${kMasterKey}` } })).json();
+    const row = spend.data.find((r) => r.batch_id === batch.id);
+    assert.ok(row, `a spend row for ${batch.id}: ${JSON.stringify(spend)}`);
+    assert.equal(row.pricing, 'on_demand');
+    assert.ok(done.usage.input_tokens > 0 && done.usage.output_tokens > 0);
+    const expected = done.usage.input_tokens * kInputPrice + done.usage.output_tokens * kOutputPrice;
+    assert.ok(Math.abs(row.spend - expected) < 1e-9, `spend ${row.spend}, expected ${expected}`);
 
     // The same batch through /v1 and through LiteLLM's x-litellm-api-key header.
     assert.deepEqual(await sdk(`${stack.baseURL}/v1`).batches.retrieve(batch.id), done);

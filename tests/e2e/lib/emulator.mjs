@@ -27,6 +27,16 @@ export function emulatorStats(stack) {
   return call(stack, 'GET', '/_emulator/stats');
 }
 
+// GET /_emulator/invocations: InvokeModel calls by the SHA-256 (hex) of their body.
+export async function invocationCounts(stack) {
+  return (await call(stack, 'GET', '/_emulator/invocations')).counts;
+}
+
+// POST /_emulator/reset-invocations: the invocation counters back to zero.
+export function resetInvocations(stack) {
+  return call(stack, 'POST', '/_emulator/reset-invocations');
+}
+
 // Sets `changes`, runs fn(), and puts the changed knobs back to their previous values even if fn throws.
 export async function withKnobs(stack, changes, fn) {
   const before = await knobs(stack);

@@ -130,6 +130,13 @@ class CoreRig {
   storage::BatchRecord batch(const std::string& id) { return **sqlite_->find_batch(id); }
   storage::JobRecord job(const std::string& id) { return sqlite_->batch_jobs(id)->front(); }
 
+  // Registers another runner (e.g. the on-demand one) for new batches in `role`.
+  void add_runner(batch::RecordRunner& runner, batch::Runners::Role role) { runners_.add(runner, role); }
+  batch::CoreDeps deps() {
+    auto objects_of = [this](const config::Model&) -> batch::ObjectStore& { return objects; };
+    return {settings_, *store_, *pool_, clock, ids, objects_of};
+  }
+
   const config::Settings& settings() const { return settings_; }
   const config::Model& model() const { return settings_.models.front(); }
   storage::SqliteStore& sqlite() { return *sqlite_; }
@@ -149,10 +156,8 @@ class CoreRig {
     sqlite_ = std::move(*storage::SqliteStore::open_blocking((dir_ / "rig.db").string()));
     store_ = std::make_unique<FlakyStore>(*sqlite_);
     pool_ = std::make_unique<boost::asio::thread_pool>(2);
-    auto objects_of = [this](const config::Model&) -> batch::ObjectStore& { return objects; };
-    const batch::CoreDeps deps{settings_, *store_, *pool_, clock, ids, objects_of};
-    core_ = std::make_unique<batch::BatchCore>(deps, runners_, batch::CoreHooks{});
-    files_ = std::make_unique<batch::Files>(deps);
+    core_ = std::make_unique<batch::BatchCore>(deps(), runners_, batch::CoreHooks{});
+    files_ = std::make_unique<batch::Files>(deps());
     lifecycle_ = std::make_unique<background::Lifecycle>(
         *store_, *pool_, clock, *core_, background::LifecycleOptions{std::chrono::milliseconds(2), 4});
     expiry_ = std::make_unique<background::FileExpiry>(*store_, *pool_, clock, *files_,

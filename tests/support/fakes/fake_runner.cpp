@@ -34,9 +34,9 @@ storage::JobRecord FakeRunner::plan(const storage::BatchRecord& batch, const sto
   return job;
 }
 
-awaitable<batch::RunnerResult<std::string>> FakeRunner::submit(const storage::BatchRecord&,
-                                                               const storage::JobRecord& job,
-                                                               const config::Model&) {
+awaitable<batch::RunnerResult<batch::StartedJob>> FakeRunner::submit(const storage::BatchRecord&,
+                                                                     const storage::JobRecord& job,
+                                                                     const config::Model&) {
   ++submit_calls_;
   if (refusals_ > 0) {
     --refusals_;
@@ -44,10 +44,11 @@ awaitable<batch::RunnerResult<std::string>> FakeRunner::submit(const storage::Ba
                                  refusal_.code + ": " + refusal_.message};
   }
   auto [it, fresh] = started_.emplace(job.client_request_token, "fake-job/" + job.client_request_token);
-  co_return it->second;
+  co_return batch::StartedJob{it->second, "pending", std::nullopt};
 }
 
-awaitable<batch::RunnerResult<batch::JobProgress>> FakeRunner::poll(const storage::JobRecord&,
+awaitable<batch::RunnerResult<batch::JobProgress>> FakeRunner::poll(const storage::BatchRecord&,
+                                                                    const storage::JobRecord&,
                                                                     const config::Model&) {
   ++poll_calls_;
   if (poll_failures_ > 0) {
@@ -60,7 +61,8 @@ awaitable<batch::RunnerResult<batch::JobProgress>> FakeRunner::poll(const storag
   co_return progress;
 }
 
-awaitable<batch::RunnerResult<void>> FakeRunner::stop(const storage::JobRecord&, const config::Model&) {
+awaitable<batch::RunnerResult<void>> FakeRunner::stop(const storage::BatchRecord&, const storage::JobRecord&,
+                                                      const config::Model&) {
   ++stop_calls_;
   co_return batch::RunnerResult<void>{};
 }

@@ -27,12 +27,14 @@ class FakeRunner final : public batch::RecordRunner {
   batch::JobView view(std::string_view status) const override;
   storage::JobRecord plan(const storage::BatchRecord& batch, const storage::FileRecord& input,
                           const config::Model& model, std::int64_t index) const override;
-  boost::asio::awaitable<batch::RunnerResult<std::string>> submit(const storage::BatchRecord& batch,
-                                                                  const storage::JobRecord& job,
-                                                                  const config::Model& model) override;
-  boost::asio::awaitable<batch::RunnerResult<batch::JobProgress>> poll(const storage::JobRecord& job,
+  boost::asio::awaitable<batch::RunnerResult<batch::StartedJob>> submit(const storage::BatchRecord& batch,
+                                                                        const storage::JobRecord& job,
+                                                                        const config::Model& model) override;
+  boost::asio::awaitable<batch::RunnerResult<batch::JobProgress>> poll(const storage::BatchRecord& batch,
+                                                                       const storage::JobRecord& job,
                                                                        const config::Model& model) override;
-  boost::asio::awaitable<batch::RunnerResult<void>> stop(const storage::JobRecord& job,
+  boost::asio::awaitable<batch::RunnerResult<void>> stop(const storage::BatchRecord& batch,
+                                                         const storage::JobRecord& job,
                                                          const config::Model& model) override;
   boost::asio::awaitable<batch::ObjectResult<batch::OutputReport>> read_output(
       const storage::JobRecord& job, const config::Model& model, batch::ObjectSink sink) override;
@@ -52,7 +54,7 @@ class FakeRunner final : public batch::RecordRunner {
   int poll_calls() const { return poll_calls_; }
 
  private:
-  std::deque<batch::JobProgress> script_{{"running", std::nullopt, std::nullopt, std::nullopt}};
+  std::deque<batch::JobProgress> script_{{"running", std::nullopt, std::nullopt, std::nullopt, std::nullopt}};
   int refusals_ = 0;
   Refusal refusal_;
   int poll_failures_ = 0;

@@ -93,6 +93,22 @@ class FlakyStore final : public storage::Store {
   storage::Result<std::vector<storage::SpendRecord>> list_spend(const storage::SpendQuery& q) override {
     return pass("list_spend", [&] { return inner_.list_spend(q); });
   }
+  storage::Result<void> save_record_results(const std::vector<storage::RecordResult>& r) override {
+    return pass("save_record_results", [&] { return inner_.save_record_results(r); });
+  }
+  storage::Result<std::vector<std::int64_t>> answered_records(const std::string& id,
+                                                              std::int64_t job) override {
+    return pass("answered_records", [&] { return inner_.answered_records(id, job); });
+  }
+  storage::Result<storage::RecordResultCounts> record_result_counts(const std::string& id,
+                                                                    std::int64_t job) override {
+    return pass("record_result_counts", [&] { return inner_.record_result_counts(id, job); });
+  }
+  storage::Result<std::vector<storage::RecordResult>> record_results(const std::string& id, std::int64_t job,
+                                                                     std::int64_t after,
+                                                                     std::int64_t limit) override {
+    return pass("record_results", [&] { return inner_.record_results(id, job, after, limit); });
+  }
 
  private:
   template <class F>

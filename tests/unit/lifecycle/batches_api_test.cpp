@@ -94,11 +94,13 @@ TEST(BatchesApi, ChecksRecordLimitsAndEndpoint) {
   CreateBatchParams p;
   p.endpoint = "/v1/chat/completions";
   f.record_count = 99;
+  EXPECT_FALSE(batch::check_batch_input(p, f, &model)) << "a small batch runs on demand";
+  model.on_demand_fallback = false;
   auto few = batch::check_batch_input(p, f, &model);
   ASSERT_TRUE(few);
   EXPECT_EQ(few->code, "too_few_requests");
   EXPECT_NE(few->message.find("at least 100"), std::string::npos);
-  EXPECT_NE(few->message.find("min_batch_records"), std::string::npos);
+  EXPECT_NE(few->message.find("on_demand_fallback"), std::string::npos);
   f.record_count = 1001;
   EXPECT_EQ(batch::check_batch_input(p, f, &model)->code, "too_many_requests");
   f.record_count = 100;

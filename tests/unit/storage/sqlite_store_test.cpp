@@ -119,9 +119,9 @@ TEST_F(SqliteStoreTest, DeleteCountsOnlyExistingKeys) {
 TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
   { open(); }
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 3);
+  EXPECT_EQ(schema_version_blocking(db), 4);
   migrate_blocking(db);  // idempotent
-  EXPECT_EQ(schema_version_blocking(db), 3);
+  EXPECT_EQ(schema_version_blocking(db), 4);
   for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
     auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
     st.bind(1, table);
@@ -358,6 +358,31 @@ TEST_F(SqliteBatchesTest, CreateReadAndCompareAndSet) {
   EXPECT_TRUE(again[0].stop_requested);
 }
 
+// Answers of records run on demand: a repeated save changes nothing, reads page in record order, counts add
+// up, and finishing the batch removes them.
+TEST_F(SqliteBatchesTest, RecordResultsAreKeptOnceAndGoWithTheFinish) {
+  ASSERT_TRUE(store_->insert_batch(batch("b-od", 10), job("b-od")).has_value());
+  std::vector<RecordResult> first = {{"b-od", 0, 2, "{\"c\":1}", false}, {"b-od", 0, 0, "{\"a\":1}", true}};
+  ASSERT_TRUE(store_->save_record_results(first).has_value());
+  std::vector<RecordResult> again = {{"b-od", 0, 2, "{\"changed\":1}", true}, {"b-od", 0, 1, "{\"b\":1}", false}};
+  ASSERT_TRUE(store_->save_record_results(again).has_value());
+  EXPECT_EQ(*store_->answered_records("b-od", 0), (std::vector<std::int64_t>{0, 1, 2}));
+  auto counts = *store_->record_result_counts("b-od", 0);
+  EXPECT_EQ(counts.answered, 3);
+  EXPECT_EQ(counts.failed, 1);
+  auto page = *store_->record_results("b-od", 0, -1, 2);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].line, "{\"a\":1}");
+  auto rest = *store_->record_results("b-od", 0, page.back().record_index, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].line, "{\"c\":1}") << "the first save of a record wins";
+  EXPECT_TRUE(store_->answered_records("b-od", 1)->empty());
+  BatchRecord b = **store_->find_batch("b-od");
+  b.status = storage::BatchStatus::kCompleted;
+  ASSERT_TRUE(store_->finish_batch(b, {}, std::nullopt).has_value());
+  EXPECT_TRUE(store_->answered_records("b-od", 0)->empty());
+}
+
 TEST_F(SqliteBatchesTest, OutputExpiryIsKeptWithTheBatch) {
   BatchRecord b = batch("b-exp", 10);
   b.output_expires_seconds = 7200;
@@ -374,7 +399,8 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
     Database db(path_);
     db.exec(
         "DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
-        "ALTER TABLE jobs DROP COLUMN runner; DELETE FROM schema_migrations WHERE version >= 2");
+        "ALTER TABLE jobs DROP COLUMN runner; DROP TABLE record_results; ALTER TABLE spend DROP COLUMN pricing; "
+        "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(schema_version_blocking(db), 1);
   }
   store_ = std::move(*SqliteStore::open_blocking(path_));
@@ -386,7 +412,7 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   ASSERT_TRUE(jobs.has_value() && jobs->size() == 1);
   EXPECT_EQ(jobs->front().runner, "bedrock_batch_job");
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 3);
+  EXPECT_EQ(schema_version_blocking(db), 4);
 }
 
 TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
