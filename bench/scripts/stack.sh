@@ -1,5 +1,6 @@
 # Sourced by the benchmark scripts: starts the local stack (moto_server + bedrock-emulator) and batchgate in
-# $BENCH_DIR, with batchgate_settings overrides given as "key: value" lines in $BENCH_SETTINGS.
+# $BENCH_DIR, with batchgate_settings overrides given as "key: value" lines in $BENCH_SETTINGS (and lines for
+# claude-batch's model_info in $BENCH_MODEL_INFO).
 # Sets: url, master, batchgate_pid. Registers a trap that stops everything.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BATCHGATE_BUILD_DIR:-$root/build}"
@@ -28,6 +29,18 @@ bench_start() {
       key="${line%%:*}"
       sed -i "s/^\(  $key:\).*/  $line/" "$BENCH_DIR/config.yaml"
     done <<< "$BENCH_SETTINGS"
+  fi
+  # Lines for claude-batch's model_info (after its "mode: batch"), given in $BENCH_MODEL_INFO.
+  if [ -n "${BENCH_MODEL_INFO:-}" ]; then
+    python3 - "$BENCH_DIR/config.yaml" "$BENCH_MODEL_INFO" <<'PY'
+import sys
+path, extra = sys.argv[1], sys.argv[2]
+text = open(path).read()
+anchor = "      mode: batch"
+at = text.index(anchor) + len(anchor)
+at = text.index("\n", at) + 1
+open(path, "w").write(text[:at] + extra + "\n" + text[at:])
+PY
   fi
   "$build/server/batchgate" --config "$BENCH_DIR/config.yaml" >"$BENCH_DIR/access.log" 2>"$BENCH_DIR/batchgate.log" &
   batchgate_pid=$!

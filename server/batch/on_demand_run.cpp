@@ -101,6 +101,8 @@ awaitable<void> OnDemandRun::run() {
     const std::size_t lanes =
         std::min<std::size_t>(std::size_t(setup_.model->on_demand_concurrency), pending_.size());
     lanes_ = int(lanes);
+    const auto started = std::chrono::steady_clock::now();
+    const std::int64_t answered_before = answered_;
     lanes_done_ = std::make_unique<asio::steady_timer>(strand_);
     for (std::size_t i = 0; i < lanes; ++i) asio::co_spawn(strand_, lane(), asio::detached);
     // The lanes end when every record is answered or a stop came; at the deadline the run ends without
@@ -110,6 +112,10 @@ awaitable<void> OnDemandRun::run() {
       boost::system::error_code ec;
       co_await lanes_done_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::int64_t answered_now = answered_ - answered_before;
+    spdlog::info("on demand: batch {}: {} records answered in {:.3f} s ({:.1f} per second, {} calls at once)",
+                 setup_.batch_id, answered_now, seconds, seconds > 0 ? double(answered_now) / seconds : 0.0, lanes);
     while (saving_ || !unsaved_.empty()) {
       if (!saving_) co_await save();
       if (saving_) co_await pause(std::chrono::milliseconds(20));
