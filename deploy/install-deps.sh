@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 apt_packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpugixml-dev libsimdjson-dev
