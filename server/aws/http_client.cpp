@@ -1,5 +1,7 @@
 #include "server/aws/http_client.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -8,8 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <poll.h>
-
 #include <exception>
 #include <limits>
 #include <map>
@@ -29,6 +29,8 @@ using boost::system::error_code;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kChunkBytes = 64 * 1024;
+// Requests are sent from a span over the caller's body (see send()).
+using Request = http::request<http::span_body<const char>>;
 
 class HttpErrorCategory : public boost::system::error_category {
  public:
@@ -91,13 +93,12 @@ struct StreamTarget {
 
 // Writes the request and reads the response; 2xx bodies go to `target.body` when there is one.
 template <typename Stream>
-asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection,
-                                      http::request<http::string_body>& req, const HttpClientOptions& options,
-                                      StreamTarget target) {
+asio::awaitable<Exchange> exchange_on(Stream& stream, Connection& connection, Request& req,
+                                      const HttpClientOptions& options, StreamTarget target) {
   const BodySink* sink = target.body;
   Exchange out;
   // The deadline is renewed on every piece written: io_timeout bounds a stall, not the whole upload.
-  http::request_serializer<http::string_body> serializer{req};
+  http::request_serializer<http::span_body<const char>> serializer{req};
   while (!serializer.is_done()) {
     connection.lowest().expires_after(options.io_timeout);
     auto [write_ec, written] = co_await http::async_write_some(stream, serializer, kTuple);
@@ -232,6 +233,8 @@ struct HttpClient::Impl {
     if (!endpoints) co_return endpoints.error();
     auto connection = std::make_unique<Connection>();
     connection->key = pool_key(url);
+    // Beast reads max(512, free capacity) bytes at a time: a reserved buffer makes every read up to 64 KiB.
+    connection->buffer.reserve(kChunkBytes);
     if (url.is_tls()) {
       connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
     } else {
@@ -255,8 +258,7 @@ struct HttpClient::Impl {
     co_return connection;
   }
 
-  asio::awaitable<Exchange> exchange(Connection& connection, http::request<http::string_body>& req,
-                                     StreamTarget target) {
+  asio::awaitable<Exchange> exchange(Connection& connection, Request& req, StreamTarget target) {
     if (connection.tls) co_return co_await exchange_on(*connection.tls, connection, req, options, target);
     co_return co_await exchange_on(*connection.plain, connection, req, options, target);
   }
@@ -264,13 +266,15 @@ struct HttpClient::Impl {
   asio::awaitable<Result<HttpResponse>> send(const Url& url, HttpRequest request, StreamTarget target) {
     http::verb verb = http::string_to_verb(request.method);
     if (verb == http::verb::unknown) co_return HttpErrc::kInvalidMethod;
-    http::request<http::string_body> req{verb, request.target(), 11};
+    Request req{verb, request.target(), 11};
     for (const Header& header : request.headers) req.insert(header.name, header.value);
     if (!find_header(request.headers, "Host")) req.set(http::field::host, url.host_header());
     req.keep_alive(true);
-    const bool has_body = !request.body.empty() || verb == http::verb::put || verb == http::verb::post;
-    req.body() = std::move(request.body);
-    if (has_body) req.content_length(req.body().size());
+    // The body is sent from where it lies (`request` lives until the exchange ends): no copy of a part.
+    const std::string_view payload = request.payload();
+    const bool has_body = !payload.empty() || verb == http::verb::put || verb == http::verb::post;
+    req.body() = beast::span<const char>(payload.data(), payload.size());
+    if (has_body) req.content_length(payload.size());
 
     const std::string key = pool_key(url);
     // A pooled connection may have been closed by the server while idle (take_idle catches most of those
@@ -374,8 +378,12 @@ asio::awaitable<Result<HttpResponse>> send_signed(HttpClient& client, Url endpoi
                                                   AwsSigning signing, RetryPolicy policy, BodySink sink,
                                                   HeadObserver on_head) {
   if (!signing.credentials) co_return HttpErrc::kCredentials;
-  // Hash the body once; every attempt is re-signed with its own time.
-  std::string body_sha256 = sha256_hex(request.body);
+  // The body stays here for every attempt (each signs and sends a copy of the head only) and is hashed once;
+  // every attempt is re-signed with its own time.
+  std::string body = std::move(request.body);
+  request.body.clear();
+  if (!request.borrowed_body) request.borrowed_body = std::string_view(body);
+  std::string body_sha256 = sha256_hex(request.payload());
   std::string host = endpoint.host_header();
   RequestFactory factory = [&]() -> asio::awaitable<Result<HttpRequest>> {
     Result<Credentials> credentials = co_await signing.credentials();

@@ -45,8 +45,12 @@ struct HttpRequest {
   std::string query;           // wire query string without '?', already percent-encoded ("" when none)
   Headers headers;             // Host is added by the client when absent
   std::string body;
+  // A body the caller keeps alive until the request has been sent (a multipart part): sent instead of
+  // `body`, so signing and retries never copy it.
+  std::optional<std::string_view> borrowed_body;
 
   std::string target() const { return query.empty() ? path : path + "?" + query; }
+  std::string_view payload() const { return borrowed_body ? *borrowed_body : std::string_view(body); }
 };
 
 struct HttpResponse {

@@ -1,6 +1,12 @@
 #include "server/aws/s3_client.hpp"
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <stdexcept>
 
@@ -204,11 +210,11 @@ asio::awaitable<S3Result<std::string>> S3Client::create_multipart_upload(std::st
 
 asio::awaitable<S3Result<std::string>> S3Client::upload_part(std::string bucket, std::string key,
                                                              std::string upload_id, int part_number,
-                                                             std::string body) {
+                                                             std::string_view body) {
   HttpRequest request;
   request.method = "PUT";
   request.query = build_query({{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}});
-  request.body = std::move(body);
+  request.borrowed_body = body;
   auto response = co_await call(std::move(bucket), std::move(key), std::move(request));
   if (!response) co_return response.error();
   auto etag = response->header("ETag");
@@ -247,6 +253,31 @@ asio::awaitable<S3Result<void>> S3Client::abort_multipart_upload(std::string buc
   co_return S3Result<void>{};
 }
 
+asio::awaitable<S3Result<std::vector<OpenUpload>>> S3Client::list_multipart_uploads(std::string bucket,
+                                                                                    std::string prefix) {
+  std::vector<OpenUpload> all;
+  std::string key_marker;
+  std::string upload_id_marker;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> params{{"encoding-type", "url"}};
+    if (!key_marker.empty()) params.emplace_back("key-marker", key_marker);
+    if (!prefix.empty()) params.emplace_back("prefix", prefix);
+    if (!upload_id_marker.empty()) params.emplace_back("upload-id-marker", upload_id_marker);
+    params.emplace_back("uploads", "");
+    HttpRequest request;
+    request.query = build_query(params);
+    auto response = co_await call(bucket, "", std::move(request));
+    if (!response) co_return response.error();
+    auto page = parse_list_multipart_uploads(response->body);
+    if (!page)
+      co_return invalid_response(*response, "ListMultipartUploads response is not a ListMultipartUploadsResult");
+    std::move(page->uploads.begin(), page->uploads.end(), std::back_inserter(all));
+    if (!page->is_truncated || (page->next_key_marker.empty() && page->next_upload_id_marker.empty())) co_return all;
+    key_marker = std::move(page->next_key_marker);
+    upload_id_marker = std::move(page->next_upload_id_marker);
+  }
+}
+
 MultipartUploader::MultipartUploader(S3Client& client, std::string bucket, std::string key,
                                      std::size_t part_size, std::string content_type)
     : client_(client),
@@ -255,29 +286,58 @@ MultipartUploader::MultipartUploader(S3Client& client, std::string bucket, std::
       part_size_(std::max(part_size, kMinPartSize)),
       content_type_(std::move(content_type)) {}
 
-asio::awaitable<S3Result<void>> MultipartUploader::upload_buffered_part(std::size_t size) {
+// The state a part upload shares with the uploader: the coroutine sending it owns a reference, so an
+// uploader destroyed mid-part (its owner gone) leaves the part to finish on its own.
+struct MultipartUploader::PartInFlight {
+  explicit PartInFlight(asio::any_io_executor ex) : done(std::move(ex), 1) {}
+  int number = 0;
+  std::string body;
+  S3Result<std::string> etag{S3Error{}};
+  asio::experimental::concurrent_channel<void(boost::system::error_code)> done;
+};
+
+asio::awaitable<S3Result<void>> MultipartUploader::start_part() {
   if (!upload_id_) {
     auto created = co_await client_.create_multipart_upload(bucket_, key_, content_type_);
     if (!created) co_return created.error();
     upload_id_ = std::move(*created);
   }
-  // Hand the buffer itself to the request and keep only the (small) tail: no copy of the part, and the
-  // buffer's capacity leaves with it instead of staying allocated beside the part in flight.
-  std::string part;
-  part.swap(buffer_);
-  if (part.size() > size) {
-    buffer_.assign(part, size, std::string::npos);
-    part.resize(size);
-  }
-  int number = static_cast<int>(parts_.size()) + 1;
-  auto etag = co_await client_.upload_part(bucket_, key_, *upload_id_, number, std::move(part));
-  if (!etag) co_return etag.error();
-  parts_.push_back({number, std::move(*etag)});
+  if (auto waited = co_await wait_for_part(); !waited) co_return waited.error();
+  auto part = std::make_shared<PartInFlight>(co_await asio::this_coro::executor);
+  part->number = static_cast<int>(parts_.size()) + 1;
+  part->body.swap(buffer_);
+  buffer_.swap(spare_);
+  in_flight_ = part;
+  asio::co_spawn(
+      co_await asio::this_coro::executor,
+      [](std::shared_ptr<PartInFlight> part, S3Client& client, std::string bucket, std::string key,
+         std::string upload_id) -> asio::awaitable<void> {
+        try {
+          part->etag = co_await client.upload_part(std::move(bucket), std::move(key), std::move(upload_id),
+                                                   part->number, part->body);
+        } catch (const std::exception& e) {
+          part->etag = S3Error{0, "InternalError", e.what(), {}};
+        }
+        part->done.try_send(boost::system::error_code{});
+      }(part, client_, bucket_, key_, *upload_id_),
+      asio::detached);
+  co_return S3Result<void>{};
+}
+
+asio::awaitable<S3Result<void>> MultipartUploader::wait_for_part() {
+  if (!in_flight_) co_return S3Result<void>{};
+  std::shared_ptr<PartInFlight> part = std::move(in_flight_);
+  co_await part->done.async_receive(asio::as_tuple(asio::use_awaitable));
+  spare_ = std::move(part->body);
+  spare_.clear();
+  if (!part->etag) co_return part->etag.error();
+  parts_.push_back({part->number, std::move(*part->etag)});
   co_return S3Result<void>{};
 }
 
 asio::awaitable<void> MultipartUploader::abort_quietly() {
   finished_ = true;
+  co_await wait_for_part();
   buffer_.clear();
   if (!upload_id_) co_return;
   // Best effort: the original error is what the caller needs to see.
@@ -287,13 +347,17 @@ asio::awaitable<void> MultipartUploader::abort_quietly() {
 
 asio::awaitable<S3Result<void>> MultipartUploader::write(std::string_view bytes) {
   if (finished_) co_return S3Error{0, "UploaderClosed", "write after finish/abort", {}};
-  buffer_.append(bytes);
   bytes_written_ += bytes.size();
-  while (buffer_.size() >= part_size_) {
-    auto uploaded = co_await upload_buffered_part(part_size_);
-    if (!uploaded) {
+  while (!bytes.empty()) {
+    // Reserved once per buffer (untouched pages cost nothing): no regrowth, no copy into a larger block.
+    if (buffer_.capacity() < part_size_) buffer_.reserve(part_size_);
+    const std::size_t take = std::min(bytes.size(), part_size_ - buffer_.size());
+    buffer_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (buffer_.size() < part_size_) break;
+    if (auto started = co_await start_part(); !started) {
       co_await abort_quietly();
-      co_return uploaded.error();
+      co_return started.error();
     }
   }
   co_return S3Result<void>{};
@@ -310,11 +374,14 @@ asio::awaitable<S3Result<std::string>> MultipartUploader::finish() {
     co_return std::move(put->etag);
   }
   if (!buffer_.empty()) {
-    auto last = co_await upload_buffered_part(buffer_.size());
-    if (!last) {
+    if (auto last = co_await start_part(); !last) {
       co_await abort_quietly();
       co_return last.error();
     }
+  }
+  if (auto waited = co_await wait_for_part(); !waited) {
+    co_await abort_quietly();
+    co_return waited.error();
   }
   auto completed = co_await client_.complete_multipart_upload(bucket_, key_, *upload_id_, parts_);
   if (!completed) {
@@ -329,6 +396,7 @@ asio::awaitable<S3Result<void>> MultipartUploader::abort() {
   // After finish() or a failure (which already aborted) there is nothing left to cancel.
   if (finished_) co_return S3Result<void>{};
   finished_ = true;
+  co_await wait_for_part();
   buffer_.clear();
   if (!upload_id_) co_return S3Result<void>{};
   auto aborted = co_await client_.abort_multipart_upload(bucket_, key_, *upload_id_);

@@ -7,8 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/aws/http_client.hpp"
@@ -99,10 +101,11 @@ class S3Client {
   // Multipart (spec §3.3): parts 1..10000, each ≥ 5 MiB except the last.
   boost::asio::awaitable<S3Result<std::string>> create_multipart_upload(std::string bucket, std::string key,
                                                                         std::string content_type = {});
-  // → the part's ETag (quotes included).
+  // → the part's ETag (quotes included). The body is sent from where it lies: it must stay valid until the
+  // returned awaitable completes (co_await it directly).
   boost::asio::awaitable<S3Result<std::string>> upload_part(std::string bucket, std::string key,
                                                             std::string upload_id, int part_number,
-                                                            std::string body);
+                                                            std::string_view body);
   // → the object's ETag. A 200 carrying an <Error> document is reported as that error.
   boost::asio::awaitable<S3Result<std::string>> complete_multipart_upload(std::string bucket, std::string key,
                                                                           std::string upload_id,
@@ -110,6 +113,9 @@ class S3Client {
   // Unknown upload id → S3Error{404, "NoSuchUpload"}.
   boost::asio::awaitable<S3Result<void>> abort_multipart_upload(std::string bucket, std::string key,
                                                                 std::string upload_id);
+  // Every multipart upload under `prefix` that is still open (all pages of ListMultipartUploads).
+  boost::asio::awaitable<S3Result<std::vector<OpenUpload>>> list_multipart_uploads(std::string bucket,
+                                                                                   std::string prefix);
 
  private:
   boost::asio::awaitable<S3Result<HttpResponse>> call(std::string bucket, std::string key,
@@ -122,8 +128,11 @@ class S3Client {
 
 // Streams bytes into one S3 object: buffers up to `part_size` (≥ 5 MiB, default 8 MiB), uploads full parts
 // as they fill, and on finish() completes the multipart upload — or, if the whole object fit in one part,
-// sends a single PutObject. Any failure aborts the multipart upload before returning the error, so nothing
-// is left behind; abort() cancels on the caller's behalf. Call finish() or abort() before destruction.
+// sends a single PutObject. One part uploads while the next one fills (at most one in flight), and the two
+// part buffers are allocated once and reused, so memory stays at two parts whatever the object's size. Any
+// failure aborts the multipart upload before returning the error, so nothing is left behind; abort()
+// cancels on the caller's behalf. Call finish() or abort() before destruction (a part still uploading then
+// finishes on its own, keeping what it needs alive).
 class MultipartUploader {
  public:
   static constexpr std::size_t kMinPartSize = 5 * 1024 * 1024;
@@ -140,11 +149,17 @@ class MultipartUploader {
   boost::asio::awaitable<S3Result<void>> abort();
 
   std::uint64_t bytes_written() const { return bytes_written_; }
-  int parts_uploaded() const { return static_cast<int>(parts_.size()); }
+  // Parts sent so far, the last one possibly still uploading.
+  int parts_started() const { return static_cast<int>(parts_.size()) + (in_flight_ ? 1 : 0); }
   const std::optional<std::string>& upload_id() const { return upload_id_; }
 
  private:
-  boost::asio::awaitable<S3Result<void>> upload_buffered_part(std::size_t size);
+  struct PartInFlight;
+
+  // Starts uploading the filled buffer (after the part before it has finished) and switches to the spare.
+  boost::asio::awaitable<S3Result<void>> start_part();
+  // Waits for the part in flight, if any, and records its ETag; its buffer becomes the spare.
+  boost::asio::awaitable<S3Result<void>> wait_for_part();
   boost::asio::awaitable<void> abort_quietly();
 
   S3Client& client_;
@@ -152,7 +167,9 @@ class MultipartUploader {
   std::string key_;
   std::size_t part_size_;
   std::string content_type_;
-  std::string buffer_;
+  std::string buffer_;  // the part being filled
+  std::string spare_;   // the other part buffer, back from its upload
+  std::shared_ptr<PartInFlight> in_flight_;
   std::optional<std::string> upload_id_;
   std::vector<CompletedPart> parts_;
   std::uint64_t bytes_written_ = 0;

@@ -1,6 +1,7 @@
 #include "server/aws/s3_protocol.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <pugixml.hpp>
 
 #include "server/aws/aws_error.hpp"
@@ -189,6 +190,40 @@ std::optional<ListPage> parse_list_objects_v2(std::string_view body) {
     page.common_prefixes.push_back(decode(prefix.child_value("Prefix")));
   }
   return page;
+}
+
+std::optional<UploadsPage> parse_list_multipart_uploads(std::string_view body) {
+  pugi::xml_document document;
+  if (!load(document, body)) return std::nullopt;
+  pugi::xml_node root = document.child("ListMultipartUploadsResult");
+  if (!root) return std::nullopt;
+  const bool encoded = std::string_view(root.child_value("EncodingType")) == "url";
+  auto decode = [encoded](const char* text) { return encoded ? url_decode_plus(text) : std::string(text); };
+  UploadsPage page;
+  page.is_truncated = std::string_view(root.child_value("IsTruncated")) == "true";
+  page.next_key_marker = decode(root.child_value("NextKeyMarker"));
+  page.next_upload_id_marker = root.child_value("NextUploadIdMarker");
+  for (pugi::xml_node item : root.children("Upload")) {
+    page.uploads.push_back(
+        OpenUpload{decode(item.child_value("Key")), item.child_value("UploadId"), item.child_value("Initiated")});
+  }
+  return page;
+}
+
+std::optional<std::int64_t> parse_iso8601_utc(std::string_view text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (text.size() < 19 || std::sscanf(std::string(text.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year,
+                                       &month, &day, &hour, &minute, &second) != 6)
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+  const int y = year - (month <= 2);
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = unsigned(y - era * 400);
+  const unsigned doy = unsigned((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1);
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = std::int64_t(era) * 146097 + std::int64_t(doe) - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 }  // namespace batchgate::aws

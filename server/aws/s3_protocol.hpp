@@ -90,4 +90,24 @@ struct ListPage {
 // Parses a ListObjectsV2 <ListBucketResult>; keys and prefixes are URL-decoded when EncodingType is url.
 std::optional<ListPage> parse_list_objects_v2(std::string_view body);
 
+// A multipart upload started and neither completed nor aborted (ListMultipartUploads).
+struct OpenUpload {
+  std::string key;
+  std::string upload_id;
+  std::string initiated;  // ISO-8601 as S3 sends it
+};
+
+struct UploadsPage {
+  std::vector<OpenUpload> uploads;
+  bool is_truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+// Parses a <ListMultipartUploadsResult>; keys are URL-decoded when EncodingType is url.
+std::optional<UploadsPage> parse_list_multipart_uploads(std::string_view body);
+
+// "2024-01-15T10:00:00.000Z" (S3's timestamps) → seconds since the epoch.
+std::optional<std::int64_t> parse_iso8601_utc(std::string_view text);
+
 }  // namespace batchgate::aws

@@ -336,7 +336,7 @@ HttpRequest sign_request(HttpRequest request, std::string_view host, const Crede
   if (auto given = find_header(request.headers, "x-amz-content-sha256"); s3 && given) {
     payload_hash = std::string(*given);
   } else {
-    payload_hash = body_sha256 ? std::move(*body_sha256) : sha256_hex(request.body);
+    payload_hash = body_sha256 ? std::move(*body_sha256) : sha256_hex(request.payload());
   }
   std::erase_if(request.headers, [](const Header& h) {
     return iequals(h.name, "x-amz-content-sha256") || iequals(h.name, "Authorization") ||

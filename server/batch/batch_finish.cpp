@@ -2,6 +2,8 @@
 // the spend, written in one transaction.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "server/batch/batch_core.hpp"
 #include "server/batch/collector.hpp"
 #include "server/batch/object_layout.hpp"
@@ -59,6 +61,7 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
                                   const config::Model& model) {
   const std::optional<Ending> ending = runner.view(j.bedrock_status).ending;
   if (!ending) co_return;
+  const auto started = std::chrono::steady_clock::now();
   auto file = co_await run_blocking(d_.blocking, [&] { return d_.store.find_file(b.input_file_id); });
   auto mappings = co_await run_blocking(d_.blocking, [&] { return d_.store.file_mappings(b.input_file_id); });
   if (file.has_error() || mappings.has_error())
@@ -115,8 +118,13 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
     spdlog::warn("lifecycle: finishing {} failed: {}", b.id, done.error().message);
     co_return;
   }
-  spdlog::info("lifecycle: batch {} {}: {} completed, {} failed, {} input + {} output tokens, ${:.6f}", b.id,
-               storage::to_string(b.status), b.completed, b.failed, b.input_tokens, b.output_tokens, b.spend);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info(
+      "lifecycle: batch {} {}: {} completed, {} failed, {} input + {} output tokens, ${:.6f}; results "
+      "collected "
+      "in {:.3f} s",
+      b.id, storage::to_string(b.status), b.completed, b.failed, b.input_tokens, b.output_tokens, b.spend,
+      seconds);
 }
 
 }  // namespace batchgate::batch

@@ -1,8 +1,12 @@
 #include "server/http/access_log.hpp"
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace batchgate::http {
@@ -22,7 +26,50 @@ std::string redacted_query(const std::map<std::string, std::string>& query) {
   return out;
 }
 
+// Formatted lines wait in `pending_` and leave in one write(2) per kBatchBytes or on flush.
+class BatchedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit BatchedFdSink(int fd) : fd_(fd) { pending_.reserve(kBatchBytes + 4096); }
+  ~BatchedFdSink() override {
+    std::lock_guard lock(mutex_);
+    write_pending();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    pending_.append(formatted.data(), formatted.size());
+    if (pending_.size() >= kBatchBytes) write_pending();
+  }
+  void flush_() override { write_pending(); }
+
+ private:
+  static constexpr std::size_t kBatchBytes = 64 << 10;
+
+  void write_pending() {
+    std::size_t done = 0;
+    while (done < pending_.size()) {
+      const ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // a closed or broken stdout: the lines are dropped, the server goes on
+      done += std::size_t(n);
+    }
+    pending_.clear();
+  }
+
+  int fd_;
+  std::string pending_;
+};
+
 }  // namespace
+
+void install_access_logger(int fd) {
+  auto logger = std::make_shared<spdlog::logger>("access", std::make_shared<BatchedFdSink>(fd));
+  logger->set_pattern("%v");
+  logger->flush_on(spdlog::level::warn);
+  spdlog::register_logger(logger);
+}
 
 void log_access(const Request& req, int status, std::uint64_t bytes_out,
                 std::chrono::steady_clock::time_point started) {
@@ -45,7 +92,8 @@ void log_access(const Request& req, int status, std::uint64_t bytes_out,
     auto l = spdlog::get("access");
     return l ? l : spdlog::default_logger();
   }();
-  logger->info("{}", line.dump());
+  // Header values reach this line before any check (an early 4xx): bytes that are not UTF-8 are replaced.
+  logger->info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace batchgate::http

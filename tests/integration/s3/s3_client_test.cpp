@@ -247,6 +247,23 @@ TEST_F(S3ClientTest, AbortedUploadLeavesNothingAndCannotBeAbortedTwice) {
   EXPECT_FALSE(run(s3_.head_object(kBucket, "multi/aborted.bin")));
 }
 
+TEST_F(S3ClientTest, OpenMultipartUploadsAreListedByPrefix) {
+  auto a = run(s3_.create_multipart_upload(kBucket, "open/files/a.jsonl"));
+  auto b = run(s3_.create_multipart_upload(kBucket, "open/files/b.jsonl"));
+  auto other = run(s3_.create_multipart_upload(kBucket, "elsewhere/c.jsonl"));
+  ASSERT_TRUE(a && b && other);
+  auto open = run(s3_.list_multipart_uploads(kBucket, "open/files/"));
+  ASSERT_TRUE(open) << open.error().to_string();
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].key, "open/files/a.jsonl");
+  EXPECT_EQ((*open)[0].upload_id, *a);
+  EXPECT_TRUE(parse_iso8601_utc((*open)[1].initiated));
+  for (const auto& [key, id] : {std::pair{"open/files/a.jsonl", *a}, std::pair{"open/files/b.jsonl", *b},
+                                std::pair{"elsewhere/c.jsonl", *other}})
+    ASSERT_TRUE(run(s3_.abort_multipart_upload(kBucket, key, id)));
+  EXPECT_TRUE(run(s3_.list_multipart_uploads(kBucket, "open/"))->empty());
+}
+
 TEST_F(S3ClientTest, StreamingUploaderFedLineByLine) {
   MultipartUploader uploader(s3_, kBucket, "stream/lines.jsonl", MultipartUploader::kMinPartSize,
                              "application/jsonl");
@@ -259,10 +276,10 @@ TEST_F(S3ClientTest, StreamingUploaderFedLineByLine) {
     auto written = run(uploader.write(line));
     ASSERT_TRUE(written) << written.error().to_string();
   }
-  EXPECT_EQ(uploader.parts_uploaded(), 2);  // two full 5 MiB parts so far, the rest still buffered
+  EXPECT_EQ(uploader.parts_started(), 2);  // two full 5 MiB parts so far, the rest still buffered
   auto etag = run(uploader.finish());
   ASSERT_TRUE(etag) << etag.error().to_string();
-  EXPECT_EQ(uploader.parts_uploaded(), 3);
+  EXPECT_EQ(uploader.parts_started(), 3);
   EXPECT_EQ(uploader.bytes_written(), expected.size());
   EXPECT_NE(etag->find("-3"), std::string::npos);
   auto body = run(s3_.get_object_string(kBucket, "stream/lines.jsonl"));
@@ -291,7 +308,7 @@ TEST_F(S3ClientTest, StreamingUploaderUsesSinglePutForSmallAndEmptyObjects) {
 TEST_F(S3ClientTest, StreamingUploaderAbortLeavesNoObject) {
   MultipartUploader uploader(s3_, kBucket, "stream/abandoned.jsonl");
   ASSERT_TRUE(run(uploader.write(pattern(9 * kMiB, 6))));
-  ASSERT_EQ(uploader.parts_uploaded(), 1);
+  ASSERT_EQ(uploader.parts_started(), 1);
   std::string upload_id = uploader.upload_id().value();
   ASSERT_TRUE(run(uploader.abort()));
   EXPECT_FALSE(run(s3_.head_object(kBucket, "stream/abandoned.jsonl")));
@@ -407,6 +424,24 @@ class S3ClientScripted : public ::testing::Test {
   asio::io_context io_;
   HttpClient http_{io_.get_executor()};
 };
+
+TEST_F(S3ClientScripted, PartFailingWhileTheNextFillsSurfacesAndAbortsTheUpload) {
+  S3Client s3 = client(1);
+  MultipartUploader uploader(s3, "parts", "fail-2", MultipartUploader::kMinPartSize);
+  const std::string part(MultipartUploader::kMinPartSize, 'x');
+  ASSERT_TRUE(run_coroutine(io_, uploader.write(part)));  // part 1 sent
+  ASSERT_TRUE(run_coroutine(io_, uploader.write(part)));  // part 1 done; part 2 sent (refused by the server)
+  EXPECT_EQ(uploader.parts_started(), 2);
+  auto third = run_coroutine(io_, uploader.write(part));  // part 3 waits for part 2: its error comes here
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, "InvalidPart");
+  auto url = parse_url("http://127.0.0.1:" + std::to_string(port_));
+  HttpRequest count;
+  count.path = "/count/parts-abort";
+  EXPECT_EQ(run_coroutine(io_, http_.send(*url, count))->body, "1");  // aborted once, after part 2 ended
+  EXPECT_FALSE(run_coroutine(io_, uploader.finish()));                // closed
+  EXPECT_TRUE(run_coroutine(io_, uploader.abort()));                  // nothing left to cancel
+}
 
 TEST_F(S3ClientScripted, TwoHundredWithErrorBodyFailsComplete) {
   S3Client s3 = client(1);

@@ -119,6 +119,32 @@ TEST(S3Protocol, ParsesListObjectsV2WithUrlEncoding) {
   EXPECT_FALSE(parse_list_objects_v2("<Error><Code>NoSuchBucket</Code></Error>"));
 }
 
+TEST(S3Protocol, ListMultipartUploadsPagesAndDecodesKeys) {
+  auto page = parse_list_multipart_uploads(R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Bucket>b</Bucket><EncodingType>url</EncodingType><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>
+  <NextKeyMarker>files%2Fb%2Finput.jsonl</NextKeyMarker><NextUploadIdMarker>up-2</NextUploadIdMarker>
+  <MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated>
+  <Upload><Key>files%2Fa%2Foriginal.jsonl</Key><UploadId>up-1</UploadId>
+    <Initiated>2024-01-15T10:00:00.000Z</Initiated></Upload>
+  <Upload><Key>files%2Fb%2Finput.jsonl</Key><UploadId>up-2</UploadId>
+    <Initiated>2024-02-29T23:59:59.000Z</Initiated></Upload>
+</ListMultipartUploadsResult>)");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->uploads.size(), 2u);
+  EXPECT_EQ(page->uploads[0].key, "files/a/original.jsonl");
+  EXPECT_EQ(page->uploads[1].upload_id, "up-2");
+  EXPECT_TRUE(page->is_truncated);
+  EXPECT_EQ(page->next_key_marker, "files/b/input.jsonl");
+  EXPECT_EQ(page->next_upload_id_marker, "up-2");
+  EXPECT_EQ(parse_iso8601_utc(page->uploads[0].initiated), 1705312800);
+  EXPECT_EQ(parse_iso8601_utc(page->uploads[1].initiated), 1709251199);
+  EXPECT_EQ(parse_iso8601_utc("1970-01-01T00:00:00Z"), 0);
+  EXPECT_FALSE(parse_iso8601_utc("2024-13-01T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601_utc("yesterday"));
+  EXPECT_FALSE(parse_list_multipart_uploads("<ListBucketResult/>"));
+}
+
 TEST(S3Protocol, MultipartDocuments) {
   EXPECT_EQ(
       parse_initiate_multipart_upload(

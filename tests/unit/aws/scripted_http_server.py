@@ -15,6 +15,8 @@ Usage: scripted_http_server.py [--idle-timeout S] PORT [CERTFILE KEYFILE]   (TLS
   /echo                             JSON of method, path, headers and body length
   /complete-error/...               200 whose body is an S3 <Error> document
   /truncate?bytes=N                 announces N bytes, sends N/2, closes
+  /parts/fail-N                     an S3 multipart upload whose part N is refused (400 InvalidPart); the
+                                    aborts it receives are counted as /count/parts-abort
 """
 import json
 import ssl
@@ -98,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if parts[0] == "resumable":
             return self.resumable(parts[1])
+        if parts[0] == "parts":
+            return self.multipart(parts[1], q)
         if parts[0] == "peer":
             return self.reply(200, str(self.client_address[1]))
         if parts[0] == "slow":
@@ -108,6 +112,23 @@ class Handler(BaseHTTPRequestHandler):
                                                "headers": {k.lower(): v for k, v in self.headers.items()},
                                                "body_length": len(body)}), "application/json")
         return self.reply(404, "no route")
+
+    def multipart(self, key, q):
+        if self.command == "POST" and "uploads" in q:
+            return self.reply(200, "<InitiateMultipartUploadResult><Bucket>parts</Bucket><Key>" + key +
+                              "</Key><UploadId>upload-1</UploadId></InitiateMultipartUploadResult>",
+                              "application/xml")
+        if self.command == "PUT" and "partNumber" in q:
+            if key == "fail-" + q["partNumber"]:
+                return self.reply(400, "<Error><Code>InvalidPart</Code><Message>part refused</Message></Error>",
+                                  "application/xml")
+            return self.reply(200, "", extra={"ETag": '"part-' + q["partNumber"] + '"'})
+        if self.command == "DELETE" and "uploadId" in q:
+            with lock:
+                counts["parts-abort"] = counts.get("parts-abort", 0) + 1
+            return self.reply(204, "")
+        return self.reply(400, "<Error><Code>InvalidRequest</Code><Message>unexpected</Message></Error>",
+                          "application/xml")
 
     def resumable(self, name):
         """An S3-like object of RESUMABLE_SIZE bytes (i % 251) whose transfers break: each of the first two

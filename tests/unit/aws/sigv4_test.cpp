@@ -534,7 +534,7 @@ TEST(SigV4, VerifiesBotocoreCreateJobRequestAsReceived) {
 }
 
 TEST(SigV4, SignRequestSignsAWholeHttpRequest) {
-  HttpRequest stop{"POST", "/model-invocation-job/abcdefghij12/stop", "", {{"User-Agent", "batchgate"}}, ""};
+  HttpRequest stop{"POST", "/model-invocation-job/abcdefghij12/stop", "", {{"User-Agent", "batchgate"}}, "", {}};
   HttpRequest signed_stop = sign_request(stop, "bedrock.us-east-1.amazonaws.com",
                                          Credentials{std::string(kSuiteKey), std::string(kSuiteSecret), {}},
                                          "us-east-1", "bedrock", parse_amz_date("20240115T120000Z"));
@@ -551,7 +551,8 @@ TEST(SigV4, SignRequestSignsAWholeHttpRequest) {
                   "/batch-bucket/inputs/job1.jsonl",
                   "",
                   {{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}},
-                  "body bytes not hashed"};
+                  "body bytes not hashed",
+                  {}};
   HttpRequest signed_put = sign_request(put, "localhost:4568", Credentials{"S3RVER", "S3RVER", {}},
                                         "us-east-1", "s3", parse_amz_date("20240115T120000Z"));
   EXPECT_EQ(find_header(signed_put.headers, "x-amz-content-sha256").value_or(""), "UNSIGNED-PAYLOAD");
