@@ -96,11 +96,12 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
     r.error(base, "must be a mapping");
     return;
   }
-  r.warn_unknown(
-      node, base,
-      {"host", "port", "worker_threads", "blocking_threads", "max_json_body_bytes", "max_header_bytes",
-       "max_upload_bytes", "max_upload_lines", "read_timeout", "idle_timeout", "shutdown_grace",
-       "poll_interval_min", "poll_interval_max", "poll_concurrency", "expired_file_sweep", "spool_dir"});
+  r.warn_unknown(node, base,
+                 {"host", "port", "worker_threads", "blocking_threads", "max_json_body_bytes",
+                  "max_header_bytes", "max_upload_bytes", "max_upload_lines", "read_timeout", "idle_timeout",
+                  "max_connections", "shutdown_grace", "poll_interval_min", "poll_interval_max",
+                  "poll_concurrency", "expired_file_sweep", "abandoned_upload_age",
+                  "abandoned_upload_sweep", "spool_dir"});
   auto p = [&](const char* k) { return base + "." + k; };
   if (auto v = r.string(node, "host", p("host"))) s.host = *v;
   if (auto v = r.string(node, "spool_dir", p("spool_dir"))) s.spool_dir = *v;
@@ -118,6 +119,8 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
     s.max_upload_lines = std::uint64_t(*v);
   if (auto v = r.seconds(node, "read_timeout", p("read_timeout"))) s.read_timeout = *v;
   if (auto v = r.seconds(node, "idle_timeout", p("idle_timeout"))) s.idle_timeout = *v;
+  if (auto v = r.integer(node, "max_connections", p("max_connections"), 0, 1000000))
+    s.max_connections = std::uint64_t(*v);
   if (auto v = r.seconds(node, "shutdown_grace", p("shutdown_grace"))) s.shutdown_grace = *v;
   if (auto v = r.seconds(node, "poll_interval_min", p("poll_interval_min"))) s.poll_interval_min = *v;
   if (auto v = r.seconds(node, "poll_interval_max", p("poll_interval_max"))) s.poll_interval_max = *v;
@@ -128,6 +131,13 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
       r.error(p("expired_file_sweep"), "must be at least 1s");
     else
       s.expired_file_sweep = *v;
+  }
+  if (auto v = r.seconds(node, "abandoned_upload_age", p("abandoned_upload_age"))) s.abandoned_upload_age = *v;
+  if (auto v = r.seconds(node, "abandoned_upload_sweep", p("abandoned_upload_sweep"))) {
+    if (v->count() < 1)
+      r.error(p("abandoned_upload_sweep"), "must be at least 1s");
+    else
+      s.abandoned_upload_sweep = *v;
   }
   if (s.poll_interval_min > s.poll_interval_max)
     r.error(p("poll_interval_min"), "must not exceed poll_interval_max");

@@ -89,12 +89,19 @@ struct ServerSettings {
   std::uint64_t max_upload_lines = 50000;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{60};
+  // Open client connections at most; one more is answered 503 with Retry-After and closed. 0: derived from
+  // the process's file-descriptor limit (see server/http/server.hpp).
+  std::uint64_t max_connections = 0;
   std::chrono::seconds shutdown_grace{30};
   std::chrono::seconds poll_interval_min{10};
   std::chrono::seconds poll_interval_max{300};
   int poll_concurrency = 4;
   // How often files past their expires_at (expires_after, output_expires_after) are deleted.
   std::chrono::seconds expired_file_sweep{60};
+  // Multipart uploads under batchgate's folders left open longer than abandoned_upload_age (a crash mid-upload)
+  // are aborted at start and then every abandoned_upload_sweep.
+  std::chrono::seconds abandoned_upload_age{24 * 3600};
+  std::chrono::seconds abandoned_upload_sweep{3600};
   // Where uploads wait while their target model is unknown (target_model_names after the file part); empty:
   // the system's temporary directory ($TMPDIR, else /tmp).
   std::string spool_dir;

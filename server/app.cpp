@@ -16,6 +16,7 @@
 
 #include "server/api/context.hpp"
 #include "server/background/file_expiry.hpp"
+#include "server/background/upload_sweep.hpp"
 #include "server/background/lifecycle.hpp"
 #include "server/batch/aws_clients.hpp"
 #include "server/batch/batch_core.hpp"
@@ -41,7 +42,8 @@ struct App::Impl {
         files(deps()),
         routes{settings, *store, blocking, clock, ids, clock.now_seconds(), core, files, {}, {}},
         lifecycle(*store, blocking, clock, core, {std::chrono::seconds(1), settings.server.poll_concurrency}),
-        file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep) {
+        file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep),
+        upload_sweep(deps(), settings.server.abandoned_upload_sweep, settings.server.abandoned_upload_age) {
     runners.add(bedrock_jobs, batch::Runners::Role::kBatchJobs);
     runners.add(on_demand, batch::Runners::Role::kSmallBatches);
   }
@@ -77,6 +79,7 @@ struct App::Impl {
   api::RouteContext routes;
   background::Lifecycle lifecycle;
   background::FileExpiry file_expiry;
+  background::UploadSweep upload_sweep;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<boost::asio::signal_set> signals;
@@ -129,12 +132,14 @@ boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Set
 boost::system::result<std::uint16_t, std::string> App::start() {
   auto& s = impl_->settings.server;
   impl_->server = std::make_unique<http::HttpServer>(
-      impl_->ioc, impl_->router, http::ServerLimits{s.max_header_bytes, s.read_timeout, s.idle_timeout});
+      impl_->ioc, impl_->router,
+      http::ServerLimits{s.max_header_bytes, s.read_timeout, s.idle_timeout, s.max_connections});
   auto port = impl_->server->listen(s.host, s.port);
   if (port.has_error())
     return "cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + port.error().message();
   impl_->lifecycle.start(impl_->ioc.get_executor());
   impl_->file_expiry.start(impl_->ioc.get_executor());
+  impl_->upload_sweep.start(impl_->ioc.get_executor());
   for (int i = 0; i < s.worker_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port,
                impl_->settings.models.size(), impl_->settings.general.database_path);
@@ -154,6 +159,7 @@ void App::request_stop() {
   if (impl_->stop_requested.exchange(true)) return;
   impl_->lifecycle.stop();
   impl_->file_expiry.stop();
+  impl_->upload_sweep.stop();
   auto finish = [this] {
     if (impl_->signals) {
       boost::system::error_code ec;

@@ -6,7 +6,7 @@ namespace batchgate::storage {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 4> kSteps = {
+constexpr std::array<const char*, 5> kSteps = {
     R"sql(
 CREATE TABLE keys (
   id INTEGER PRIMARY KEY,
@@ -131,6 +131,14 @@ CREATE TABLE record_results (
   PRIMARY KEY (batch_id, job_index, record_index)
 ) WITHOUT ROWID;
 ALTER TABLE spend ADD COLUMN pricing TEXT NOT NULL DEFAULT 'batch';
+)sql",
+    // Key ids are never reused: a new key must not inherit a deleted key's spend rows. The highest id ever
+    // given out, starting above every id any table still holds.
+    R"sql(
+CREATE TABLE key_id_sequence (last_id INTEGER NOT NULL);
+INSERT INTO key_id_sequence SELECT MAX(
+  (SELECT COALESCE(MAX(id), 0) FROM keys), (SELECT COALESCE(MAX(key_id), 0) FROM spend),
+  (SELECT COALESCE(MAX(owner_key_id), 0) FROM files), (SELECT COALESCE(MAX(owner_key_id), 0) FROM batches));
 )sql",
 };
 

@@ -95,6 +95,11 @@ JobRecord read_job(const Statement& st, int first = 0) {
 Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j) {
   return guarded([&]() -> Result<void> {
     Transaction tx(db_);
+    // The input file must still exist as the batch is written: a DELETE that won the race leaves no batch
+    // over nothing (and delete_file refuses once the batch is here).
+    auto input = db_.prepare("SELECT 1 FROM files WHERE id = ?");
+    input.bind(1, b.input_file_id);
+    if (!input.step()) return Error{ErrorCode::kNotFound, "no such file " + b.input_file_id};
     db_.prepare(
            "INSERT INTO batches (id, owner_key_id, input_file_id, endpoint, model, completion_window, "
            "status, "
@@ -146,11 +151,13 @@ Result<std::optional<BatchRecord>> SqliteStore::find_batch(const std::string& id
 
 Result<std::vector<BatchRecord>> SqliteStore::list_batches(const BatchQuery& q) {
   return guarded([&]() -> Result<std::vector<BatchRecord>> {
-    static const std::string sql =
-        std::string("SELECT ") + kBatchColumns +
-        " FROM batches WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR "
-        "(created_at, rowid) < (SELECT created_at, rowid FROM batches WHERE id = ?3)) "
-        "ORDER BY created_at DESC, rowid DESC LIMIT ?4";
+    // The cursor counts only if it is one of the caller's own batches: another key's id pages like an
+    // unknown one (an empty page), never revealing that it exists.
+    static const std::string sql = std::string("SELECT ") + kBatchColumns +
+                                   " FROM batches WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR "
+                                   "(created_at, rowid) < (SELECT created_at, rowid FROM batches WHERE id = "
+                                   "?3 AND (?1 = 1 OR owner_key_id IS ?2))) "
+                                   "ORDER BY created_at DESC, rowid DESC LIMIT ?4";
     auto st = db_.prepare(sql);
     st.bind(1, q.all_owners).bind(2, q.owner).bind(3, q.after).bind(4, q.limit);
     std::vector<BatchRecord> out;

@@ -93,17 +93,18 @@ Result<std::optional<FileRecord>> SqliteStore::find_file(const std::string& id) 
 Result<std::vector<FileRecord>> SqliteStore::list_files(const FileQuery& q) {
   return guarded([&]() -> Result<std::vector<FileRecord>> {
     // The cursor is a file id: rows strictly after it in (created_at, insertion) order, as OpenAI's `after`;
-    // ids are random, so insertion order (rowid) breaks ties within a second.
+    // ids are random, so insertion order (rowid) breaks ties within a second. Only the caller's own file
+    // counts as a cursor: another key's id pages like an unknown one.
     const char* cmp = q.ascending ? ">" : "<";
     const char* dir = q.ascending ? "ASC" : "DESC";
-    std::string sql =
-        std::string("SELECT ") + kFileColumns +
-        " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
-        "(?4 = '' OR (created_at, rowid) " +
-        cmp +
-        " (SELECT created_at, rowid FROM files WHERE id = ?4)) AND (?6 IS NULL OR expires_at IS NULL "
-        "OR expires_at > ?6) ORDER BY created_at " +
-        dir + ", rowid " + dir + " LIMIT ?5";
+    std::string sql = std::string("SELECT ") + kFileColumns +
+                      " FROM files WHERE (?1 = 1 OR owner_key_id IS ?2) AND (?3 = '' OR purpose = ?3) AND "
+                      "(?4 = '' OR (created_at, rowid) " +
+                      cmp +
+                      " (SELECT created_at, rowid FROM files WHERE id = ?4 AND (?1 = 1 OR owner_key_id IS "
+                      "?2))) AND (?6 IS NULL OR expires_at IS NULL "
+                      "OR expires_at > ?6) ORDER BY created_at " +
+                      dir + ", rowid " + dir + " LIMIT ?5";
     auto st = db_.prepare(sql);
     st.bind(1, q.all_owners)
         .bind(2, q.owner)

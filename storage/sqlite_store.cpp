@@ -79,9 +79,17 @@ std::optional<KeyRecord> find_key(Database& db, const std::string& hash) {
 
 Result<std::int64_t> SqliteStore::insert_key(const KeyRecord& k) {
   return guarded([&]() -> Result<std::int64_t> {
+    Transaction tx(db_);
+    std::int64_t id = 0;
+    {
+      auto next = db_.prepare("UPDATE key_id_sequence SET last_id = last_id + 1 RETURNING last_id");
+      if (next.step()) id = next.int64(0);
+      while (next.step()) {
+      }
+    }
     db_.prepare(
            "INSERT INTO keys (token_hash, key_name, key_alias, models, max_budget, spend, user_id, team_id, "
-           "metadata, blocked, expires_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+           "metadata, blocked, expires_at, created_at, updated_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, k.token_hash)
         .bind(2, k.key_name)
         .bind(3, k.key_alias)
@@ -95,8 +103,10 @@ Result<std::int64_t> SqliteStore::insert_key(const KeyRecord& k) {
         .bind(11, k.expires_at)
         .bind(12, k.created_at)
         .bind(13, k.updated_at)
+        .bind(14, id)
         .run();
-    return db_.last_insert_rowid();
+    tx.commit();
+    return id;
   });
 }
 

@@ -7,6 +7,7 @@
 #include "server/api/context.hpp"
 #include "server/api/keys.hpp"
 #include "server/common/blocking.hpp"
+#include "server/common/numbers.hpp"
 #include "server/common/secrets.hpp"
 
 namespace batchgate::api {
@@ -108,13 +109,9 @@ awaitable<Response> list_keys(RouteContext& app, Request& req, const Principal&)
                     std::int64_t hi) -> std::optional<std::int64_t> {
     auto it = req.query.find(name);
     if (it == req.query.end()) return def;
-    try {
-      auto v = std::stoll(it->second);
-      if (v < lo || v > hi) return std::nullopt;
-      return v;
-    } catch (...) {
-      return std::nullopt;
-    }
+    auto v = parse_whole_number(it->second);
+    if (!v || *v < lo || *v > hi) return std::nullopt;
+    return v;
   };
   auto page = number("page", 1, 1, 1000000);
   auto size = number("size", 10, 1, 100);

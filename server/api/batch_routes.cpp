@@ -7,6 +7,7 @@
 #include "server/api/context.hpp"
 #include "server/api/keys.hpp"
 #include "server/common/blocking.hpp"
+#include "server/common/numbers.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -72,11 +73,7 @@ awaitable<Response> list_batches(RouteContext& app, Request& req, const Principa
   if (auto it = req.query.find("after"); it != req.query.end()) q.after = it->second;
   std::int64_t limit = 20;
   if (auto it = req.query.find("limit"); it != req.query.end()) {
-    try {
-      limit = std::stoll(it->second);
-    } catch (...) {
-      limit = 0;
-    }
+    limit = parse_whole_number(it->second).value_or(0);
     if (limit < 1 || limit > 100)
       co_return Response::error(ApiError::invalid("limit must be between 1 and 100.", "limit"));
   }

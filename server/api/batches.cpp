@@ -1,5 +1,7 @@
 #include "server/api/batches.hpp"
 
+#include "server/common/numbers.hpp"
+
 namespace batchgate::api {
 namespace {
 
@@ -24,21 +26,14 @@ std::optional<std::string> string_member(const nlohmann::json& body, const char*
 // timeoutDurationInHours.
 std::variant<int, ApiError> window_hours(const std::optional<std::string>& window) {
   if (!window) return ApiError::invalid("completion_window is required; use \"24h\".", "completion_window");
-  int hours = 0;
-  if (window->size() >= 2 && window->back() == 'h') {
-    try {
-      size_t used = 0;
-      hours = std::stoi(window->substr(0, window->size() - 1), &used);
-      if (used != window->size() - 1) hours = 0;
-    } catch (...) {
-      hours = 0;
-    }
-  }
+  std::int64_t hours = 0;
+  if (window->size() >= 2 && window->back() == 'h')
+    hours = parse_whole_number(std::string_view(*window).substr(0, window->size() - 1)).value_or(0);
   if (hours < 24 || hours > 168)
     return ApiError::invalid(
         "completion_window must be \"24h\" (or up to \"168h\", Bedrock's longest job timeout).",
         "completion_window");
-  return hours;
+  return int(hours);
 }
 
 std::optional<ApiError> check_metadata(const nlohmann::json& metadata) {

@@ -1,11 +1,13 @@
 // /v1/files (also without /v1, and under /{provider}/v1): upload (streamed, see file_upload.cpp), list,
 // retrieve, content (streamed from S3), delete.
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/use_awaitable.hpp>
 
 #include "server/api/context.hpp"
 #include "server/api/file_upload.hpp"
 #include "server/common/blocking.hpp"
+#include "server/common/numbers.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -22,7 +24,7 @@ ApiError no_such_file(const std::string& id) {
 // The file when it exists, has not expired and belongs to the caller; otherwise a 404 (never 403: another
 // key's ids must not be confirmed to exist).
 awaitable<std::variant<storage::FileRecord, Response>> owned_file(RouteContext& app, const Request& req,
-                                                                 const Principal& who) {
+                                                                  const Principal& who) {
   const std::string id = req.params.at("file_id");
   auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_file(id); });
   if (found.has_error()) co_return store_unavailable(found.error());
@@ -46,11 +48,7 @@ awaitable<Response> list_files(RouteContext& app, Request& req, const Principal&
   }
   std::int64_t limit = 10000;
   if (auto it = req.query.find("limit"); it != req.query.end()) {
-    try {
-      limit = std::stoll(it->second);
-    } catch (...) {
-      limit = 0;
-    }
+    limit = parse_whole_number(it->second).value_or(0);
     if (limit < 1 || limit > 10000)
       co_return Response::error(ApiError::invalid("limit must be between 1 and 10000.", "limit"));
   }
@@ -61,11 +59,12 @@ awaitable<Response> list_files(RouteContext& app, Request& req, const Principal&
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
   for (const auto& f : *rows) data.push_back(file_json(f));
-  nlohmann::json out = {{"object", "list"},
-                        {"data", data},
-                        {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
-                        {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
-                        {"has_more", has_more}};
+  nlohmann::json out = {
+      {"object", "list"},
+      {"data", data},
+      {"first_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->front().id)},
+      {"last_id", rows->empty() ? nlohmann::json(nullptr) : nlohmann::json(rows->back().id)},
+      {"has_more", has_more}};
   co_return Response::json(out.dump());
 }
 
@@ -94,7 +93,8 @@ awaitable<Response> file_content(RouteContext& app, Request& req, const Principa
     batch::ObjectSink sink = [&write](std::string_view chunk) { return write(chunk); };
     auto got = co_await objects->read(where, std::move(sink));
     if (got.has_error()) {
-      spdlog::error("request {}: reading {} failed: {}", request_id, aws::s3_uri(where), got.error().to_string());
+      spdlog::error("request {}: reading {} failed: {}", request_id, aws::s3_uri(where),
+                    got.error().to_string());
       co_return false;
     }
     co_return true;

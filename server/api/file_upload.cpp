@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "server/batch/file_ingest.hpp"
+#include "server/common/utf8.hpp"
 #include "server/http/multipart.hpp"
 
 namespace batchgate::api {
@@ -48,8 +49,13 @@ class FormReader {
   awaitable<std::optional<ApiError>> on_event(const MultipartParser::Event& ev) {
     switch (ev.type) {
       case MultipartParser::EventType::kPartBegin:
+        // Names and the file name are stored or echoed: UTF-8 only (server/common/utf8.hpp).
+        if (!valid_utf8(parser_.part().name))
+          co_return ApiError::invalid("A form field's name is not valid UTF-8.", {}, "invalid_utf8");
         in_file_ = parser_.part().name == "file";
         if (in_file_) {
+          if (!valid_utf8(parser_.part().filename))
+            co_return ApiError::invalid("The file name is not valid UTF-8.", "file", "invalid_utf8");
           std::string filename = parser_.part().filename;
           co_return co_await ingest_.begin_file(std::move(filename));
         }
@@ -64,6 +70,9 @@ class FormReader {
         co_return std::nullopt;
       case MultipartParser::EventType::kPartEnd:
         if (std::exchange(in_file_, false)) co_return co_await ingest_.end_file();
+        if (!valid_utf8(field_value_))
+          co_return ApiError::invalid("Form field '" + field_name_ + "' is not valid UTF-8.", field_name_,
+                                      "invalid_utf8");
         co_return form_field(field_name_, field_value_);
       case MultipartParser::EventType::kError:
         co_return ApiError::invalid("Malformed multipart body: " + std::string(ev.error) + ".", "file");

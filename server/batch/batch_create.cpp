@@ -54,7 +54,9 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
   auto found = co_await run_blocking(d_.blocking, [&] { return d_.store.find_file(params.input_file_id); });
   if (found.has_error())
     co_return storage_unavailable("reading file " + params.input_file_id + ": " + found.error().message);
-  if (!*found || !who.owns((*found)->owner_key_id))
+  const auto now = d_.clock.now_seconds();
+  // An expired file is gone for the API even before the sweep deletes it.
+  if (!*found || !who.owns((*found)->owner_key_id) || ((*found)->expires_at && *(*found)->expires_at <= now))
     co_return ApiError::not_found("No such File object: " + params.input_file_id, "input_file_id");
   const storage::FileRecord& file = **found;
   const config::Model* model = d_.settings.find_model(file.model);
@@ -63,7 +65,6 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
     co_return ApiError{ErrorKind::kPermission, "This key may not use model '" + file.model + "'.",
                        "input_file_id", "model_not_allowed"};
 
-  const auto now = d_.clock.now_seconds();
   storage::BatchRecord b = new_batch(d_.ids.batch_id(), who, params, file, now);
   storage::JobRecord job = runners_.for_new_batch(*model, file).plan(b, file, *model, 0);
   job.next_poll_at = now;
@@ -71,6 +72,8 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
   job.updated_at = now;
   // Persisted before any runner is called: a crash from here on resumes with the same job (same token).
   auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_batch(b, job); });
+  if (inserted.has_error() && inserted.error().code == storage::ErrorCode::kNotFound)
+    co_return ApiError::not_found("No such File object: " + params.input_file_id, "input_file_id");
   if (inserted.has_error())
     co_return storage_unavailable("storing batch " + b.id + ": " + inserted.error().message);
   hooks_.work_added();

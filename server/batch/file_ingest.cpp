@@ -7,6 +7,8 @@
 
 #include "server/aws/s3_client.hpp"
 #include "server/common/blocking.hpp"
+#include "server/common/numbers.hpp"
+#include "server/common/utf8.hpp"
 
 namespace batchgate::batch {
 namespace {
@@ -16,7 +18,9 @@ using boost::asio::awaitable;
 constexpr std::size_t kMaxLine = 32 << 20;  // one request (Claude accepts 20 MB bodies)
 constexpr const char* kJsonl = "application/jsonl";
 
-ApiError write_failed(const aws::S3Error& e) { return storage_unavailable("storing an upload: " + e.to_string()); }
+ApiError write_failed(const aws::S3Error& e) {
+  return storage_unavailable("storing an upload: " + e.to_string());
+}
 
 ApiError refused(const files::BatchFileChecker& checker) {
   std::string message = "The file has " + std::to_string(checker.problem_count()) + " invalid line" +
@@ -160,13 +164,12 @@ std::optional<ApiError> FileIngest::field(const std::string& name, const std::st
   } else if (name == "target_model_names" || name == "target_model_names[]") {
     for (auto& n : split_names(value)) fields_.target_models.push_back(std::move(n));
   } else if (name == "expires_after[seconds]") {
-    try {
-      fields_.expires_seconds = std::stoll(value);
-    } catch (...) {
+    fields_.expires_seconds = parse_whole_number(value);
+    if (!fields_.expires_seconds)
       return ApiError::invalid("expires_after[seconds] must be a whole number.", "expires_after.seconds");
-    }
     if (*fields_.expires_seconds < 3600 || *fields_.expires_seconds > 2592000)
-      return ApiError::invalid("expires_after[seconds] must be between 3600 and 2592000.", "expires_after.seconds");
+      return ApiError::invalid("expires_after[seconds] must be between 3600 and 2592000.",
+                               "expires_after.seconds");
   } else if (name == "expires_after[anchor]") {
     if (value != "created_at")
       return ApiError::invalid("expires_after[anchor] must be 'created_at'.", "expires_after.anchor");
@@ -186,7 +189,7 @@ std::optional<ApiError> FileIngest::field(const std::string& name, const std::st
 std::optional<ApiError> FileIngest::check_late_target() const {
   const std::string& target = fields_.target_models[0];
   if (!d_.settings.find_model(target))
-    return ApiError::invalid("target_model_names names '" + target + "', which is not a configured model.",
+    return ApiError::invalid("target_model_names names " + excerpt(target) + ", which is not a configured model.",
                              "target_model_names", "model_not_found");
   if (original_)
     return ApiError::invalid("target_model_names '" + target +
@@ -227,10 +230,12 @@ awaitable<std::optional<ApiError>> FileIngest::apply_late_target() {
 // What the whole form must say, checked once every part arrived.
 std::optional<ApiError> FileIngest::check_form() {
   if (!saw_file_) return ApiError::invalid("The 'file' part is missing.", "file");
-  if (fields_.purpose.empty()) return ApiError::invalid("The 'purpose' field is missing; use purpose=batch.", "purpose");
+  if (fields_.purpose.empty())
+    return ApiError::invalid("The 'purpose' field is missing; use purpose=batch.", "purpose");
   if (fields_.purpose != "batch")
     return ApiError::invalid(
-        "purpose '" + fields_.purpose + "' is not served here: this gateway stores batch input files (purpose=batch).",
+        "purpose '" + fields_.purpose +
+            "' is not served here: this gateway stores batch input files (purpose=batch).",
         "purpose", "unsupported_purpose");
   if (fields_.target_models.size() > 1)
     return ApiError::invalid("Name one model in target_model_names; a file is translated for one model.",
@@ -288,7 +293,8 @@ awaitable<std::variant<storage::FileRecord, ApiError>> FileIngest::finish() {
   }
   records_writer_.reset();
   storage::FileRecord f = file_row(bedrock_bytes);
-  auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_file(f, checker_->mappings()); });
+  auto inserted =
+      co_await run_blocking(d_.blocking, [&] { return d_.store.insert_file(f, checker_->mappings()); });
   if (inserted.has_error()) {
     ObjectStore& store = d_.objects(*model_);
     (void)co_await store.remove(objects_.original);

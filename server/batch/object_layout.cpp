@@ -25,4 +25,13 @@ aws::S3Location result_file_object(const config::Model& model, std::string_view 
           batch_folder(model, batch_id) + (which == ResultFile::kOutput ? "output.jsonl" : "error.jsonl")};
 }
 
+std::vector<aws::S3Location> object_folders(const config::Model& model) {
+  return {{model.s3_bucket, aws::join_key(model.s3_prefix, "files/")},
+          {model.s3_output_bucket, aws::join_key(model.s3_output_prefix, "batches/")}};
+}
+
+bool is_bedrock_output(std::string_view key) {
+  return key.find("/bedrock/") != std::string_view::npos;
+}
+
 }  // namespace batchgate::batch

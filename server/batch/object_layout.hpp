@@ -9,6 +9,7 @@
 //   {s3_output_bucket}/{prefix}/batches/{batch_id}/error.jsonl   the OpenAI error file
 
 #include <string_view>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "server/aws/s3_uri.hpp"
@@ -26,5 +27,10 @@ aws::S3Location bedrock_output_folder(const config::Model& model, std::string_vi
 
 enum class ResultFile { kOutput, kError };
 aws::S3Location result_file_object(const config::Model& model, std::string_view batch_id, ResultFile which);
+
+// The folders batchgate writes objects into for the model ({prefix}/files/ and {prefix}/batches/).
+std::vector<aws::S3Location> object_folders(const config::Model& model);
+// Whether `key` lies in a Bedrock output folder (written by Bedrock, not batchgate).
+bool is_bedrock_output(std::string_view key);
 
 }  // namespace batchgate::batch

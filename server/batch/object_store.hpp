@@ -48,6 +48,11 @@ class ObjectStore {
   virtual boost::asio::awaitable<ObjectResult<std::string>> read_small(aws::S3Location where) = 0;
   // Deleting a missing object succeeds.
   virtual boost::asio::awaitable<ObjectResult<void>> remove(aws::S3Location where) = 0;
+  // Aborts the multipart uploads under `folder` (a key prefix) started before `started_before` (seconds since
+  // the epoch) and still open — what a crash mid-upload leaves behind. `keep` names keys to leave alone.
+  // → how many were aborted.
+  virtual boost::asio::awaitable<ObjectResult<std::size_t>> abort_stale_uploads(
+      aws::S3Location folder, std::int64_t started_before, std::function<bool(std::string_view key)> keep) = 0;
 };
 
 }  // namespace batchgate::batch

@@ -47,4 +47,25 @@ awaitable<ObjectResult<void>> S3ObjectStore::remove(aws::S3Location where) {
   co_return co_await s3_.delete_object(std::move(where.bucket), std::move(where.key));
 }
 
+awaitable<ObjectResult<std::size_t>> S3ObjectStore::abort_stale_uploads(
+    aws::S3Location folder, std::int64_t started_before, std::function<bool(std::string_view key)> keep) {
+  // "files/" is listed as "files" and filtered here: S3 stand-ins (moto_server) check the signature of a
+  // query whose '/' they decoded, and AWS answers the same either way.
+  std::string listed = folder.key;
+  if (listed.ends_with('/') && listed.find('/') == listed.size() - 1) listed.pop_back();
+  auto open = co_await s3_.list_multipart_uploads(folder.bucket, listed);
+  if (!open) co_return open.error();
+  std::size_t aborted = 0;
+  for (const aws::OpenUpload& upload : *open) {
+    if (!upload.key.starts_with(folder.key)) continue;
+    const auto started = aws::parse_iso8601_utc(upload.initiated);
+    if (!started || *started >= started_before || (keep && keep(upload.key))) continue;
+    auto done = co_await s3_.abort_multipart_upload(folder.bucket, upload.key, upload.upload_id);
+    // NoSuchUpload: completed or aborted since the listing.
+    if (!done && done.error().code != "NoSuchUpload") co_return done.error();
+    if (done) ++aborted;
+  }
+  co_return ObjectResult<std::size_t>(boost::system::in_place_value, aborted);
+}
+
 }  // namespace batchgate::batch

@@ -75,7 +75,9 @@ std::string error_body(const ApiError& error) {
       for (auto& [k, v] : extra.items())
         if (!e.contains(k)) e[k] = v;
   }
-  return nlohmann::json{{"error", std::move(e)}}.dump();
+  // Messages quote what the client sent; the edge refuses invalid UTF-8, and whatever slips past is replaced
+  // rather than turning the error into a 500.
+  return nlohmann::json{{"error", std::move(e)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace batchgate

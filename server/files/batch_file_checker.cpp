@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "server/common/utf8.hpp"
 #include "translators/batch_line.hpp"
 
 namespace batchgate::files {
@@ -46,7 +47,7 @@ void BatchFileChecker::problem(std::string code, std::string message, std::strin
 bool BatchFileChecker::check_model(std::string_view model_name) {
   // Runs for every line: strings are built only for a problem.
   const char* param = pinned_ ? "target_model_names" : "body.model";
-  auto quoted = [model_name] { return "'" + std::string(model_name) + "'"; };
+  auto quoted = [model_name] { return excerpt(model_name); };
   const config::Model* m = settings_.find_model(model_name);
   if (!m) {
     ++unknown_model_count_;
@@ -91,7 +92,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   auto [seen, inserted] = custom_ids_.emplace(line.custom_id, line_);
   if (!inserted)
     problem("duplicate_custom_id",
-            "custom_id '" + std::string(line.custom_id) + "' was already used on line " + std::to_string(seen->second) +
+            "custom_id " + excerpt(line.custom_id) + " was already used on line " + std::to_string(seen->second) +
                 "; every custom_id must be unique within the file.",
             "custom_id");
 
@@ -115,7 +116,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   if (!check_model(wanted)) return;
   if (wanted != first_model_) {
     problem("model_mismatch",
-            "body.model '" + std::string(wanted) + "' differs from '" + first_model_ + "' on line " +
+            "body.model " + excerpt(wanted) + " differs from " + excerpt(first_model_) + " on line " +
                 std::to_string(model_line_) + "; every line of a batch uses the same model.",
             "body.model");
     return;

@@ -3,10 +3,9 @@
 // bodies, per-route body limits, header limit, read/idle timeouts, request ids, one JSON access-log line per
 // request, graceful shutdown.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/result.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,7 +20,13 @@ struct ServerLimits {
   std::uint64_t header_limit = 16 << 10;
   std::chrono::seconds read_timeout{30};  // a request's header and body must arrive within this
   std::chrono::seconds idle_timeout{60};  // a keep-alive connection may wait this long for the next request
+  // Open connections at most (one more is answered 503 + Retry-After and closed). 0: the soft file-descriptor
+  // limit (raised to the hard limit at listen) minus kReservedDescriptors for outgoing connections, the
+  // database, the spool and logs.
+  std::uint64_t max_connections = 0;
 };
+
+constexpr std::uint64_t kReservedDescriptors = 128;
 
 class HttpServer {
  public:

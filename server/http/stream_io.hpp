@@ -47,11 +47,34 @@ inline ApiError read_error(const beast::error_code& ec, bool reading_body) {
 
 class BeastBodyReader final : public BodyReader {
  public:
+  // `send_continue`: the client sent "Expect: 100-continue"; the 100 goes out when the route first reads the
+  // body — after it checked the key — so a refused upload is never sent.
   BeastBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                  beast::http::request_parser<beast::http::buffer_body>& parser, std::chrono::seconds timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout), chunk_(kStreamChunk) {}
+                  beast::http::request_parser<beast::http::buffer_body>& parser, std::chrono::seconds timeout,
+                  bool send_continue)
+      : stream_(stream),
+        buffer_(buffer),
+        parser_(parser),
+        timeout_(timeout),
+        chunk_(kStreamChunk),
+        continue_pending_(send_continue) {
+    // Beast reads max(512, free capacity) bytes at a time: with room for a whole chunk, each read takes up
+    // to 64 KiB (the session gives the memory back once the request is done).
+    buffer_.reserve(kStreamChunk);
+  }
 
   awaitable<Chunk> next() override {
+    if (continue_pending_) {
+      continue_pending_ = false;
+      beast::error_code ec;
+      beast::http::response<beast::http::empty_body> cont{beast::http::status::continue_, 11};
+      stream_.expires_after(timeout_);
+      co_await beast::http::async_write(stream_, cont, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        failed_ = true;
+        co_return Chunk{std::nullopt, read_error(ec, true)};
+      }
+    }
     while (!parser_.is_done()) {
       auto& body = parser_.get().body();
       body.data = chunk_.data();
@@ -72,6 +95,8 @@ class BeastBodyReader final : public BodyReader {
   }
 
   bool complete() const { return !failed_ && parser_.is_done(); }
+  // The route answered without reading: the client, still waiting for a 100, may never send the body.
+  bool continue_pending() const { return continue_pending_; }
   bool failed() const { return failed_; }
   // The body went past the route's limit: the client is most likely still sending.
   bool over_limit() const { return over_limit_; }
@@ -82,6 +107,7 @@ class BeastBodyReader final : public BodyReader {
   beast::http::request_parser<beast::http::buffer_body>& parser_;
   std::chrono::seconds timeout_;
   std::vector<char> chunk_;
+  bool continue_pending_;
   bool failed_ = false;
   bool over_limit_ = false;
 };

@@ -21,6 +21,11 @@ class MemoryObjectStore final : public batch::ObjectStore {
                                                          batch::ObjectSink sink) override;
   boost::asio::awaitable<batch::ObjectResult<std::string>> read_small(aws::S3Location where) override;
   boost::asio::awaitable<batch::ObjectResult<void>> remove(aws::S3Location where) override;
+  // Writers here close with their owner (nothing in memory outlives a crash): there is never one to abort.
+  boost::asio::awaitable<batch::ObjectResult<std::size_t>> abort_stale_uploads(
+      aws::S3Location, std::int64_t, std::function<bool(std::string_view)>) override {
+    co_return batch::ObjectResult<std::size_t>(boost::system::in_place_value, 0);
+  }
 
   // The next `times` calls of `op` fail with a 503 SlowDown.
   void fail_next(Op op, int times = 1);

@@ -116,12 +116,26 @@ TEST_F(SqliteStoreTest, DeleteCountsOnlyExistingKeys) {
   EXPECT_EQ(keys->front().token_hash, "b");
 }
 
+TEST_F(SqliteStoreTest, KeyIdsAreNeverReused) {
+  std::int64_t newest = 0;
+  {
+    auto store = open();
+    ASSERT_TRUE(store->insert_key(key("a")).has_value());
+    newest = *store->insert_key(key("b"));
+    ASSERT_EQ(*store->delete_keys({"b"}), 1);  // the newest key goes
+  }
+  auto store = open();  // and the sequence survives a restart
+  auto next = store->insert_key(key("c"));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_GT(*next, newest);
+}
+
 TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
   { open(); }
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 4);
+  EXPECT_EQ(schema_version_blocking(db), 5);
   migrate_blocking(db);  // idempotent
-  EXPECT_EQ(schema_version_blocking(db), 4);
+  EXPECT_EQ(schema_version_blocking(db), 5);
   for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
     auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
     st.bind(1, table);
@@ -228,6 +242,15 @@ TEST_F(SqliteFilesTest, ListFiltersByOwnerPurposeAndPagesWithACursor) {
   q = FileQuery{};
   q.all_owners = true;
   EXPECT_EQ(store_->list_files(q)->size(), 7u);
+
+  // Another key's id as the cursor pages exactly like an unknown id: it does not reveal that the id exists.
+  q = FileQuery{};
+  q.owner = key_b_;
+  q.after = "file-a3";
+  auto foreign = *store_->list_files(q);
+  q.after = "file-unknown";
+  EXPECT_EQ(foreign.size(), store_->list_files(q)->size());
+  EXPECT_TRUE(foreign.empty());
 }
 
 TEST_F(SqliteFilesTest, ExpiredFilesAreTheOnesPastTheirExpiryOldestFirst) {
@@ -299,6 +322,7 @@ class SqliteBatchesTest : public ::testing::Test {
     k.created_at = k.updated_at = 1;
     k.token_hash = "a";
     key_ = *store_->insert_key(k);
+    ASSERT_TRUE(store_->insert_file(file("file-1", key_, 1), {}).has_value());
   }
   void TearDown() override {
     store_.reset();
@@ -364,7 +388,8 @@ TEST_F(SqliteBatchesTest, RecordResultsAreKeptOnceAndGoWithTheFinish) {
   ASSERT_TRUE(store_->insert_batch(batch("b-od", 10), job("b-od")).has_value());
   std::vector<RecordResult> first = {{"b-od", 0, 2, "{\"c\":1}", false}, {"b-od", 0, 0, "{\"a\":1}", true}};
   ASSERT_TRUE(store_->save_record_results(first).has_value());
-  std::vector<RecordResult> again = {{"b-od", 0, 2, "{\"changed\":1}", true}, {"b-od", 0, 1, "{\"b\":1}", false}};
+  std::vector<RecordResult> again = {{"b-od", 0, 2, "{\"changed\":1}", true},
+                                     {"b-od", 0, 1, "{\"b\":1}", false}};
   ASSERT_TRUE(store_->save_record_results(again).has_value());
   EXPECT_EQ(*store_->answered_records("b-od", 0), (std::vector<std::int64_t>{0, 1, 2}));
   auto counts = *store_->record_result_counts("b-od", 0);
@@ -399,8 +424,9 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
     Database db(path_);
     db.exec(
         "DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
-        "ALTER TABLE jobs DROP COLUMN runner; DROP TABLE record_results; ALTER TABLE spend DROP COLUMN pricing; "
-        "DELETE FROM schema_migrations WHERE version >= 2");
+        "ALTER TABLE jobs DROP COLUMN runner; DROP TABLE record_results; ALTER TABLE spend DROP COLUMN "
+        "pricing; "
+        "DROP TABLE key_id_sequence; DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(schema_version_blocking(db), 1);
   }
   store_ = std::move(*SqliteStore::open_blocking(path_));
@@ -412,7 +438,22 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   ASSERT_TRUE(jobs.has_value() && jobs->size() == 1);
   EXPECT_EQ(jobs->front().runner, "bedrock_batch_job");
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 4);
+  EXPECT_EQ(schema_version_blocking(db), 5);
+}
+
+// DELETE /v1/files racing batches.create: whichever commits second loses, so no batch runs over no input.
+TEST_F(SqliteBatchesTest, ABatchIsNeverWrittenOverADeletedFile) {
+  ASSERT_TRUE(store_->delete_file("file-1").has_value());
+  auto inserted = store_->insert_batch(batch("b-late", 5), job("b-late"));
+  ASSERT_TRUE(inserted.has_error());
+  EXPECT_EQ(inserted.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(*store_->find_batch("b-late"));
+
+  ASSERT_TRUE(store_->insert_file(file("file-1", key_, 1), {}).has_value());
+  ASSERT_TRUE(store_->insert_batch(batch("b-first", 6), job("b-first")).has_value());
+  auto deleted = store_->delete_file("file-1");
+  ASSERT_TRUE(deleted.has_error());
+  EXPECT_EQ(deleted.error().code, ErrorCode::kConflict);
 }
 
 TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {

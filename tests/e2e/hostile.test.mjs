@@ -1,0 +1,285 @@
+// Hostile bytes and exhausted resources, sent as raw HTTP over TCP (no client library repairs them): every
+// request gets an OpenAI-style answer, nothing is stored for a refused upload, and running out of connections
+// or file descriptors degrades gracefully (no spin, bounded logs, /health still answers).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+
+import { s3sdk } from './lib/deps.mjs';
+import { chatLines } from './lib/jsonl.mjs';
+import { createKey, startStack } from './lib/stack.mjs';
+
+const { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command } = s3sdk;
+
+// Sends `head` (a Buffer or string, the request line and headers without the final CRLF) and `body`; resolves
+// with {status, headers, body, raw} once the server closes or a full response with Content-Length arrived.
+function rawRequest(port, head, body = Buffer.alloc(0)) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer to ${String(head).split('\r\n')[0]}`));
+    }, 10_000);
+    const parse = () => {
+      const raw = Buffer.concat(chunks);
+      const end = raw.indexOf('\r\n\r\n');
+      if (end < 0) return null;
+      const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
+      const headers = {};
+      for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      const length = Number(headers['content-length'] ?? -1);
+      const rest = raw.subarray(end + 4);
+      if (length >= 0 && rest.length < length) return null;
+      return { status: Number(lines[0].split(' ')[1]), headers, body: rest.toString('utf8'), raw };
+    };
+    socket.on('data', (d) => {
+      chunks.push(d);
+      const got = parse();
+      if (got) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(got);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const got = parse();
+      if (got) resolve(got);
+      else reject(new Error(`connection closed without an answer to ${String(head).split('\r\n')[0]}`));
+    });
+    socket.write(Buffer.concat([Buffer.isBuffer(head) ? head : Buffer.from(head, 'latin1'), Buffer.from('\r\n\r\n'),
+      body]));
+  });
+}
+
+function assertOpenAIError(res, status, code) {
+  assert.equal(res.status, status, res.raw.toString('latin1').slice(0, 500));
+  const err = JSON.parse(res.body).error;
+  assert.equal(typeof err.message, 'string');
+  assert.equal(err.type, 'invalid_request_error');
+  if (code) assert.equal(err.code, code);
+  return err;
+}
+
+function multipart(fields, file) {
+  const boundary = 'hostileboundary';
+  const parts = [];
+  for (const [name, value] of fields) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`, 'latin1'),
+      Buffer.isBuffer(value) ? value : Buffer.from(value), Buffer.from('\r\n'));
+  }
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="`, 'latin1'),
+      file.name, Buffer.from('"\r\nContent-Type: application/jsonl\r\n\r\n'), Buffer.from(file.content),
+      Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+const cpuSeconds = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+describe('hostile bytes', () => {
+  let stack;
+  let port;
+  let auth;
+  const jsonl = [...chatLines(3, 'claude-batch')].map((l) => `${JSON.stringify(l)}\n`).join('');
+
+  before(async () => {
+    stack = await startStack({ settings: { max_connections: 40 } });
+    port = Number(new URL(stack.baseURL).port);
+    auth = `Authorization: Bearer ${stack.masterKey}`;
+  });
+  after(async () => stack?.stop());
+
+  async function storedObjects() {
+    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket }));
+    return (page.Contents ?? []).length;
+  }
+
+  test('a non-UTF-8 file name is refused, stores nothing, and listing keeps working', async () => {
+    const before = await storedObjects();
+    const form = multipart([['purpose', 'batch']], { name: Buffer.from([0xff, 0xfe, 0x2e, 0x6a]), content: jsonl });
+    const res = await rawRequest(port, `POST /v1/files HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+      `Content-Type: ${form.type}\r\nContent-Length: ${form.body.length}`, form.body);
+    const err = assertOpenAIError(res, 400, 'invalid_utf8');
+    assert.equal(err.param, 'file');
+    assert.equal(await storedObjects(), before, 'no S3 object left behind');
+    const list = await rawRequest(port, `GET /v1/files HTTP/1.1\r\nHost: x\r\n${auth}`);
+    assert.equal(list.status, 200);
+    assert.equal(JSON.parse(list.body).data.length, 0);
+  });
+
+  test('non-UTF-8 form fields are refused with the field named', async () => {
+    for (const [name, value] of [['purpose', Buffer.from([0x62, 0xff])], ['target_model_names', Buffer.from([0xc3])]]) {
+      const form = multipart([[name, value]], { name: Buffer.from('a.jsonl'), content: jsonl });
+      const res = await rawRequest(port, `POST /v1/files HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+        `Content-Type: ${form.type}\r\nContent-Length: ${form.body.length}`, form.body);
+      assert.equal(assertOpenAIError(res, 400, 'invalid_utf8').param, name);
+    }
+  });
+
+  test('bad bytes in the target and the headers get a 400, never a 500 or a dropped connection', async () => {
+    // [request line, header, the error code expected] — a raw 0xFF in the target may already be refused by the
+    // HTTP parser as a malformed request: any OpenAI-style 400 is right there.
+    const cases = [
+      ['GET /v1/files/file-%FF HTTP/1.1', auth, 'invalid_utf8'],
+      ['GET /v1/batches/batch_%FF%FE HTTP/1.1', auth, 'invalid_utf8'],
+      ['GET /key/info?key=%FF HTTP/1.1', auth, 'invalid_utf8'],
+      ['GET /v1/files/\xff HTTP/1.1', auth, undefined],
+      ['GET /v1/files HTTP/1.1', Buffer.from('Authorization: Bearer sk-\xff\xfe', 'latin1'), 'invalid_utf8'],
+      ['GET /v1/files HTTP/1.1', Buffer.concat([Buffer.from(`${auth}\r\nUser-Agent: `), Buffer.from([0xff, 0x41])]),
+        'invalid_utf8'],
+    ];
+    for (const [line, header, code] of cases) {
+      const head = Buffer.concat([Buffer.from(line, 'latin1'), Buffer.from('\r\nHost: x\r\n'),
+        Buffer.isBuffer(header) ? header : Buffer.from(header)]);
+      const res = await rawRequest(port, head);
+      assertOpenAIError(res, 400, code);
+    }
+  });
+
+  test('numbers and windows are parsed strictly', async () => {
+    const form = multipart([['purpose', 'batch'], ['expires_after[anchor]', 'created_at'],
+      ['expires_after[seconds]', '3600abc']], { name: Buffer.from('a.jsonl'), content: jsonl });
+    const res = await rawRequest(port, `POST /v1/files HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+      `Content-Type: ${form.type}\r\nContent-Length: ${form.body.length}`, form.body);
+    assertOpenAIError(res, 400);
+    for (const window of [' 24h', '+24h', '24 h']) {
+      const body = JSON.stringify({ input_file_id: 'file-x', endpoint: '/v1/chat/completions', completion_window: window });
+      const r = await rawRequest(port, `POST /v1/batches HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}`, Buffer.from(body));
+      assert.equal(assertOpenAIError(r, 400).param, 'completion_window', window);
+    }
+    const limit = await rawRequest(port, `GET /v1/batches?limit=5x HTTP/1.1\r\nHost: x\r\n${auth}`);
+    assert.equal(assertOpenAIError(limit, 400).param, 'limit');
+  });
+
+  test('Expect: 100-continue is answered 100 only after the key was accepted', async () => {
+    const firstLine = (key) => new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n')) {
+          socket.destroy();
+          resolve(got.split('\r\n')[0]);
+        }
+      });
+      socket.on('error', reject);
+      socket.write(`POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
+        'Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n');
+    });
+    assert.match(await firstLine('sk-not-a-key'), /^HTTP\/1\.1 401/);
+    assert.match(await firstLine(stack.masterKey), /^HTTP\/1\.1 100/);
+  });
+
+  test('past max_connections idle connections make room and /health still answers', async () => {
+    const idle = [];
+    for (let i = 0; i < 70; i += 1) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      idle.push(s);
+    }
+    await sleep(500);
+    const res = await rawRequest(port, 'GET /health/liveliness HTTP/1.1\r\nHost: x');
+    assert.equal(res.status, 200, res.body);
+    for (const s of idle) s.destroy();
+    // The key routes still work for a client with a fresh connection.
+    const key = await createKey(stack, {});
+    assert.ok(key.key.startsWith('sk-'));
+  });
+});
+
+describe('out of file descriptors', () => {
+  let stack;
+  before(async () => {
+    // max_connections above what the descriptor limit (lowered below, after start) allows: accept fails.
+    stack = await startStack({ settings: { max_connections: 5000 } });
+  });
+  after(async () => stack?.stop());
+
+  test('accept backs off instead of spinning, logs a bounded number of lines, and recovers', async () => {
+    const pid = stack.pid();
+    const open = readFileSync(`/proc/${pid}/limits`, 'utf8');
+    assert.match(open, /Max open files/);
+    const inUse = Number(execFileSync('bash', ['-c', `ls /proc/${pid}/fd | wc -l`]).toString().trim());
+    execFileSync('prlimit', ['--pid', String(pid), `--nofile=${inUse + 20}:${inUse + 20}`]);
+    const port = Number(new URL(stack.baseURL).port);
+    const sockets = [];
+    for (let i = 0; i < 60; i += 1) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      sockets.push(s);
+    }
+    await sleep(500);
+    const logBefore = stack.stderr().length;
+    const cpuBefore = cpuSeconds(pid);
+    await sleep(3000);
+    const cpu = cpuSeconds(pid) - cpuBefore;
+    assert.ok(cpu < 0.5, `batchgate used ${cpu} CPU-seconds in 3 s while out of descriptors`);
+    const logged = stack.stderr().slice(logBefore);
+    assert.ok(logged.split('\n').length <= 4, `log lines while out of descriptors:\n${logged.slice(0, 2000)}`);
+    for (const s of sockets) s.destroy();
+    await sleep(1500);  // the pause before the next accept is at most 1 s
+    const res = await rawRequest(port, 'GET /health/liveliness HTTP/1.1\r\nHost: x');
+    assert.equal(res.status, 200);
+  });
+});
+
+describe('crash leftovers', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ settings: { abandoned_upload_age: '2s', abandoned_upload_sweep: '1s' } });
+  });
+  after(async () => stack?.stop());
+
+  const openUploads = async () => {
+    const r = await stack.s3.send(new ListMultipartUploadsCommand({ Bucket: stack.bucket }));
+    return (r.Uploads ?? []).map((u) => u.Key).sort();
+  };
+
+  test('multipart uploads left open by a SIGKILL mid-upload are aborted; Bedrock\'s own are left', async () => {
+    // Bedrock writes its output itself: an open upload there is not batchgate's to abort.
+    const bedrockKey = 'batches/batch_x/bedrock/job/input.jsonl.out';
+    await stack.s3.send(new CreateMultipartUploadCommand({ Bucket: stack.bucket, Key: bedrockKey }));
+    const port = Number(new URL(stack.baseURL).port);
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    const boundary = 'crashboundary';
+    socket.write(`POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stack.masterKey}\r\n` +
+      `Content-Type: multipart/form-data; boundary=${boundary}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    const chunk = (data) => socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
+    chunk(`--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n\r\n`);
+    // ~12 MB of lines: more than two 5 MiB parts of the original, so S3 holds open multipart uploads.
+    const line = `${JSON.stringify(chatLines(1, 'claude-batch').next().value).replace('req-1', 'req-IDX')}\n`;
+    let block = '';
+    for (let i = 0; i < 40_000; i += 1) block += line.replace('IDX', String(i)).replace('?', `?${'x'.repeat(100)}`);
+    chunk(block);
+    let open = [];
+    for (let i = 0; i < 100 && open.filter((k) => k.startsWith('files/')).length === 0; i += 1) {
+      await sleep(100);
+      open = await openUploads();
+    }
+    assert.ok(open.some((k) => k.startsWith('files/')), `an upload is open mid-file: ${open}`);
+    await stack.restart();  // SIGKILL: no abort is sent; the restarted process finds them
+    socket.destroy();
+    let left = [];
+    for (let i = 0; i < 100; i += 1) {
+      left = await openUploads();
+      if (left.every((k) => k === bedrockKey)) break;
+      await sleep(200);
+    }
+    assert.deepEqual(left, [bedrockKey]);
+    assert.match(stack.stderr(), /uploads: aborted \d+ multipart upload\(s\) left open/);
+  });
+});
