@@ -1,6 +1,8 @@
-# Sourced by the benchmark scripts: starts the local stack (moto_server + bedrock-emulator) and batchgate in
-# $BENCH_DIR, with batchgate_settings overrides given as "key: value" lines in $BENCH_SETTINGS (and lines for
-# claude-batch's model_info in $BENCH_MODEL_INFO).
+# Sourced by the benchmark scripts: starts the local stack (bedrock-emulator, and moto_server when S3 is moto)
+# and batchgate in $BENCH_DIR, with batchgate_settings overrides given as "key: value" lines in $BENCH_SETTINGS
+# (and lines for claude-batch's model_info in $BENCH_MODEL_INFO). $BENCH_S3 picks the S3: "emulator" (default,
+# the emulator's in-memory S3, so that S3 is not what a benchmark measures) or "moto" (deploy/local/up.sh's
+# BATCHGATE_LOCAL_S3).
 # Sets: url, master, batchgate_pid. Registers a trap that stops everything.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BATCHGATE_BUILD_DIR:-$root/build}"
@@ -17,7 +19,7 @@ trap bench_stop EXIT
 
 bench_start() {
   BATCHGATE_LOCAL_DIR="$BENCH_DIR/stack" BEDROCK_EMULATOR_BIN="$build/deploy/bedrock-emulator/bedrock-emulator" \
-    bash "$root/deploy/local/up.sh" >/dev/null
+    BATCHGATE_LOCAL_S3="${BENCH_S3:-emulator}" bash "$root/deploy/local/up.sh" >/dev/null
   # shellcheck disable=SC1091
   source "$BENCH_DIR/stack/stack.env"
   export BATCHGATE_MASTER_KEY="sk-bench-master-key"

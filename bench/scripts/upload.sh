@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Upload throughput and batchgate's peak memory for batch files of 10 MB, 100 MB and 1 GB (or the sizes given,
-# in MB), streamed chunked through POST /v1/files against the local stack (moto_server as S3).
+# in MB), streamed chunked through POST /v1/files against the local stack (S3: the emulator's in-memory S3, or
+# moto_server with BENCH_S3=moto).
 #   bench/scripts/upload.sh [MB ...]
 set -euo pipefail
 BENCH_SETTINGS=$'max_upload_bytes: 2147483648'

@@ -62,6 +62,7 @@ struct ParseState {
   Options options;
   std::string access_key;  // --access-key-id / env, paired with secret_key at the end
   std::string secret_key;
+  bool s3_endpoint_flag = false;  // --s3-endpoint given (rather than taken from the environment)
 };
 
 // Applies one "--name value" flag; an error message when the value is invalid or the flag unknown.
@@ -90,6 +91,7 @@ std::optional<std::string> apply_flag(ParseState& state, const std::string& name
     o.credentials[value.substr(0, colon)] = value.substr(colon + 1);
   } else if (name == "s3-endpoint") {
     o.s3_endpoint = value;
+    state.s3_endpoint_flag = true;
   } else if (name == "s3-region") {
     o.s3_region = value;
   } else if (name == "s3-access-key-id") {
@@ -110,6 +112,23 @@ std::optional<std::string> apply_flag(ParseState& state, const std::string& name
     return "unknown option --" + name;
   }
   return std::nullopt;
+}
+
+// --serve-s3 without --s3-endpoint: job I/O goes to the emulator's own S3 (its address is known once it
+// listens), so an S3_ENDPOINT_URL left in the environment must not send it elsewhere, and it signs with a
+// key pair that S3 accepts: the --s3-access-key-id pair when it is one of them, else the emulator's own.
+void use_own_s3(ParseState& state) {
+  Options& o = state.options;
+  o.s3_endpoint.reset();
+  const auto accepted = o.credentials.find(o.s3_access_key_id);
+  if (accepted != o.credentials.end() && accepted->second == o.s3_secret_access_key) return;
+  if (!state.access_key.empty() && !state.secret_key.empty()) {
+    o.s3_access_key_id = state.access_key;
+    o.s3_secret_access_key = state.secret_key;
+  } else if (!o.credentials.empty()) {
+    o.s3_access_key_id = o.credentials.begin()->first;
+    o.s3_secret_access_key = o.credentials.begin()->second;
+  }
 }
 
 }  // namespace
@@ -145,6 +164,10 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
       o.accept_session_credentials = true;
       continue;
     }
+    if (flag == "--serve-s3") {
+      o.serve_s3 = true;
+      continue;
+    }
     if (!flag.starts_with("--")) return "unexpected argument '" + flag + "'";
     std::string value;
     if (const auto eq = flag.find('='); eq != std::string::npos) {
@@ -161,6 +184,7 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
   if (!state.access_key.empty() && !state.secret_key.empty())
     o.credentials.emplace(state.access_key, state.secret_key);
   if (o.s3_region.empty()) o.s3_region = o.region;
+  if (o.serve_s3 && !state.s3_endpoint_flag) use_own_s3(state);
   if (o.verify_signatures && o.credentials.empty() && !o.help) {
     return "no credentials to verify signatures with: give --access-key-id/--secret-access-key, "
            "--credential, "
@@ -183,6 +207,9 @@ std::string usage_text() {
                               accept requests with an unknown key id that carry X-Amz-Security-Token
                               (temporary credentials, e.g. from moto's STS) without checking the signature
   --s3-endpoint URL           S3 holding job input/output (env S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3)
+  --serve-s3                  also answer path-style S3 requests (/BUCKET, /BUCKET/KEY) on the same port from
+                              memory; without --s3-endpoint the jobs' input/output go to this S3 (the
+                              environment's S3 endpoint is then ignored)
   --s3-region R               signing region for S3 (the --region)
   --s3-access-key-id K --s3-secret-access-key S   S3 credentials (env AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)
   --default-timeout-hours N   timeoutDurationInHours when omitted (168)

@@ -22,7 +22,9 @@ struct Options {
   bool accept_session_credentials = false;         // see AuthSettings::accept_session_credentials
   std::map<std::string, std::string> credentials;  // access key id → secret, for SigV4 verification
   std::optional<std::string> s3_endpoint;          // where job input/output lives (moto_server)
-  std::string s3_region;                           // default: region
+  // Serve an in-memory S3 on the same port (s3_routes.hpp); without --s3-endpoint, job I/O uses it too.
+  bool serve_s3 = false;
+  std::string s3_region;  // default: region
   std::string s3_access_key_id;
   std::string s3_secret_access_key;
   int default_timeout_hours = 168;

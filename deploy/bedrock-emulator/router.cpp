@@ -20,15 +20,6 @@ ApiError auth_error(std::string type, std::string message, int status = 403) {
   return {status, std::move(type), std::move(message)};
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view text) {
-  // "20240115T120000Z" → ISO-8601 for the shared parser.
-  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
-  const std::string iso = std::string(text.substr(0, 4)) + "-" + std::string(text.substr(4, 2)) + "-" +
-                          std::string(text.substr(6, 2)) + "T" + std::string(text.substr(9, 2)) + ":" +
-                          std::string(text.substr(11, 2)) + ":" + std::string(text.substr(13, 2)) + "Z";
-  return parse_iso8601(iso);
-}
-
 }  // namespace
 
 Router::Router(JobStore& store, Knobs& knobs, AuthSettings auth, Random random, JobStarted on_created)

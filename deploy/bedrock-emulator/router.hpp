@@ -10,22 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "auth_settings.hpp"
 #include "emulator_http.hpp"
 #include "invoke_model.hpp"
 #include "job_store.hpp"
 #include "knobs.hpp"
 
 namespace batchgate::bedrock_emulator {
-
-struct AuthSettings {
-  bool verify = true;                          // false: accept any (or no) signature
-  std::map<std::string, std::string> secrets;  // access key id → secret access key
-  // Temporary credentials (from moto's STS) have secrets the emulator never sees: when set, a request with an
-  // unknown key id that carries X-Amz-Security-Token is accepted without checking its signature.
-  bool accept_session_credentials = false;
-  std::string region = "us-east-1";
-  std::chrono::seconds max_skew{900};  // spec aws-sigv4-s3.md §1.2 step 1
-};
 
 class Router {
  public:

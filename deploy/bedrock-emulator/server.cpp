@@ -1,6 +1,7 @@
 // The bedrock-emulator executable: a Beast/Asio HTTP/1.1 server around Router, and one coroutine per job
 // that walks the status machine of spec/bedrock-batch.md §6 and moves the job's data through S3 (§8).
-// Everything runs on one thread, so the job store needs no locking.
+// With --serve-s3 the same port also answers S3 requests (s3_session.hpp). Everything runs on one thread,
+// so neither the job store nor the S3 store needs locking.
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +20,7 @@
 #include "batch_io.hpp"
 #include "options.hpp"
 #include "router.hpp"
+#include "s3_session.hpp"
 #include "server/aws/s3_client.hpp"
 
 namespace batchgate::bedrock_emulator {
@@ -33,6 +35,8 @@ using namespace std::chrono_literals;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kBodyLimit = 16 * 1024 * 1024;
+// Large socket reads instead of Beast's 512-byte minimum on an empty buffer.
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr auto kTick = 50ms;
 
 std::string random_job_id(std::mt19937_64& rng) {
@@ -65,6 +69,7 @@ struct Emulator {
   JobStore store;
   aws::HttpClient http;
   std::unique_ptr<Router> router;
+  std::unique_ptr<S3Routes> s3;  // --serve-s3
 
   std::optional<aws::S3Client> s3_for(const Job& job) {
     if (!options.s3_endpoint) return std::nullopt;
@@ -236,9 +241,23 @@ EmulatorRequest to_emulator_request(const http::request<http::string_body>& requ
 asio::awaitable<void> serve_session(Emulator& emu, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  buffer.reserve(kReadBufferBytes);
+  // Object bytes follow their response header in separate writes: no Nagle delay before them.
+  beast::error_code no_delay_error;
+  if (emu.s3) stream.socket().set_option(tcp::no_delay(true), no_delay_error);
   for (;;) {
     stream.expires_after(120s);
-    http::request_parser<http::string_body> parser;
+    // The header first: an S3 upload's body goes straight into object storage, with its own limit.
+    http::request_parser<http::empty_body> head;
+    head.body_limit(boost::none);
+    auto [head_error, head_bytes] = co_await http::async_read_header(stream, buffer, head, kUseTuple);
+    if (head_error) break;
+    if (emu.s3) {
+      const S3Served served = co_await serve_s3(stream, buffer, head, *emu.s3);
+      if (served == S3Served::kClose) break;
+      if (served == S3Served::kKeepAlive) continue;
+    }
+    http::request_parser<http::string_body> parser(std::move(head));
     parser.body_limit(kBodyLimit);
     auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
     if (read_error) break;
@@ -271,6 +290,16 @@ asio::awaitable<void> accept_loop(Emulator& emu, tcp::acceptor acceptor) {
     }
     asio::co_spawn(acceptor.get_executor(), serve_session(emu, std::move(socket)), asio::detached);
   }
+}
+
+// http://ADDR:PORT of the listening socket; a wildcard address is reached over loopback.
+std::string own_url(const asio::ip::address& address, std::uint16_t port) {
+  if (address.is_v6()) {
+    const auto v6 = address.is_unspecified() ? asio::ip::address_v6::loopback() : address.to_v6();
+    return "http://[" + v6.to_string() + "]:" + std::to_string(port);
+  }
+  const auto v4 = address.is_unspecified() ? asio::ip::address_v4::loopback() : address.to_v4();
+  return "http://" + v4.to_string() + ":" + std::to_string(port);
 }
 
 int run(Options options) {
@@ -313,7 +342,13 @@ int run(Options options) {
     return 1;
   }
   acceptor.listen();
-  std::cout << "listening on " << options.host << ":" << acceptor.local_endpoint().port() << std::endl;
+  const auto port = acceptor.local_endpoint().port();
+  if (options.serve_s3) {
+    emu.s3 = std::make_unique<S3Routes>(auth, [] { return std::chrono::system_clock::now(); });
+    // Job I/O goes through the same S3Client code path to this very S3 (options.cpp use_own_s3).
+    if (!emu.options.s3_endpoint) emu.options.s3_endpoint = own_url(address, port);
+  }
+  std::cout << "listening on " << options.host << ":" << port << std::endl;
   asio::co_spawn(io, accept_loop(emu, std::move(acceptor)), asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });

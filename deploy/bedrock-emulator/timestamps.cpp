@@ -89,4 +89,26 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
          std::chrono::minutes{offset_minutes};
 }
 
+std::string format_http_date(TimePoint time) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::optional<TimePoint> parse_amz_date(std::string_view text) {
+  // "20240115T120000Z" → ISO-8601 for the parser above.
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  const std::string iso = std::string(text.substr(0, 4)) + "-" + std::string(text.substr(4, 2)) + "-" +
+                          std::string(text.substr(6, 2)) + "T" + std::string(text.substr(9, 2)) + ":" +
+                          std::string(text.substr(11, 2)) + ":" + std::string(text.substr(13, 2)) + "Z";
+  return parse_iso8601(iso);
+}
+
 }  // namespace batchgate::bedrock_emulator

@@ -4,9 +4,12 @@
 #     and access key; every later request must be signed with that key),
 #   - bedrock-emulator, accepting the same key and keeping job data in that S3,
 # creates the bucket, prints the environment a batchgate config needs and writes it to $STATE_DIR/stack.env.
+# With BATCHGATE_LOCAL_S3=emulator, moto is not started: the emulator serves an in-memory S3 on its own port
+# (--serve-s3; fast enough for throughput benchmarks) and stack.env points S3_ENDPOINT_URL at it.
 # Stop everything with deploy/local/down.sh.
 #
 # Environment:
+#   BATCHGATE_LOCAL_S3     moto (default) or emulator
 #   BEDROCK_EMULATOR_BIN   emulator binary (default: build/deploy/bedrock-emulator/bedrock-emulator)
 #   BEDROCK_EMULATOR_ARGS  extra emulator flags, e.g. "--submitted-seconds 2 --records-per-second 50"
 #   BATCHGATE_LOCAL_DIR    state directory for pid files, logs and stack.env (default: .local)
@@ -19,11 +22,13 @@ STATE_DIR=${BATCHGATE_LOCAL_DIR:-$ROOT/.local}
 EMULATOR=${BEDROCK_EMULATOR_BIN:-$ROOT/build/deploy/bedrock-emulator/bedrock-emulator}
 BUCKET=${BATCHGATE_BUCKET:-batchgate-local}
 REGION=${AWS_REGION:-us-east-1}
+LOCAL_S3=${BATCHGATE_LOCAL_S3:-moto}
 
 die() { echo "up.sh: $*" >&2; exit 1; }
 
+[[ "$LOCAL_S3" == moto || "$LOCAL_S3" == emulator ]] || die "BATCHGATE_LOCAL_S3 must be moto or emulator, not '$LOCAL_S3'"
 [[ -x "$EMULATOR" ]] || die "no emulator binary at $EMULATOR (build the bedrock-emulator target or set BEDROCK_EMULATOR_BIN)"
-command -v moto_server >/dev/null || die "moto_server is not on PATH"
+[[ "$LOCAL_S3" == emulator ]] || command -v moto_server >/dev/null || die "moto_server is not on PATH"
 mkdir -p "$STATE_DIR"
 for name in moto bedrock-emulator; do
   if [[ -f "$STATE_DIR/$name.pid" ]] && kill -0 "$(cat "$STATE_DIR/$name.pid")" 2>/dev/null; then
@@ -52,6 +57,57 @@ PY
 # If anything below fails, stop what this run started.
 cleanup_on_error() { "$ROOT/deploy/local/down.sh" >/dev/null 2>&1 || true; }
 trap cleanup_on_error ERR
+
+# The emulator's port, from its first line "listening on 127.0.0.1:PORT".
+wait_emulator_port() {
+  local port=""
+  for _ in $(seq 1 200); do
+    # No pipeline: under pipefail a SIGPIPE'd sed would abort the script.
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p;T;q' "$STATE_DIR/bedrock-emulator.log" 2>/dev/null || true)
+    [[ -n "$port" ]] && break
+    kill -0 "$(cat "$STATE_DIR/bedrock-emulator.pid")" 2>/dev/null || die "bedrock-emulator exited; see $STATE_DIR/bedrock-emulator.log"
+    sleep 0.05
+  done
+  [[ -n "$port" ]] || die "bedrock-emulator did not announce its port; see $STATE_DIR/bedrock-emulator.log"
+  echo "$port"
+}
+
+write_stack_env() {
+  cat >"$STATE_DIR/stack.env" <<ENV
+export AWS_ACCESS_KEY_ID=$ACCESS_KEY_ID
+export AWS_SECRET_ACCESS_KEY=$SECRET_ACCESS_KEY
+export AWS_REGION=$REGION
+export AWS_DEFAULT_REGION=$REGION
+export S3_ENDPOINT_URL=$S3_ENDPOINT_URL
+export BEDROCK_ENDPOINT_URL=http://127.0.0.1:$BEDROCK_PORT
+export BATCHGATE_BUCKET=$BUCKET
+export BEDROCK_ROLE_ARN=arn:aws:iam::123456789012:role/BedrockBatchRole
+ENV
+  trap - ERR
+  cat "$STATE_DIR/stack.env"
+  echo "# written to $STATE_DIR/stack.env; load it with: source $STATE_DIR/stack.env" >&2
+}
+
+if [[ "$LOCAL_S3" == emulator ]]; then
+  ACCESS_KEY_ID=AKIDBATCHGATELOCAL
+  SECRET_ACCESS_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
+  # shellcheck disable=SC2086
+  "$EMULATOR" --port 0 --region "$REGION" --serve-s3 \
+    --access-key-id "$ACCESS_KEY_ID" --secret-access-key "$SECRET_ACCESS_KEY" \
+    ${BEDROCK_EMULATOR_ARGS:-} >"$STATE_DIR/bedrock-emulator.log" 2>&1 &
+  echo $! >"$STATE_DIR/bedrock-emulator.pid"
+  BEDROCK_PORT=$(wait_emulator_port)
+  S3_ENDPOINT_URL="http://127.0.0.1:$BEDROCK_PORT"
+  python3 - "$S3_ENDPOINT_URL" "$REGION" "$BUCKET" "$ACCESS_KEY_ID" "$SECRET_ACCESS_KEY" <<'PY' || die "could not create bucket $BUCKET; see $STATE_DIR/bedrock-emulator.log"
+import sys
+import boto3
+endpoint, region, bucket, akid, secret = sys.argv[1:6]
+boto3.client("s3", endpoint_url=endpoint, region_name=region, aws_access_key_id=akid,
+             aws_secret_access_key=secret).create_bucket(Bucket=bucket)
+PY
+  write_stack_env
+  exit 0
+fi
 
 # A port that was free a moment ago can be taken by a parallel test before moto binds it: then moto exits
 # (and the port answers for someone else), so check that our process survived, and retry on a new port.
@@ -94,26 +150,5 @@ PY
   --s3-endpoint "$S3_ENDPOINT_URL" --s3-access-key-id "$ACCESS_KEY_ID" --s3-secret-access-key "$SECRET_ACCESS_KEY" \
   ${BEDROCK_EMULATOR_ARGS:-} >"$STATE_DIR/bedrock-emulator.log" 2>&1 &
 echo $! >"$STATE_DIR/bedrock-emulator.pid"
-BEDROCK_PORT=""
-for _ in $(seq 1 200); do
-  # No pipeline: under pipefail a SIGPIPE'd sed would abort the script.
-  BEDROCK_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p;T;q' "$STATE_DIR/bedrock-emulator.log" 2>/dev/null || true)
-  [[ -n "$BEDROCK_PORT" ]] && break
-  kill -0 "$(cat "$STATE_DIR/bedrock-emulator.pid")" 2>/dev/null || die "bedrock-emulator exited; see $STATE_DIR/bedrock-emulator.log"
-  sleep 0.05
-done
-[[ -n "$BEDROCK_PORT" ]] || die "bedrock-emulator did not announce its port; see $STATE_DIR/bedrock-emulator.log"
-
-cat >"$STATE_DIR/stack.env" <<ENV
-export AWS_ACCESS_KEY_ID=$ACCESS_KEY_ID
-export AWS_SECRET_ACCESS_KEY=$SECRET_ACCESS_KEY
-export AWS_REGION=$REGION
-export AWS_DEFAULT_REGION=$REGION
-export S3_ENDPOINT_URL=$S3_ENDPOINT_URL
-export BEDROCK_ENDPOINT_URL=http://127.0.0.1:$BEDROCK_PORT
-export BATCHGATE_BUCKET=$BUCKET
-export BEDROCK_ROLE_ARN=arn:aws:iam::123456789012:role/BedrockBatchRole
-ENV
-trap - ERR
-cat "$STATE_DIR/stack.env"
-echo "# written to $STATE_DIR/stack.env; load it with: source $STATE_DIR/stack.env" >&2
+BEDROCK_PORT=$(wait_emulator_port)
+write_stack_env

@@ -241,5 +241,53 @@ TEST_F(BedrockJobTest, ScheduledPastTimeoutExpires) {
   EXPECT_TRUE(job.end_time);
 }
 
+// The emulator serving its own S3 (--serve-s3, no moto): the input goes into it with our S3Client, the job
+// lists and reads it and writes its outputs back through the emulator's S3Client to the same port.
+class ServeS3JobTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { stack_ = new EmulatorStack(StackS3::kEmulator); }
+  static void TearDownTestSuite() { delete stack_; }
+  void SetUp() override { ASSERT_TRUE(stack_->ok()) << stack_->error(); }
+
+  static EmulatorStack* stack_;
+  StackClients c_{*stack_};
+};
+
+EmulatorStack* ServeS3JobTest::stack_ = nullptr;
+
+TEST_F(ServeS3JobTest, JobReadsInputFromAndWritesOutputToTheEmulatorsS3) {
+  const std::vector<std::pair<std::string, int>> files{{"part-a.jsonl", 70}, {"part-b.jsonl", 50}};
+  for (const auto& [name, records] : files) {
+    auto put = c_.run(c_.s3().put_object(kBucket, "serve/in/" + name, input_file(records)));
+    ASSERT_TRUE(put) << put.error().to_string();
+  }
+  auto arn = c_.run(
+      c_.bedrock().create_model_invocation_job(c_.job_request("it-serve-s3", "serve/in/", "serve/out/")));
+  ASSERT_TRUE(arn) << arn.error().to_string();
+  const auto job = c_.wait_for(*arn, {"Completed", "PartiallyCompleted", "Failed"});
+  ASSERT_EQ(job.status, "Completed") << job.message.value_or("");
+  int errors = 0;
+  for (const auto& [name, records] : files) {
+    auto body = c_.run(c_.s3().get_object_string(kBucket, "serve/out/" + job.job_id() + "/" + name + ".out"));
+    ASSERT_TRUE(body) << body.error().to_string();
+    const auto out = lines_by_record(*body);
+    ASSERT_EQ(out.size(), static_cast<std::size_t>(records)) << name;
+    for (int i = 0; i < records; ++i) {
+      char id[16];
+      std::snprintf(id, sizeof id, "R%010d", i);
+      EXPECT_EQ(out.at(id)["modelInput"], record_input(i)) << name << " " << id;
+      EXPECT_EQ(out.at(id).contains("error"), i % 8 == 0) << name << " " << id;
+      errors += i % 8 == 0;
+    }
+  }
+  auto manifest =
+      c_.run(c_.s3().get_object_string(kBucket, "serve/out/" + job.job_id() + "/manifest.json.out"));
+  ASSERT_TRUE(manifest) << manifest.error().to_string();
+  const json counts = json::parse(*manifest);
+  EXPECT_EQ(counts["totalRecordCount"], 120);
+  EXPECT_EQ(counts["errorRecordCount"], errors);
+  EXPECT_EQ(counts["successRecordCount"], 120 - errors);
+}
+
 }  // namespace
 }  // namespace batchgate::test

@@ -1,72 +1,63 @@
 #include "emulator_stack.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <thread>
 
 namespace batchgate::test {
 
 namespace {
 
-// Reads "listening on 127.0.0.1:PORT" from the emulator's log; 0 if it does not appear in time.
-std::uint16_t announced_port(const std::string& log, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    std::ifstream in(log);
-    std::string line;
-    if (std::getline(in, line) && line.starts_with("listening on 127.0.0.1:")) {
-      return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
+// Phases shortened so that jobs finish within a test.
+const std::vector<std::string> kFastJobs{"--submitted-seconds",   "0.1", "--validating-seconds", "0.1",
+                                         "--scheduled-seconds",   "0.1", "--stopping-seconds",   "0.2",
+                                         "--max-concurrent-jobs", "100"};
+
+// CreateBucket is a PUT of the bucket path with an empty body: put_object with an empty key sends exactly
+// that.
+std::string create_bucket_with_s3_client(const EmulatorStack& stack, const std::string& bucket) {
+  boost::asio::io_context io;
+  aws::HttpClient http(io.get_executor());
+  aws::S3Config config;
+  config.endpoint_url = stack.s3_endpoint();
+  config.credentials = aws::static_credentials(
+      aws::Credentials{stack.access_key_id(), stack.secret_access_key(), std::nullopt});
+  aws::S3Client s3(http, std::move(config));
+  auto created = run_coroutine(io, s3.put_object(bucket, "", ""));
+  return created ? std::string() : created.error().to_string();
 }
 
 }  // namespace
 
-EmulatorStack::EmulatorStack() : moto_(std::make_unique<MotoServer>()) {
-  if (!moto_->ok()) {
-    error_ = moto_->error();
+EmulatorStack::EmulatorStack(StackS3 s3) {
+  std::vector<std::string> flags;
+  if (s3 == StackS3::kEmulator) {
+    access_key_id_ = "AKIDSERVES3EXAMPLE";
+    secret_access_key_ = "serve-s3-secret";
+    flags = {"--serve-s3", "--access-key-id", access_key_id_, "--secret-access-key", secret_access_key_};
+  } else {
+    moto_ = std::make_unique<MotoServer>();
+    if (!moto_->ok()) {
+      error_ = moto_->error();
+      return;
+    }
+    if (!moto_->create_bucket(kBucket)) {
+      error_ = "could not create bucket " + kBucket;
+      return;
+    }
+    access_key_id_ = moto_->access_key_id();
+    secret_access_key_ = moto_->secret_access_key();
+    flags = {"--access-key-id",        access_key_id_,    "--secret-access-key", secret_access_key_,
+             "--s3-endpoint",          moto_->endpoint(), "--s3-access-key-id",  access_key_id_,
+             "--s3-secret-access-key", secret_access_key_};
+  }
+  flags.insert(flags.end(), kFastJobs.begin(), kFastJobs.end());
+  emulator_ = std::make_unique<EmulatorProcess>(flags, s3 == StackS3::kEmulator ? "serve-s3" : "moto");
+  if (!emulator_->ok()) {
+    error_ = emulator_->error();
     return;
   }
-  if (!moto_->create_bucket(kBucket)) {
-    error_ = "could not create bucket " + kBucket;
-    return;
-  }
-  // --port 0: the emulator binds a free port itself and announces it, so parallel tests cannot race for it.
-  const std::string log = "/tmp/batchgate-bedrock-emulator-" + std::to_string(getpid()) + "-" +
-                          std::to_string(moto_->port()) + ".log";
-  const std::vector<std::string> argv{
-      std::string(BATCHGATE_BINARY_DIR) + "/deploy/bedrock-emulator/bedrock-emulator",
-      "--port",
-      "0",
-      "--access-key-id",
-      moto_->access_key_id(),
-      "--secret-access-key",
-      moto_->secret_access_key(),
-      "--s3-endpoint",
-      moto_->endpoint(),
-      "--s3-access-key-id",
-      moto_->access_key_id(),
-      "--s3-secret-access-key",
-      moto_->secret_access_key(),
-      "--submitted-seconds",
-      "0.1",
-      "--validating-seconds",
-      "0.1",
-      "--scheduled-seconds",
-      "0.1",
-      "--stopping-seconds",
-      "0.2",
-      "--max-concurrent-jobs",
-      "100"};
-  emulator_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, log);
-  port_ = announced_port(log, std::chrono::seconds(10));
-  if (!emulator_->started() || port_ == 0 || !wait_for_port(port_, std::chrono::seconds(5))) {
-    error_ = "bedrock-emulator did not start; see " + log;
-  }
+  if (s3 == StackS3::kEmulator) error_ = create_bucket_with_s3_client(*this, kBucket);
 }
 
 StackClients::StackClients(const EmulatorStack& stack, std::string secret, std::string access_key_id,
@@ -76,9 +67,9 @@ StackClients::StackClients(const EmulatorStack& stack, std::string secret, std::
                [&] {
                  aws::BedrockConfig c;
                  c.endpoint_url = stack.endpoint();
-                 c.credentials = aws::static_credentials(aws::Credentials{
-                     access_key_id.empty() ? stack.moto().access_key_id() : access_key_id,
-                     secret.empty() ? stack.moto().secret_access_key() : secret, std::nullopt});
+                 c.credentials = aws::static_credentials(
+                     aws::Credentials{access_key_id.empty() ? stack.access_key_id() : access_key_id,
+                                      secret.empty() ? stack.secret_access_key() : secret, std::nullopt});
                  // One attempt by default so that tests see each error code instead of the retries.
                  c.retry.max_attempts = max_attempts;
                  c.retry.base_delay = std::chrono::milliseconds(10);
@@ -86,9 +77,9 @@ StackClients::StackClients(const EmulatorStack& stack, std::string secret, std::
                }()),
       s3_(http_, [&] {
         aws::S3Config c;
-        c.endpoint_url = stack.moto().endpoint();
+        c.endpoint_url = stack.s3_endpoint();
         c.credentials = aws::static_credentials(
-            aws::Credentials{stack.moto().access_key_id(), stack.moto().secret_access_key(), std::nullopt});
+            aws::Credentials{stack.access_key_id(), stack.secret_access_key(), std::nullopt});
         return c;
       }()) {}
 

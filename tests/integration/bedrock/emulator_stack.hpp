@@ -1,7 +1,8 @@
 #pragma once
 
 // A SigV4-checking moto_server plus a bedrock-emulator that accepts moto's IAM key and keeps job data in
-// it, with our BedrockClient and S3Client pointed at them. Shared by the Bedrock integration tests.
+// it — or the emulator alone serving its own in-memory S3 (--serve-s3) — with our BedrockClient and
+// S3Client pointed at them. Shared by the Bedrock integration tests.
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
@@ -10,7 +11,7 @@
 
 #include "server/aws/bedrock_client.hpp"
 #include "server/aws/s3_client.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/moto_server.hpp"
 #include "tests/support/run_coroutine.hpp"
 
@@ -20,18 +21,25 @@ inline const std::string kBucket = "bedrock-it";
 inline const std::string kRole = "arn:aws:iam::123456789012:role/BedrockBatchRole";
 inline const std::string kClaude = "anthropic.claude-3-haiku-20240307-v1:0";
 
+// Where the stack's S3 is: moto_server, or the emulator's own in-memory S3 on the emulator's port.
+enum class StackS3 { kMoto, kEmulator };
+
 class EmulatorStack {
  public:
-  EmulatorStack();
+  explicit EmulatorStack(StackS3 s3 = StackS3::kMoto);
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
-  const MotoServer& moto() const { return *moto_; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const { return emulator_ ? emulator_->endpoint() : "http://127.0.0.1:0"; }
+  std::string s3_endpoint() const { return moto_ ? moto_->endpoint() : endpoint(); }
+  // The key pair both the emulator and the S3 accept.
+  const std::string& access_key_id() const { return access_key_id_; }
+  const std::string& secret_access_key() const { return secret_access_key_; }
 
  private:
   std::unique_ptr<MotoServer> moto_;
-  std::unique_ptr<ChildProcess> emulator_;
-  std::uint16_t port_ = 0;
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::string access_key_id_;
+  std::string secret_access_key_;
   std::string error_;
 };
 

@@ -53,6 +53,25 @@ TEST(EmulatorOptions, EnvironmentFallbacks) {
   EXPECT_EQ(o.s3_endpoint, "http://s3");
 }
 
+TEST(EmulatorOptions, ServeS3SendsJobIoToItselfWithAnAcceptedKey) {
+  const std::map<std::string, std::string> env{{"AWS_ACCESS_KEY_ID", "AK"},
+                                               {"AWS_SECRET_ACCESS_KEY", "SK"},
+                                               {"S3_ENDPOINT_URL", "http://stale-moto"},
+                                               {"BEDROCK_EMULATOR_ACCESS_KEY_ID", "BAK"},
+                                               {"BEDROCK_EMULATOR_SECRET_ACCESS_KEY", "BSK"}};
+  const auto own = parse({"--serve-s3"}, env);
+  ASSERT_TRUE(std::holds_alternative<Options>(own)) << std::get<std::string>(own);
+  EXPECT_TRUE(std::get<Options>(own).serve_s3);
+  EXPECT_FALSE(std::get<Options>(own).s3_endpoint);  // set to the listening address at start
+  EXPECT_EQ(std::get<Options>(own).s3_access_key_id, "BAK");
+  EXPECT_EQ(std::get<Options>(own).s3_secret_access_key, "BSK");
+
+  const auto elsewhere = parse({"--serve-s3", "--s3-endpoint", "http://moto"}, env);
+  ASSERT_TRUE(std::holds_alternative<Options>(elsewhere));
+  EXPECT_EQ(std::get<Options>(elsewhere).s3_endpoint, "http://moto");
+  EXPECT_EQ(std::get<Options>(elsewhere).s3_access_key_id, "AK");
+}
+
 TEST(EmulatorOptions, Errors) {
   for (const auto& args :
        std::vector<std::vector<std::string>>{{"--port", "70000", "--no-auth"},
