@@ -99,7 +99,7 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
   r.warn_unknown(node, base,
                  {"host", "port", "worker_threads", "blocking_threads", "max_json_body_bytes",
                   "max_header_bytes", "max_upload_bytes", "max_upload_lines", "read_timeout", "idle_timeout",
-                  "max_connections", "shutdown_grace", "poll_interval_min", "poll_interval_max",
+                  "max_connections", "max_upload_memory", "max_uploads_per_key", "shutdown_grace", "poll_interval_min", "poll_interval_max",
                   "poll_concurrency", "expired_file_sweep", "abandoned_upload_age",
                   "abandoned_upload_sweep", "spool_dir"});
   auto p = [&](const char* k) { return base + "." + k; };
@@ -121,6 +121,10 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
   if (auto v = r.seconds(node, "idle_timeout", p("idle_timeout"))) s.idle_timeout = *v;
   if (auto v = r.integer(node, "max_connections", p("max_connections"), 0, 1000000))
     s.max_connections = std::uint64_t(*v);
+  if (auto v = r.integer(node, "max_upload_memory", p("max_upload_memory"), 0, 1ll << 40))
+    s.max_upload_memory = std::uint64_t(*v);
+  if (auto v = r.integer(node, "max_uploads_per_key", p("max_uploads_per_key"), 0, 100000))
+    s.max_uploads_per_key = std::uint64_t(*v);
   if (auto v = r.seconds(node, "shutdown_grace", p("shutdown_grace"))) s.shutdown_grace = *v;
   if (auto v = r.seconds(node, "poll_interval_min", p("poll_interval_min"))) s.poll_interval_min = *v;
   if (auto v = r.seconds(node, "poll_interval_max", p("poll_interval_max"))) s.poll_interval_max = *v;

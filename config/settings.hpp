@@ -92,6 +92,11 @@ struct ServerSettings {
   // Open client connections at most; one more is answered 503 with Retry-After and closed. 0: derived from
   // the process's file-descriptor limit (see server/http/server.hpp).
   std::uint64_t max_connections = 0;
+  // Memory uploads in flight may hold together (each is charged 21 MiB: two object writers of two 5 MiB
+  // parts, and the spool's 1 MiB); past it an upload waits up to 10 s, then gets 503 + Retry-After. 0: none.
+  std::uint64_t max_upload_memory = 256ull << 20;
+  // Uploads in flight per key (the master key counts as one); past it 429. 0: no limit.
+  std::uint64_t max_uploads_per_key = 4;
   std::chrono::seconds shutdown_grace{30};
   std::chrono::seconds poll_interval_min{10};
   std::chrono::seconds poll_interval_max{300};

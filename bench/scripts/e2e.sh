@@ -18,7 +18,7 @@ set -euo pipefail
 upload_records="${1:-100000}"
 collect_records="${2:-50000}"
 runs="${3:-5}"
-BENCH_SETTINGS=$'max_upload_bytes: 2147483648\npoll_interval_min: 1s\npoll_interval_max: 1s'
+BENCH_SETTINGS=$'max_upload_bytes: 2147483648\nmax_upload_lines: 1000000\npoll_interval_min: 1s\npoll_interval_max: 1s'
 BENCH_MODEL_INFO="      max_batch_records: $((upload_records > collect_records ? upload_records : collect_records))"
 export BEDROCK_EMULATOR_ARGS="${BEDROCK_EMULATOR_ARGS:---records-per-second 1000000 --submitted-seconds 0.1 --validating-seconds 0.1 --scheduled-seconds 0.1}"
 # shellcheck disable=SC1091

@@ -3,6 +3,7 @@
 # (and lines for claude-batch's model_info in $BENCH_MODEL_INFO). $BENCH_S3 picks the S3: "emulator" (default,
 # the emulator's in-memory S3, so that S3 is not what a benchmark measures) or "moto" (deploy/local/up.sh's
 # BATCHGATE_LOCAL_S3).
+# BATCHGATE_BIN runs another batchgate binary on the same stand-ins (A/B runs against an older build).
 # Sets: url, master, batchgate_pid. Registers a trap that stops everything.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BATCHGATE_BUILD_DIR:-$root/build}"
@@ -44,7 +45,7 @@ at = text.index("\n", at) + 1
 open(path, "w").write(text[:at] + extra + "\n" + text[at:])
 PY
   fi
-  "$build/server/batchgate" --config "$BENCH_DIR/config.yaml" >"$BENCH_DIR/access.log" 2>"$BENCH_DIR/batchgate.log" &
+  "${BATCHGATE_BIN:-$build/server/batchgate}" --config "$BENCH_DIR/config.yaml" >"$BENCH_DIR/access.log" 2>"$BENCH_DIR/batchgate.log" &
   batchgate_pid=$!
   local port=""
   for _ in $(seq 1 100); do

@@ -8,6 +8,7 @@
 
 #include "config/settings.hpp"
 #include "server/api/auth.hpp"
+#include "server/api/upload_admission.hpp"
 #include "server/batch/batch_core.hpp"
 #include "server/batch/files.hpp"
 #include "server/common/clock.hpp"
@@ -31,6 +32,7 @@ struct RouteContext {
   // drops or replaces the entry; entries live 2 s.
   RecentCache<storage::KeyRecord> keys;
   RecentCache<storage::BatchRecord> batches;
+  UploadAdmission uploads{settings.server.max_upload_memory, settings.server.max_uploads_per_key};
 };
 
 enum class Access { kAnyKey, kMasterOnly };

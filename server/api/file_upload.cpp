@@ -135,6 +135,12 @@ nlohmann::json file_json(const storage::FileRecord& f) {
 
 awaitable<Response> upload_file(RouteContext& app, http::Request& req, const Principal& who) {
   if (auto err = batch::check_budget(who)) co_return Response::error(*err);
+  auto admitted = co_await app.uploads.admit(who.is_master ? 0 : who.key.id);
+  if (auto* err = std::get_if<ApiError>(&admitted)) {
+    Response refused = Response::error(*err);
+    if (err->kind == ErrorKind::kUnavailable) refused.headers["Retry-After"] = "5";
+    co_return refused;
+  }
   auto boundary = http::multipart_boundary(req.header(boost::beast::http::field::content_type));
   if (!boundary)
     co_return Response::error(

@@ -161,11 +161,22 @@ inline awaitable<void> write_response(beast::tcp_stream& stream, Response& resp,
   out.body().data = nullptr;
   out.body().more = true;
   http::response_serializer<http::buffer_body> sr{out};
-  co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
-  if (ec) co_return;
+  // The status line leaves with the first byte of the body: a source that fails before it (S3 unreachable)
+  // still gets an honest error response instead of a 200 cut short.
+  bool header_sent = false;
+  auto send_header = [&]() -> awaitable<bool> {
+    header_sent = true;
+    stream.expires_after(timeout);
+    co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
+    co_return !ec;
+  };
   bool client_gone = false;
   ChunkWriter writer = [&](std::string_view chunk) -> awaitable<bool> {
     if (chunk.empty()) co_return true;
+    if (!header_sent && !co_await send_header()) {
+      client_gone = true;
+      co_return false;
+    }
     out.body().data = const_cast<char*>(chunk.data());
     out.body().size = chunk.size();
     out.body().more = true;
@@ -186,11 +197,22 @@ inline awaitable<void> write_response(beast::tcp_stream& stream, Response& resp,
     spdlog::error("request {}: streaming the response failed: {}", request_id, e.what());
   }
   if (client_gone) co_return;
+  if (!complete && !header_sent) {
+    Response failed = Response::error({ErrorKind::kUnavailable,
+                                       "The content could not be read from storage; retry shortly.",
+                                       {},
+                                       "storage_unavailable"});
+    failed.headers["Retry-After"] = "1";
+    resp = std::move(failed);
+    co_await write_response(stream, resp, request_id, keep_alive, timeout, ec, bytes_out);
+    co_return;
+  }
   if (!complete) {
     // The source failed mid-body: the only honest signal left is to cut the connection.
     ec = asio::error::connection_aborted;
     co_return;
   }
+  if (!header_sent && !co_await send_header()) co_return;
   out.body().data = nullptr;
   out.body().size = 0;
   out.body().more = false;

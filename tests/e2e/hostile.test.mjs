@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -16,14 +17,14 @@ const { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2
 
 // Sends `head` (a Buffer or string, the request line and headers without the final CRLF) and `body`; resolves
 // with {status, headers, body, raw} once the server closes or a full response with Content-Length arrived.
-function rawRequest(port, head, body = Buffer.alloc(0)) {
+function rawRequest(port, head, body = Buffer.alloc(0), timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks = [];
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer to ${String(head).split('\r\n')[0]}`));
-    }, 10_000);
+    }, timeoutMs);
     const parse = () => {
       const raw = Buffer.concat(chunks);
       const end = raw.indexOf('\r\n\r\n');
@@ -281,5 +282,74 @@ describe('crash leftovers', () => {
     }
     assert.deepEqual(left, [bedrockKey]);
     assert.match(stack.stderr(), /uploads: aborted \d+ multipart upload\(s\) left open/);
+  });
+});
+
+describe('storage down', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  test('a download whose object cannot be read answers 503 with Retry-After, not a 200 cut short', async () => {
+    const port = Number(new URL(stack.baseURL).port);
+    const auth = `Authorization: Bearer ${stack.masterKey}`;
+    const jsonl = [...chatLines(3, 'claude-batch')].map((l) => `${JSON.stringify(l)}\n`).join('');
+    const form = multipart([['purpose', 'batch']], { name: Buffer.from('a.jsonl'), content: jsonl });
+    const up = await rawRequest(port, `POST /v1/files HTTP/1.1\r\nHost: x\r\n${auth}\r\n` +
+      `Content-Type: ${form.type}\r\nContent-Length: ${form.body.length}`, form.body);
+    assert.equal(up.status, 200, up.body);
+    const id = JSON.parse(up.body).id;
+    const ok = await rawRequest(port, `GET /v1/files/${id}/content HTTP/1.1\r\nHost: x\r\n${auth}`);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, jsonl);
+    // S3 goes away (the stand-in is killed; connections are refused).
+    const s3Pid = Number(readFileSync(join(stack.dir, 'local', 'moto.pid'), 'utf8'));
+    process.kill(s3Pid, 'SIGKILL');
+    const down = await rawRequest(port, `GET /v1/files/${id}/content HTTP/1.1\r\nHost: x\r\n${auth}`);
+    assert.equal(down.status, 503, down.raw.toString('latin1').slice(0, 300));
+    assert.equal(down.headers['retry-after'], '1');
+    assert.equal(JSON.parse(down.body).error.code, 'storage_unavailable');
+  });
+});
+
+describe('upload memory', () => {
+  let stack;
+  before(async () => {
+    // Room for 4 uploads at once (21 MiB each).
+    stack = await startStack({ settings: { max_upload_memory: 4 * 21 * 1048576 } });
+  });
+  after(async () => stack?.stop());
+
+  test('parallel uploads past the budget wait or get 503 with Retry-After; memory stays bounded', async () => {
+    const port = Number(new URL(stack.baseURL).port);
+    const keys = await Promise.all(Array.from({ length: 12 }, () => createKey(stack, {})));
+    // ~5 MB files of valid lines.
+    const lines = [];
+    let size = 0;
+    for (const l of chatLines(20_000, 'claude-batch', { pad: 200 })) {
+      const text = `${JSON.stringify(l)}\n`;
+      if (size + text.length > 5_000_000) break;
+      lines.push(text);
+      size += text.length;
+    }
+    const form = multipart([['purpose', 'batch']], { name: Buffer.from('five.jsonl'), content: lines.join('') });
+    const results = await Promise.all(keys.map((k) => rawRequest(port, `POST /v1/files HTTP/1.1\r\nHost: x\r\n` +
+      `Authorization: Bearer ${k.key}\r\nContent-Type: ${form.type}\r\nContent-Length: ${form.body.length}`,
+    form.body, 120_000)));
+    let ok = 0;
+    for (const r of results) {
+      if (r.status === 200) {
+        ok += 1;
+        continue;
+      }
+      assert.equal(r.status, 503, r.body);
+      assert.equal(r.headers['retry-after'], '5');
+      assert.equal(JSON.parse(r.body).error.code, 'uploads_busy');
+    }
+    assert.ok(ok >= 4, `${ok} of 12 uploads succeeded`);
+    const peakKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${stack.pid()}/status`, 'utf8'))[1]);
+    assert.ok(peakKb < 256 * 1024, `batchgate peaked at ${peakKb} kB`);
   });
 });
