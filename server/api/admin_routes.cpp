@@ -3,6 +3,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <set>
 
 #include "server/api/context.hpp"
 #include "server/api/keys.hpp"
@@ -221,6 +222,9 @@ http::Handler with_auth(RouteContext& app, Access access, AuthedHandler handler)
   };
 }
 
+// An object nobody writes: readiness reads it to see S3 answer.
+constexpr const char* kReadinessProbeKey = "batchgate-readiness-probe";
+
 void add_health_routes(http::Router& router, RouteContext& app) {
   router.add(bh::verb::get, "/health", kNoBody,
              [](Request&) -> awaitable<Response> { co_return Response::json(R"({"status":"healthy"})"); });
@@ -233,8 +237,22 @@ void add_health_routes(http::Router& router, RouteContext& app) {
       co_return Response::json(nlohmann::json{{"status", "unhealthy"}, {"db", "unreachable"}}.dump(),
                                bh::status::service_unavailable);
     }
+    // S3 of every batch model's bucket answers (a missing object's 404, or a 403 where the role may not list,
+    // is an answer); a transport error or a 5xx after the client's retries is not.
+    std::set<std::string> probed;
+    for (const config::Model& model : app.settings.models) {
+      if (!model.is_batch() || !probed.insert(model.s3_bucket).second) continue;
+      auto probe = co_await app.files.deps().objects(model).read_small({model.s3_bucket, kReadinessProbeKey});
+      if (probe || (probe.error().http_status >= 400 && probe.error().http_status < 500)) continue;
+      spdlog::error("request {}: readiness: S3 bucket {} unreachable: {}", req.request_id, model.s3_bucket,
+                    probe.error().to_string());
+      co_return Response::json(
+          nlohmann::json{{"status", "unhealthy"}, {"db", "connected"}, {"storage", "unreachable"}}.dump(),
+          bh::status::service_unavailable);
+    }
     co_return Response::json(nlohmann::json{{"status", "healthy"},
                                             {"db", "connected"},
+                                            {"storage", "reachable"},
                                             {"config", "loaded"},
                                             {"models", app.settings.models.size()}}
                                  .dump());

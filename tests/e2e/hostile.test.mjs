@@ -292,7 +292,8 @@ describe('storage down', () => {
   });
   after(async () => stack?.stop());
 
-  test('a download whose object cannot be read answers 503 with Retry-After, not a 200 cut short', async () => {
+  test('with S3 down, readiness says so and a download answers 503 with Retry-After, not a 200 cut short',
+    async () => {
     const port = Number(new URL(stack.baseURL).port);
     const auth = `Authorization: Bearer ${stack.masterKey}`;
     const jsonl = [...chatLines(3, 'claude-batch')].map((l) => `${JSON.stringify(l)}\n`).join('');
@@ -304,9 +305,15 @@ describe('storage down', () => {
     const ok = await rawRequest(port, `GET /v1/files/${id}/content HTTP/1.1\r\nHost: x\r\n${auth}`);
     assert.equal(ok.status, 200);
     assert.equal(ok.body, jsonl);
+    const ready = await rawRequest(port, 'GET /health/readiness HTTP/1.1\r\nHost: x');
+    assert.equal(ready.status, 200);
+    assert.equal(JSON.parse(ready.body).storage, 'reachable');
     // S3 goes away (the stand-in is killed; connections are refused).
     const s3Pid = Number(readFileSync(join(stack.dir, 'local', 'moto.pid'), 'utf8'));
     process.kill(s3Pid, 'SIGKILL');
+    const unready = await rawRequest(port, 'GET /health/readiness HTTP/1.1\r\nHost: x', undefined, 60_000);
+    assert.equal(unready.status, 503);
+    assert.equal(JSON.parse(unready.body).storage, 'unreachable');
     const down = await rawRequest(port, `GET /v1/files/${id}/content HTTP/1.1\r\nHost: x\r\n${auth}`);
     assert.equal(down.status, 503, down.raw.toString('latin1').slice(0, 300));
     assert.equal(down.headers['retry-after'], '1');
