@@ -21,9 +21,10 @@ std::map<std::string, std::string> read_environment_variables(Reader& r, const Y
     return vars;
   }
   for (const auto& kv : node) {
-    const std::string name = kv.first.as<std::string>();
+    const std::string name = key_text(kv.first);
     const std::string path = "environment_variables." + name;
-    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos)
+    if (!kv.first.IsScalar() || name.empty() || name.find('=') != std::string::npos ||
+        name.find('\0') != std::string::npos)
       r.error(path, "is not a valid environment variable name");
     else if (!kv.second.IsScalar())
       r.error(path, "must be a string");

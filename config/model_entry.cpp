@@ -84,8 +84,9 @@ const std::set<std::string> kModelInfoKeys = {"mode",
 template <class F>
 auto either(const YAML::Node& params, const YAML::Node& info, const std::string& key, const std::string& base,
             F f) -> decltype(f(params, key, std::string())) {
+  // model_info may be any YAML value; only a mapping can hold the key (yaml-cpp throws on a scalar's [key]).
   if (params && params[key]) return f(params, key, join(base + ".litellm_params", key));
-  if (info && info[key]) return f(info, key, join(base + ".model_info", key));
+  if (info && info.IsMap() && info[key]) return f(info, key, join(base + ".model_info", key));
   return std::nullopt;
 }
 
@@ -261,6 +262,8 @@ std::optional<Model> read_model(Reader& r, const YAML::Node& entry, const std::s
     r.error(base + ".litellm_params", "required: a mapping with at least 'model: bedrock/<modelId>'");
     return std::nullopt;
   }
+  if (info && !info.IsNull() && !info.IsMap())
+    r.error(base + ".model_info", "must be a mapping, e.g. {mode: batch}");
   Model m;
   m.drop_params = global_drop_params;
   if (!read_identity(r, entry, base, m)) return std::nullopt;

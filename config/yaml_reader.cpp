@@ -9,8 +9,15 @@ constexpr std::string_view kEnvPrefix = "os.environ/";
 
 }  // namespace
 
+std::string key_text(const YAML::Node& key) {
+  return key.IsScalar() ? key.Scalar() : YAML::Dump(key);
+}
+
 std::optional<std::string> Reader::string(const YAML::Node& map, const std::string& key,
                                           const std::string& path) {
+  // yaml-cpp throws when a scalar is subscripted: a block given as a scalar ("general_settings: x") has no
+  // keys, so each key reads as absent and its own message says what is missing.
+  if (!map.IsMap()) return std::nullopt;
   const YAML::Node n = map[key];
   if (!n || n.IsNull()) return std::nullopt;
   if (!n.IsScalar()) {
@@ -86,7 +93,7 @@ void Reader::warn_unknown(const YAML::Node& map, const std::string& path, const 
                           const std::string& message) {
   if (!map.IsMap()) return;
   for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = key_text(kv.first);
     if (!known.contains(key)) warn(join(path, key), message);
   }
 }

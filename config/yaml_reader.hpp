@@ -47,6 +47,10 @@ class Reader {
   std::vector<Problem> warnings_;
 };
 
+// A mapping key as text for messages. YAML allows any node as a key ("? [a, b] : 1"), and as<std::string>()
+// throws for those: a collection key is shown as its YAML text.
+std::string key_text(const YAML::Node& key);
+
 inline std::string join(const std::string& a, const std::string& b) {
   return a.empty() ? b : a + "." + b;
 }

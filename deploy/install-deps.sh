@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything batchgate needs to build, test and run its local stack.
 # Idempotent: skips apt when every package is present, skips npm ci when node_modules matches the lockfile.
+#   deploy/install-deps.sh --fuzz   also clang, for the libFuzzer targets (tests/run.sh --fuzz)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -12,6 +13,8 @@ apt_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl bc wrk hyperfine nodejs npm
 )
+# Debian's clang brings libFuzzer and the sanitizer runtimes (libclang-rt-*-dev).
+if [ "${1:-}" = "--fuzz" ]; then apt_packages+=(clang); fi
 
 missing=()
 for p in "${apt_packages[@]}"; do
