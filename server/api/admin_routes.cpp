@@ -242,7 +242,9 @@ void add_health_routes(http::Router& router, RouteContext& app) {
     std::set<std::string> probed;
     for (const config::Model& model : app.settings.models) {
       if (!model.is_batch() || !probed.insert(model.s3_bucket).second) continue;
-      auto probe = co_await app.files.deps().objects(model).read_small({model.s3_bucket, kReadinessProbeKey});
+      // Named: g++ 12 (PR 101367) destroys a braced temporary inside a co_await expression twice.
+      aws::S3Location probe_at{model.s3_bucket, kReadinessProbeKey};
+      auto probe = co_await app.files.deps().objects(model).read_small(probe_at);
       if (probe || (probe.error().http_status >= 400 && probe.error().http_status < 500)) continue;
       spdlog::error("request {}: readiness: S3 bucket {} unreachable: {}", req.request_id, model.s3_bucket,
                     probe.error().to_string());
