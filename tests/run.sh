@@ -35,6 +35,8 @@ if [ -n "$fuzz_seconds" ]; then
 fi
 
 bash deploy/install-deps.sh
+# Tests talk to loopback only: the AWS credential chain must never try the EC2 instance metadata address.
+export AWS_EC2_METADATA_DISABLED=true
 
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j"$jobs"

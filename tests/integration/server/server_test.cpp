@@ -36,6 +36,9 @@ model_list:
       model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
       aws_region_name: us-east-1
       s3_bucket_name: bucket-a/in
+      s3_endpoint_url: http://127.0.0.1:9
+      aws_access_key_id: AKIDSERVERTEST
+      aws_secret_access_key: server-test-secret
       aws_batch_role_arn: arn:aws:iam::123456789012:role/R
     model_info: {mode: batch, input_cost_per_token: 0.00000025}
   - model_name: nova-batch
@@ -43,6 +46,9 @@ model_list:
       model: bedrock/amazon.nova-lite-v1:0
       aws_region_name: us-east-1
       s3_bucket_name: bucket-a/in
+      s3_endpoint_url: http://127.0.0.1:9
+      aws_access_key_id: AKIDSERVERTEST
+      aws_secret_access_key: server-test-secret
       aws_batch_role_arn: arn:aws:iam::123456789012:role/R
     model_info: {mode: batch}
 general_settings:
@@ -106,9 +112,11 @@ TEST_F(ServerTest, HealthAndReadinessAnswerWithRequestIds) {
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(json::parse(health.body)["status"], "healthy");
   EXPECT_EQ(health.headers["x-request-id"].rfind("req_", 0), 0u);
+  // S3 here is a closed loopback port: the database answers, storage does not, so the gateway is not ready.
   auto ready = call("GET", "/health/readiness");
-  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.status, 503);
   EXPECT_EQ(json::parse(ready.body)["db"], "connected");
+  EXPECT_EQ(json::parse(ready.body)["storage"], "unreachable");
   EXPECT_NE(call("GET", "/health").headers["x-request-id"], health.headers["x-request-id"]);
 }
 
