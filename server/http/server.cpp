@@ -36,6 +36,7 @@ using detail::expects_continue;
 using detail::kDrainCap;
 using detail::kStreamChunk;
 using detail::read_error;
+using detail::ReadDeadline;
 using detail::write_response;
 
 // The edge's UTF-8 check of the head (server/common/utf8.hpp): the target as sent, the decoded query and
@@ -234,15 +235,21 @@ awaitable<bool> HttpServer::State::handle_one(beast::tcp_stream& stream, beast::
   // connection has read_timeout for its first header from the start: an idle keep-alive period is earned by
   // a request.
   beast::error_code ec;
-  stream.expires_after(first || buffer.size() > 0 ? limits.read_timeout : limits.idle_timeout);
+  ReadDeadline deadline(stream);
+  stream.expires_never();
+  deadline.arm(first || buffer.size() > 0 ? limits.read_timeout : limits.idle_timeout);
   conn.idle_since = std::chrono::steady_clock::now().time_since_epoch().count();
   conn.idle = true;
   co_await http::async_read_header(stream, buffer, header_parser, asio::redirect_error(use_awaitable, ec));
   conn.idle = false;
+  deadline.disarm();
+  ec = deadline.translate(ec);
   if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof ||
       ec == asio::error::connection_reset)
     co_return false;
-  if (ec == beast::error::timeout && buffer.size() == 0) co_return false;  // idle keep-alive expired
+  // Nothing of a request arrived: an idle keep-alive connection (or a silent new one) just closes. Part of a
+  // header did: the client is told 408 before the close.
+  if (ec == beast::error::timeout && buffer.size() == 0) co_return false;
 
   const auto started = std::chrono::steady_clock::now();
   ++in_flight;
@@ -387,7 +394,7 @@ awaitable<HttpServer::State::Outcome> HttpServer::State::run_streaming(beast::tc
   Drained drained = Drained::kFailed;
   if (!reader.failed()) drained = co_await drain_body(reader);
   out.keep_alive = keep_alive && drained == Drained::kEnded;
-  out.linger = drained == Drained::kCapped || reader.over_limit();
+  out.linger = drained == Drained::kCapped || reader.over_limit() || reader.timed_out();
   co_return out;
 }
 
@@ -399,12 +406,16 @@ awaitable<HttpServer::State::Outcome> HttpServer::State::run_buffered(beast::tcp
   beast::http::request_parser<beast::http::string_body> parser(std::move(header_parser));
   parser.body_limit(route.body_limit);
   beast::error_code ec;
-  stream.expires_after(limits.read_timeout);
+  ReadDeadline deadline(stream);
+  stream.expires_never();
+  deadline.arm(limits.read_timeout);
   co_await beast::http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  deadline.disarm();
+  ec = deadline.translate(ec);
   Outcome out;
   if (ec) {
     out.resp = Response::error(read_error(ec, true));
-    out.linger = ec == beast::http::error::body_limit;
+    out.linger = ec == beast::http::error::body_limit || ec == beast::error::timeout;
     co_return out;
   }
   req.body = std::move(parser.get().body());

@@ -6,11 +6,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,51 @@ constexpr std::size_t kStreamChunk = 64 << 10;
 // How much of a body nobody will use is read before answering (an unknown route, a refused upload), so the
 // client can finish sending and read the answer on a connection that may even be kept.
 constexpr std::uint64_t kDrainCap = 4 << 20;
+
+// Bounds the reads of a request. tcp_stream's own expiry closes the socket, which leaves no way to answer
+// 408; this timer only cancels the pending read, so the server can still say why it gives up (RFC 9110
+// §15.5.9). Its handler runs on the connection's strand, as the reads do; the shared flag tells a handler
+// that was already queued when the deadline went away to leave the socket alone.
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(beast::tcp_stream& stream)
+      : socket_(stream.socket()), timer_(stream.get_executor()), state_(std::make_shared<State>()) {}
+  ~ReadDeadline() { state_->armed = false; }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  // Starts (or restarts) the countdown for the reads that follow.
+  void arm(std::chrono::steady_clock::duration after) {
+    state_->armed = false;  // a handler of the previous countdown that is already queued does nothing
+    state_ = std::make_shared<State>();
+    timer_.expires_after(after);
+    timer_.async_wait([state = state_, socket = &socket_](const beast::error_code& ec) {
+      if (ec || !state->armed) return;
+      state->fired = true;
+      beast::error_code ignored;
+      socket->cancel(ignored);
+    });
+  }
+  void disarm() {
+    state_->armed = false;
+    timer_.cancel();
+  }
+  // A read that ended with operation_aborted because the deadline passed is reported as beast's timeout.
+  beast::error_code translate(beast::error_code ec) const {
+    if (state_->fired && ec == asio::error::operation_aborted) return beast::error::timeout;
+    return ec;
+  }
+  bool fired() const { return state_->fired; }
+
+ private:
+  struct State {
+    bool armed = true;
+    bool fired = false;
+  };
+  asio::ip::tcp::socket& socket_;
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
 
 inline ApiError read_error(const beast::error_code& ec, bool reading_body) {
   if (ec == beast::http::error::body_limit)
@@ -56,6 +103,7 @@ class BeastBodyReader final : public BodyReader {
         buffer_(buffer),
         parser_(parser),
         timeout_(timeout),
+        deadline_(stream),
         chunk_(kStreamChunk),
         continue_pending_(send_continue) {
     // Beast reads max(512, free capacity) bytes at a time: with room for a whole chunk, each read takes up
@@ -80,12 +128,16 @@ class BeastBodyReader final : public BodyReader {
       body.data = chunk_.data();
       body.size = chunk_.size();
       beast::error_code ec;
-      stream_.expires_after(timeout_);
+      stream_.expires_never();
+      deadline_.arm(timeout_);
       co_await beast::http::async_read(stream_, buffer_, parser_, asio::redirect_error(use_awaitable, ec));
+      deadline_.disarm();
+      ec = deadline_.translate(ec);
       if (ec == beast::http::error::need_buffer) ec = {};
       if (ec) {
         failed_ = true;
         over_limit_ = ec == beast::http::error::body_limit;
+        timed_out_ = ec == beast::error::timeout;
         co_return Chunk{std::nullopt, read_error(ec, true)};
       }
       const std::size_t n = chunk_.size() - parser_.get().body().size;
@@ -100,16 +152,20 @@ class BeastBodyReader final : public BodyReader {
   bool failed() const { return failed_; }
   // The body went past the route's limit: the client is most likely still sending.
   bool over_limit() const { return over_limit_; }
+  // The client stopped sending mid-body: it is answered 408, and may still send, so the server lingers.
+  bool timed_out() const { return timed_out_; }
 
  private:
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
   beast::http::request_parser<beast::http::buffer_body>& parser_;
   std::chrono::seconds timeout_;
+  ReadDeadline deadline_;
   std::vector<char> chunk_;
   bool continue_pending_;
   bool failed_ = false;
   bool over_limit_ = false;
+  bool timed_out_ = false;
 };
 
 enum class Drained { kEnded, kCapped, kFailed };

@@ -249,9 +249,29 @@ TEST_F(ServerTest, ChunkedBodiesAndKeepAlive) {
 
 TEST_F(ServerTest, SlowClientsAreCutOff) {
   // Half a request header, then silence: the server must not hold the connection past read_timeout (1 s).
+  // It is told why (408, RFC 9110 §15.5.9) before the close.
   auto r = testing::raw_exchange(port_, "GET /health HTTP/1.1\r\nHost: x\r\n", 5000);
   EXPECT_TRUE(r.closed_by_server);
   EXPECT_LT(r.elapsed_ms, 4000);
+  EXPECT_EQ(r.received.rfind("HTTP/1.1 408 ", 0), 0u) << r.received;
+  EXPECT_NE(r.received.find("request_timeout"), std::string::npos) << r.received;
+  // A body that stops arriving: 408 as well, on a buffered route and on a streaming one (uploads).
+  const std::string auth = std::string("Authorization: Bearer ") + kMaster + "\r\n";
+  auto body = testing::raw_exchange(
+      port_, "POST /key/generate HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 100\r\n\r\n{\"models\"",
+      5000);
+  EXPECT_TRUE(body.closed_by_server);
+  EXPECT_LT(body.elapsed_ms, 4000);
+  EXPECT_EQ(body.received.rfind("HTTP/1.1 408 ", 0), 0u) << body.received;
+  auto upload = testing::raw_exchange(port_,
+                                      "POST /v1/files HTTP/1.1\r\nHost: x\r\n" + auth +
+                                          "Content-Type: multipart/form-data; boundary=b\r\n"
+                                          "Content-Length: 100000\r\n\r\n--b\r\nContent-Disposition: "
+                                          "form-data; name=\"purpose\"\r\n\r\nbatch\r\n",
+                                      5000);
+  EXPECT_TRUE(upload.closed_by_server);
+  EXPECT_LT(upload.elapsed_ms, 4000);
+  EXPECT_EQ(upload.received.rfind("HTTP/1.1 408 ", 0), 0u) << upload.received;
   // An idle keep-alive connection is closed after idle_timeout (2 s).
   auto idle = testing::raw_exchange(port_, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 6000);
   EXPECT_TRUE(idle.closed_by_server);
