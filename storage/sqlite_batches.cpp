@@ -301,8 +301,11 @@ Result<std::vector<SpendRecord>> SqliteStore::list_spend(const SpendQuery& q) {
     auto st = db_.prepare(
         "SELECT id, batch_id, key_id, user_id, team_id, model, input_tokens, output_tokens, cost, "
         "created_at, "
-        "pricing FROM spend WHERE (?1 = 1 OR key_id IS ?2) ORDER BY created_at DESC, id DESC LIMIT ?3");
+        "pricing FROM spend WHERE (?1 = 1 OR key_id IS ?2) AND (?4 IS NULL OR user_id = ?4) AND "
+        "(?5 IS NULL OR team_id = ?5) AND (?6 IS NULL OR created_at >= ?6) AND "
+        "(?7 IS NULL OR created_at < ?7) ORDER BY created_at DESC, id DESC LIMIT ?3");
     st.bind(1, q.all_keys).bind(2, q.key_id).bind(3, q.limit);
+    st.bind(4, q.user_id).bind(5, q.team_id).bind(6, q.created_from).bind(7, q.created_before);
     std::vector<SpendRecord> out;
     while (st.step())
       out.push_back({st.int64(0), st.text(1), st.opt_int64(2), st.text(3), st.text(4), st.text(5),

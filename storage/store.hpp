@@ -56,6 +56,11 @@ struct SpendQuery {
   std::optional<std::int64_t> key_id;
   bool all_keys = false;
   std::int64_t limit = 100;
+  // Filters (LiteLLM's /spend/logs parameters); unset: any.
+  std::optional<std::string> user_id;
+  std::optional<std::string> team_id;
+  std::optional<std::int64_t> created_from;    // created_at >= this (unix seconds)
+  std::optional<std::int64_t> created_before;  // created_at < this
 };
 
 class Store {

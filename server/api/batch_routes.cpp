@@ -3,11 +3,15 @@
 // (server/batch/batch_core.hpp).
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "server/api/batches.hpp"
 #include "server/api/context.hpp"
 #include "server/api/keys.hpp"
 #include "server/common/blocking.hpp"
 #include "server/common/numbers.hpp"
+#include "server/common/secrets.hpp"
+#include "server/common/utf8.hpp"
 
 namespace batchgate::api {
 namespace {
@@ -98,11 +102,70 @@ awaitable<Response> cancel_batch(RouteContext& app, Request& req, const Principa
   co_return batch_response(app, std::move(cancelled));
 }
 
-awaitable<Response> spend_logs(RouteContext& app, Request&, const Principal& who) {
+// "YYYY-MM-DD" as unix seconds at 00:00 UTC.
+std::optional<std::int64_t> parse_day(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  auto y = parse_whole_number(text.substr(0, 4));
+  auto m = parse_whole_number(text.substr(5, 2));
+  auto d = parse_whole_number(text.substr(8, 2));
+  if (!y || !m || !d || *m < 1 || *d < 1) return std::nullopt;
+  const std::chrono::year_month_day day{std::chrono::year(int(*y)), std::chrono::month(unsigned(*m)),
+                                        std::chrono::day(unsigned(*d))};
+  if (!day.ok()) return std::nullopt;
+  return std::chrono::sys_days(day).time_since_epoch() / std::chrono::seconds(1);
+}
+
+// LiteLLM's /spend/logs filters: api_key (a key, or its hash; a virtual key may name only itself), user_id,
+// team_id, start_date and end_date (YYYY-MM-DD, UTC, both days included). Anything else is refused.
+awaitable<std::variant<storage::SpendQuery, Response>> spend_query(RouteContext& app, const Request& req,
+                                                                   const Principal& who) {
   storage::SpendQuery q;
   q.all_keys = who.is_master;
   q.key_id = who.owner_id();
   q.limit = 1000;
+  for (const auto& [name, value] : req.query) {
+    if (name == "user_id") {
+      q.user_id = value;
+    } else if (name == "team_id") {
+      q.team_id = value;
+    } else if (name == "start_date" || name == "end_date") {
+      auto day = parse_day(value);
+      if (!day) co_return Response::error(ApiError::invalid(name + " must be a date as YYYY-MM-DD.", name));
+      if (name == "start_date")
+        q.created_from = *day;
+      else
+        q.created_before = *day + 86400;
+    } else if (name == "api_key") {
+      const std::string hash = key_hash_of(value);
+      if (!who.is_master) {
+        if (!constant_time_equal(hash, who.key.token_hash))
+          co_return Response::error({ErrorKind::kPermission,
+                                     "A virtual key sees only its own spend: api_key must be the key making "
+                                     "the request (or leave it out).",
+                                     "api_key", "forbidden"});
+        continue;
+      }
+      auto found = co_await run_blocking(app.blocking, [&] { return app.store.find_key_by_hash(hash); });
+      if (found.has_error()) co_return store_unavailable(found.error());
+      if (!*found)
+        co_return Response::error(
+            ApiError::not_found("No key matches '" + mask_secret(value) + "'.", "api_key"));
+      q.all_keys = false;
+      q.key_id = (*found)->id;
+    } else {
+      co_return Response::error(ApiError::invalid("Query parameter " + excerpt(name) +
+                                                      " is not supported by /spend/logs; it filters by "
+                                                      "api_key, user_id, team_id, start_date and end_date.",
+                                                  name, "unknown_parameter"));
+    }
+  }
+  co_return q;
+}
+
+awaitable<Response> spend_logs(RouteContext& app, Request& req, const Principal& who) {
+  auto query = co_await spend_query(app, req, who);
+  if (auto* refused = std::get_if<Response>(&query)) co_return std::move(*refused);
+  const storage::SpendQuery& q = std::get<storage::SpendQuery>(query);
   auto rows = co_await run_blocking(app.blocking, [&] { return app.store.list_spend(q); });
   if (rows.has_error()) co_return store_unavailable(rows.error());
   nlohmann::json data = nlohmann::json::array();

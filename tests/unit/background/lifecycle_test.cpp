@@ -105,7 +105,9 @@ TEST_F(LifecycleTest, ABatchRunsThroughEveryStateAndEndsWithItsFiles) {
   EXPECT_EQ(failed, (std::set<std::string>{"req-2", "req-4"}));
   EXPECT_TRUE(rig_.objects.exists({"rig-bucket", "pre/batches/" + id + "/output.jsonl"}));
   EXPECT_EQ(rig_.objects.open_writers(), 0);
-  auto spend = rig_.sqlite().list_spend({std::nullopt, true, 10});
+  storage::SpendQuery every_key;
+  every_key.all_keys = true;
+  auto spend = rig_.sqlite().list_spend(every_key);
   ASSERT_EQ(spend->size(), 1u);
   EXPECT_NEAR(spend->front().cost, b.spend, 1e-12);
 }
@@ -243,7 +245,9 @@ TEST_F(LifecycleTest, FailingStepsOfTheFinishAreRetriedAndLeaveNothingBehind) {
   EXPECT_GE(rig_.store().calls("finish_batch"), 2);
   EXPECT_EQ(rig_.objects.open_writers(), 0);
   EXPECT_EQ(rig_.runner.jobs_started(), 1);
-  auto spend = rig_.sqlite().list_spend({std::nullopt, true, 10});
+  storage::SpendQuery every_key;
+  every_key.all_keys = true;
+  auto spend = rig_.sqlite().list_spend(every_key);
   ASSERT_EQ(spend->size(), 1u) << "spend is recorded once however often the finish ran";
   EXPECT_EQ(lines_of(rig_.batch(id).output_file_id).size(), 2u);
 }

@@ -181,7 +181,10 @@ TEST_F(OnDemandTest, ASmallBatchRunsEveryRecordOnceAndEndsWithOpenAiFiles) {
   for (const json& line : output)
     answers[line["custom_id"]] = line["response"]["body"]["choices"][0]["message"]["content"];
   EXPECT_EQ(answers["req-3"], "answer to question 3");
-  auto spend = rig_.sqlite().list_spend({std::nullopt, true, 10});
+  storage::SpendQuery every_key;
+  every_key.all_keys = true;
+  every_key.limit = 10;
+  auto spend = rig_.sqlite().list_spend(every_key);
   ASSERT_EQ(spend->size(), 1u);
   EXPECT_EQ(spend->front().pricing, "on_demand");
   EXPECT_TRUE(rig_.sqlite().answered_records(id, 0)->empty())
