@@ -16,6 +16,7 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   else if (unit == "h") scale = 3600;
   else if (unit == "d") scale = 86400;
   else if (unit == "w") scale = 7 * 86400;
+  else if (unit == "mo") scale = 30 * 86400;  // LiteLLM's month (budget_duration "1mo")
   else return std::nullopt;
   if (value > (1ll << 40) / scale) return std::nullopt;
   return std::chrono::seconds(value * scale);

@@ -102,7 +102,7 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
                   "max_header_bytes", "max_upload_bytes", "max_upload_lines", "read_timeout", "idle_timeout",
                   "max_connections", "max_upload_memory", "max_uploads_per_key", "shutdown_grace", "poll_interval_min", "poll_interval_max",
                   "poll_concurrency", "expired_file_sweep", "abandoned_upload_age",
-                  "abandoned_upload_sweep", "spool_dir"});
+                  "abandoned_upload_sweep", "budget_reset_sweep", "spool_dir"});
   auto p = [&](const char* k) { return base + "." + k; };
   if (auto v = r.string(node, "host", p("host"))) s.host = *v;
   if (auto v = r.string(node, "spool_dir", p("spool_dir"))) s.spool_dir = *v;
@@ -143,6 +143,12 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
       r.error(p("abandoned_upload_sweep"), "must be at least 1s");
     else
       s.abandoned_upload_sweep = *v;
+  }
+  if (auto v = r.seconds(node, "budget_reset_sweep", p("budget_reset_sweep"))) {
+    if (v->count() < 1)
+      r.error(p("budget_reset_sweep"), "must be at least 1s");
+    else
+      s.budget_reset_sweep = *v;
   }
   if (s.poll_interval_min > s.poll_interval_max)
     r.error(p("poll_interval_min"), "must not exceed poll_interval_max");

@@ -107,6 +107,8 @@ struct ServerSettings {
   // are aborted at start and then every abandoned_upload_sweep.
   std::chrono::seconds abandoned_upload_age{24 * 3600};
   std::chrono::seconds abandoned_upload_sweep{3600};
+  // How often keys whose budget_duration has passed get their spend reset to 0.
+  std::chrono::seconds budget_reset_sweep{60};
   // Where uploads wait while their target model is unknown (target_model_names after the file part); empty:
   // the system's temporary directory ($TMPDIR, else /tmp).
   std::string spool_dir;

@@ -16,15 +16,17 @@
 
 #include "server/api/context.hpp"
 #include "server/background/file_expiry.hpp"
-#include "server/background/upload_sweep.hpp"
 #include "server/background/lifecycle.hpp"
+#include "server/background/upload_sweep.hpp"
 #include "server/batch/aws_clients.hpp"
 #include "server/batch/batch_core.hpp"
 #include "server/batch/bedrock_job_runner.hpp"
 #include "server/batch/files.hpp"
 #include "server/batch/on_demand_runner.hpp"
+#include "server/common/blocking.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
+#include "server/common/periodic_loop.hpp"
 #include "server/http/server.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -43,7 +45,8 @@ struct App::Impl {
         routes{settings, *store, blocking, clock, ids, clock.now_seconds(), core, files, {}, {}},
         lifecycle(*store, blocking, clock, core, {std::chrono::seconds(1), settings.server.poll_concurrency}),
         file_expiry(*store, blocking, clock, files, settings.server.expired_file_sweep),
-        upload_sweep(deps(), settings.server.abandoned_upload_sweep, settings.server.abandoned_upload_age) {
+        upload_sweep(deps(), settings.server.abandoned_upload_sweep, settings.server.abandoned_upload_age),
+        budget_reset("budgets", settings.server.budget_reset_sweep, [this] { return reset_budgets(); }) {
     runners.add(bedrock_jobs, batch::Runners::Role::kBatchJobs);
     runners.add(on_demand, batch::Runners::Role::kSmallBatches);
   }
@@ -60,6 +63,17 @@ struct App::Impl {
   // Every batch the core writes leaves the routes' cache; a new or cancelled batch wakes the lifecycle.
   batch::CoreHooks hooks() {
     return {[this](const std::string& id) { routes.batches.drop(id); }, [this] { lifecycle.wake(); }};
+  }
+
+  // Keys past their budget_reset_at start a new budget period with spend 0 (LiteLLM's budget_duration).
+  boost::asio::awaitable<bool> reset_budgets() {
+    auto reset =
+        co_await run_blocking(blocking, [this] { return store->reset_budgets(clock.now_seconds()); });
+    if (reset.has_error())
+      spdlog::error("budgets: resetting spend failed: {}", reset.error().message);
+    else if (*reset > 0)
+      spdlog::info("budgets: {} key(s) started a new budget period", *reset);
+    co_return false;
   }
 
   config::Settings settings;
@@ -80,6 +94,7 @@ struct App::Impl {
   background::Lifecycle lifecycle;
   background::FileExpiry file_expiry;
   background::UploadSweep upload_sweep;
+  PeriodicLoop budget_reset;
   http::Router router;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<boost::asio::signal_set> signals;
@@ -126,6 +141,7 @@ boost::system::result<std::unique_ptr<App>, std::string> App::create(config::Set
   api::add_model_routes(impl->router, impl->routes);
   api::add_file_routes(impl->router, impl->routes);
   api::add_batch_routes(impl->router, impl->routes);
+  api::add_account_routes(impl->router, impl->routes);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
@@ -140,6 +156,7 @@ boost::system::result<std::uint16_t, std::string> App::start() {
   impl_->lifecycle.start(impl_->ioc.get_executor());
   impl_->file_expiry.start(impl_->ioc.get_executor());
   impl_->upload_sweep.start(impl_->ioc.get_executor());
+  impl_->budget_reset.start(impl_->ioc.get_executor());
   for (int i = 0; i < s.worker_threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   spdlog::info("batchgate listening on {}:{} ({} models, database {})", s.host, *port,
                impl_->settings.models.size(), impl_->settings.general.database_path);
@@ -160,6 +177,7 @@ void App::request_stop() {
   impl_->lifecycle.stop();
   impl_->file_expiry.stop();
   impl_->upload_sweep.stop();
+  impl_->budget_reset.stop();
   auto finish = [this] {
     if (impl_->signals) {
       boost::system::error_code ec;

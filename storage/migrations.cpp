@@ -140,6 +140,32 @@ INSERT INTO key_id_sequence SELECT MAX(
   (SELECT COALESCE(MAX(id), 0) FROM keys), (SELECT COALESCE(MAX(key_id), 0) FROM spend),
   (SELECT COALESCE(MAX(owner_key_id), 0) FROM files), (SELECT COALESCE(MAX(owner_key_id), 0) FROM batches));
 )sql",
+    // Budgets that hold: a batch reserves its maximum cost while it runs (from the input file's token
+    // bounds); spend may reset every budget_duration; users and teams (LiteLLM's) hold budgets for their
+    // keys together. accounts.kind is 'user' or 'team'.
+    R"sql(
+ALTER TABLE files ADD COLUMN estimated_input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE files ADD COLUMN max_output_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN reserved_cost REAL NOT NULL DEFAULT 0;
+ALTER TABLE keys ADD COLUMN budget_duration INTEGER;
+ALTER TABLE keys ADD COLUMN budget_reset_at INTEGER;
+CREATE INDEX batches_owner_status ON batches(owner_key_id, status);
+CREATE TABLE accounts (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  alias TEXT NOT NULL DEFAULT '',
+  max_budget REAL,
+  spend REAL NOT NULL DEFAULT 0,
+  budget_duration INTEGER,
+  budget_reset_at INTEGER,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX keys_user ON keys(user_id);
+CREATE INDEX keys_team ON keys(team_id);
+)sql",
 };
 
 }  // namespace

@@ -25,6 +25,26 @@ struct KeyRecord {
   std::optional<std::int64_t> expires_at;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // budget_duration: spend goes back to 0 every this many seconds, next at budget_reset_at (LiteLLM's).
+  std::optional<std::int64_t> budget_duration;
+  std::optional<std::int64_t> budget_reset_at;
+};
+
+// LiteLLM's users and teams: keys name them (KeyRecord::user_id, team_id); each may have a budget, which
+// holds for all its keys together — the tightest of key, user and team wins.
+enum class AccountKind { kUser, kTeam };
+
+struct AccountRecord {
+  AccountKind kind = AccountKind::kUser;
+  std::string id;  // user_id / team_id
+  std::string alias;
+  std::optional<double> max_budget;
+  double spend = 0;
+  std::optional<std::int64_t> budget_duration;
+  std::optional<std::int64_t> budget_reset_at;
+  std::string metadata_json = "{}";
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
 };
 
 struct FileRecord {
@@ -44,6 +64,10 @@ struct FileRecord {
   std::string bedrock_s3_uri;     // translated Bedrock JSONL, batch input files only
   std::int64_t bedrock_bytes = 0;
   std::string batch_id;  // output/error files: the batch that produced them
+  // Batch input files: what the batch's records may cost at most, in tokens — input estimated from the
+  // records' size, output the sum of each request's max_tokens (or the model's default). Batches reserve it.
+  std::int64_t estimated_input_tokens = 0;
+  std::int64_t max_output_tokens = 0;
 };
 
 // custom_id ↔ Bedrock recordId for one input file, kept because custom_ids are not valid recordIds.
@@ -74,6 +98,7 @@ struct BatchRecord {
   std::int64_t total = 0, completed = 0, failed = 0;
   std::int64_t input_tokens = 0, output_tokens = 0;
   double spend = 0;
+  double reserved_cost = 0;  // USD held against the key's budget until the batch ends (then: its spend)
   std::optional<std::int64_t> output_expires_seconds;  // output_expires_after: output/error files expire then
   std::int64_t version = 0;                            // compare-and-set guard for state transitions
 };

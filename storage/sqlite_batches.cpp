@@ -1,6 +1,8 @@
 // SqliteStore: batches, their Bedrock jobs, and spend.
 #include "storage/sqlite_store.hpp"
 
+#include <cstdio>
+
 namespace batchgate::storage {
 namespace {
 
@@ -10,7 +12,7 @@ constexpr const char* kBatchColumns =
     "errors, metadata, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at, "
     "expired_at, "
     "cancelling_at, cancelled_at, total, completed, failed, input_tokens, output_tokens, spend, version, "
-    "output_expires_seconds";
+    "output_expires_seconds, reserved_cost";
 
 // "a, b, c" → "t.a, t.b, t.c", for joins.
 std::string qualified(std::string_view columns, std::string_view table) {
@@ -61,6 +63,7 @@ BatchRecord read_batch(const Statement& st, int first = 0) {
   b.spend = st.real(first + 25);
   b.version = st.int64(first + 26);
   b.output_expires_seconds = st.opt_int64(first + 27);
+  b.reserved_cost = st.real(first + 28);
   return b;
 }
 
@@ -92,6 +95,36 @@ JobRecord read_job(const Statement& st, int first = 0) {
 
 }  // namespace
 
+// Inside insert_batch's transaction: whether the batch's reservation, with the key's spend and what its
+// running batches hold, would pass the key's max_budget. Checked and written in one transaction, so two
+// creates at once cannot both fit into the same room.
+std::optional<Error> SqliteStore::over_budget(const BatchRecord& b) {
+  if (!b.owner_key_id) return std::nullopt;
+  auto key = db_.prepare("SELECT spend, max_budget, user_id, team_id FROM keys WHERE id = ?");
+  key.bind(1, *b.owner_key_id);
+  if (!key.step()) return std::nullopt;
+  const double spend = key.real(0);
+  const std::optional<double> max_budget = key.opt_real(1);
+  const std::string user_id = key.text(2);
+  const std::string team_id = key.text(3);
+  if (auto over = account_over_budget(b, "user_id", AccountKind::kUser, user_id)) return over;
+  if (auto over = account_over_budget(b, "team_id", AccountKind::kTeam, team_id)) return over;
+  if (!max_budget) return std::nullopt;
+  auto held = db_.prepare(
+      "SELECT COALESCE(SUM(reserved_cost), 0) FROM batches WHERE owner_key_id = ? AND status NOT IN "
+      "('completed', 'failed', 'cancelled', 'expired')");
+  held.bind(1, *b.owner_key_id);
+  held.step();
+  const double reserved = held.real(0);
+  if (spend + reserved + b.reserved_cost <= *max_budget) return std::nullopt;
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "This batch may cost up to %.6f USD; the key has spent %.6f and its running batches reserve "
+                "%.6f of its max_budget of %.6f USD.",
+                b.reserved_cost, spend, reserved, *max_budget);
+  return Error{ErrorCode::kOverBudget, text};
+}
+
 Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j) {
   return guarded([&]() -> Result<void> {
     Transaction tx(db_);
@@ -100,11 +133,12 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
     auto input = db_.prepare("SELECT 1 FROM files WHERE id = ?");
     input.bind(1, b.input_file_id);
     if (!input.step()) return Error{ErrorCode::kNotFound, "no such file " + b.input_file_id};
+    if (auto over = over_budget(b)) return *over;
     db_.prepare(
            "INSERT INTO batches (id, owner_key_id, input_file_id, endpoint, model, completion_window, "
            "status, "
-           "errors, metadata, created_at, expires_at, total, output_expires_seconds) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+           "errors, metadata, created_at, expires_at, total, output_expires_seconds, reserved_cost) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, b.id)
         .bind(2, b.owner_key_id)
         .bind(3, b.input_file_id)
@@ -118,6 +152,7 @@ Result<void> SqliteStore::insert_batch(const BatchRecord& b, const JobRecord& j)
         .bind(11, b.expires_at)
         .bind(12, b.total)
         .bind(13, b.output_expires_seconds)
+        .bind(14, b.reserved_cost)
         .run();
     db_.prepare(
            "INSERT INTO jobs (batch_id, job_index, client_request_token, job_name, input_s3_uri, "
@@ -281,11 +316,20 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
           .bind(9, spend->created_at)
           .bind(10, spend->pricing)
           .run();
-      if (db_.changes() > 0 && spend->key_id)
+      if (db_.changes() > 0 && spend->key_id) {
         db_.prepare("UPDATE keys SET spend = spend + ? WHERE id = ?")
             .bind(1, spend->cost)
             .bind(2, *spend->key_id)
             .run();
+        // The key's user and team spend it too (the spend row names them).
+        db_.prepare(
+               "UPDATE accounts SET spend = spend + ?1 WHERE (kind = 'user' AND id = (SELECT user_id FROM spend "
+               "WHERE batch_id = ?2) AND id != '') OR (kind = 'team' AND id = (SELECT team_id FROM spend WHERE "
+               "batch_id = ?2) AND id != '')")
+            .bind(1, spend->cost)
+            .bind(2, spend->batch_id)
+            .run();
+      }
     }
     // The output file holds the answers of records run on demand now.
     db_.prepare("DELETE FROM record_results WHERE batch_id = ?").bind(1, b.id).run();

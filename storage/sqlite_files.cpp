@@ -7,7 +7,8 @@ namespace {
 constexpr const char* kFileColumns =
     "id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, model, endpoint, "
     "line_count, "
-    "record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id";
+    "record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id, estimated_input_tokens, "
+    "max_output_tokens";
 
 FileRecord read_file(const Statement& st) {
   FileRecord f;
@@ -27,6 +28,8 @@ FileRecord read_file(const Statement& st) {
   f.bedrock_s3_uri = st.text(13);
   f.bedrock_bytes = st.int64(14);
   f.batch_id = st.text(15);
+  f.estimated_input_tokens = st.int64(16);
+  f.max_output_tokens = st.int64(17);
   return f;
 }
 
@@ -36,8 +39,9 @@ void SqliteStore::write_file(const FileRecord& f) {
   db_.prepare(
          "INSERT INTO files (id, owner_key_id, purpose, filename, bytes, created_at, expires_at, status, "
          "model, "
-         "endpoint, line_count, record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING")
+         "endpoint, line_count, record_count, content_s3_uri, bedrock_s3_uri, bedrock_bytes, batch_id, "
+         "estimated_input_tokens, max_output_tokens) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING")
       .bind(1, f.id)
       .bind(2, f.owner_key_id)
       .bind(3, f.purpose)
@@ -54,6 +58,8 @@ void SqliteStore::write_file(const FileRecord& f) {
       .bind(14, f.bedrock_s3_uri)
       .bind(15, f.bedrock_bytes)
       .bind(16, f.batch_id)
+      .bind(17, f.estimated_input_tokens)
+      .bind(18, f.max_output_tokens)
       .run();
 }
 

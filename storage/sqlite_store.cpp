@@ -46,7 +46,7 @@ namespace {
 
 constexpr const char* kKeyColumns =
     "id, token_hash, key_name, key_alias, models, max_budget, spend, user_id, team_id, metadata, blocked, "
-    "expires_at, created_at, updated_at";
+    "expires_at, created_at, updated_at, budget_duration, budget_reset_at";
 
 KeyRecord read_key(const Statement& st) {
   KeyRecord k;
@@ -64,6 +64,8 @@ KeyRecord read_key(const Statement& st) {
   k.expires_at = st.opt_int64(11);
   k.created_at = st.int64(12);
   k.updated_at = st.int64(13);
+  k.budget_duration = st.opt_int64(14);
+  k.budget_reset_at = st.opt_int64(15);
   return k;
 }
 
@@ -89,7 +91,8 @@ Result<std::int64_t> SqliteStore::insert_key(const KeyRecord& k) {
     }
     db_.prepare(
            "INSERT INTO keys (token_hash, key_name, key_alias, models, max_budget, spend, user_id, team_id, "
-           "metadata, blocked, expires_at, created_at, updated_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+           "metadata, blocked, expires_at, created_at, updated_at, id, budget_duration, budget_reset_at) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         .bind(1, k.token_hash)
         .bind(2, k.key_name)
         .bind(3, k.key_alias)
@@ -104,6 +107,8 @@ Result<std::int64_t> SqliteStore::insert_key(const KeyRecord& k) {
         .bind(12, k.created_at)
         .bind(13, k.updated_at)
         .bind(14, id)
+        .bind(15, k.budget_duration)
+        .bind(16, k.budget_reset_at)
         .run();
     tx.commit();
     return id;
@@ -141,11 +146,13 @@ Result<KeyRecord> SqliteStore::update_key(const std::string& token_hash, const K
     if (u.metadata_json) k.metadata_json = *u.metadata_json;
     if (u.expires_at) k.expires_at = *u.expires_at;
     if (u.blocked) k.blocked = *u.blocked;
+    if (u.budget_duration) k.budget_duration = *u.budget_duration;
+    if (u.budget_reset_at) k.budget_reset_at = *u.budget_reset_at;
     k.updated_at = now;
     db_.prepare(
            "UPDATE keys SET key_alias=?, models=?, max_budget=?, user_id=?, team_id=?, metadata=?, "
            "blocked=?, "
-           "expires_at=?, updated_at=? WHERE id=?")
+           "expires_at=?, updated_at=?, budget_duration=?, budget_reset_at=? WHERE id=?")
         .bind(1, k.key_alias)
         .bind(2, nlohmann::json(k.models).dump())
         .bind(3, k.max_budget)
@@ -155,7 +162,9 @@ Result<KeyRecord> SqliteStore::update_key(const std::string& token_hash, const K
         .bind(7, k.blocked)
         .bind(8, k.expires_at)
         .bind(9, k.updated_at)
-        .bind(10, k.id)
+        .bind(10, k.budget_duration)
+        .bind(11, k.budget_reset_at)
+        .bind(12, k.id)
         .run();
     tx.commit();
     return k;
@@ -172,6 +181,37 @@ Result<std::int64_t> SqliteStore::delete_keys(const std::vector<std::string>& to
     }
     tx.commit();
     return deleted;
+  });
+}
+
+Result<std::int64_t> SqliteStore::reset_budgets(std::int64_t now) {
+  return guarded([&]() -> Result<std::int64_t> {
+    Transaction tx(db_);
+    std::int64_t reset = 0;
+    // The next reset stays on the budget's own schedule (set + k × duration), however late this runs.
+    for (const char* table : {"keys", "accounts"}) {
+      db_.prepare(std::string("UPDATE ") + table +
+                  " SET spend = 0, budget_reset_at = budget_reset_at + budget_duration * "
+                  "(1 + (?1 - budget_reset_at) / budget_duration) "
+                  "WHERE budget_duration > 0 AND budget_reset_at IS NOT NULL AND budget_reset_at <= ?1")
+          .bind(1, now)
+          .run();
+      reset += db_.changes();
+    }
+    tx.commit();
+    return reset;
+  });
+}
+
+Result<std::vector<KeyRecord>> SqliteStore::account_keys(AccountKind kind, const std::string& id) {
+  return guarded([&]() -> Result<std::vector<KeyRecord>> {
+    const std::string sql = std::string("SELECT ") + kKeyColumns + " FROM keys WHERE " +
+                            (kind == AccountKind::kUser ? "user_id" : "team_id") + " = ? ORDER BY id";
+    auto st = db_.prepare(sql);
+    st.bind(1, id);
+    std::vector<KeyRecord> out;
+    while (st.step()) out.push_back(read_key(st));
+    return out;
   });
 }
 

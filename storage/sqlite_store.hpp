@@ -22,6 +22,15 @@ class SqliteStore final : public Store {
   Result<std::vector<KeyRecord>> list_keys(std::int64_t limit, std::int64_t offset) override;
   Result<KeyRecord> update_key(const std::string& token_hash, const KeyUpdate& update,
                                std::int64_t now) override;
+  Result<std::int64_t> reset_budgets(std::int64_t now) override;
+  Result<void> insert_account(const AccountRecord& account) override;
+  Result<std::optional<AccountRecord>> find_account(AccountKind kind, const std::string& id) override;
+  Result<std::vector<AccountRecord>> list_accounts(AccountKind kind, std::int64_t limit,
+                                                   std::int64_t offset) override;
+  Result<AccountRecord> update_account(AccountKind kind, const std::string& id, const AccountUpdate& update,
+                                       std::int64_t now) override;
+  Result<std::int64_t> delete_accounts(AccountKind kind, const std::vector<std::string>& ids) override;
+  Result<std::vector<KeyRecord>> account_keys(AccountKind kind, const std::string& id) override;
   Result<std::int64_t> delete_keys(const std::vector<std::string>& token_hashes) override;
   Result<void> insert_file(const FileRecord& file, const std::vector<RecordMapping>& mappings) override;
   Result<std::optional<FileRecord>> find_file(const std::string& id) override;
@@ -40,8 +49,10 @@ class SqliteStore final : public Store {
                                    const std::optional<SpendRecord>& spend) override;
   Result<std::vector<SpendRecord>> list_spend(const SpendQuery& query) override;
   Result<void> save_record_results(const std::vector<RecordResult>& results) override;
-  Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id, std::int64_t job_index) override;
-  Result<RecordResultCounts> record_result_counts(const std::string& batch_id, std::int64_t job_index) override;
+  Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id,
+                                                     std::int64_t job_index) override;
+  Result<RecordResultCounts> record_result_counts(const std::string& batch_id,
+                                                  std::int64_t job_index) override;
   Result<std::vector<RecordResult>> record_results(const std::string& batch_id, std::int64_t job_index,
                                                    std::int64_t after, std::int64_t limit) override;
 
@@ -54,6 +65,9 @@ class SqliteStore final : public Store {
 
   void write_batch(const BatchRecord& b);  // CAS update; throws SqliteFailure, returns via changes()
   void write_file(const FileRecord& f);
+  std::optional<Error> over_budget(const BatchRecord& b);
+  std::optional<Error> account_over_budget(const BatchRecord& b, const std::string& column, AccountKind kind,
+                                           const std::string& id);
 
   std::mutex mutex_;
   Database db_;

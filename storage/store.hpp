@@ -12,7 +12,8 @@
 
 namespace batchgate::storage {
 
-enum class ErrorCode { kNotFound, kConflict, kIo };
+// kOverBudget: the write would take a key past its max_budget (the message gives the figures).
+enum class ErrorCode { kNotFound, kConflict, kIo, kOverBudget };
 
 struct Error {
   ErrorCode code;
@@ -33,6 +34,17 @@ struct KeyUpdate {
   std::optional<std::string> metadata_json;
   std::optional<std::optional<std::int64_t>> expires_at;
   std::optional<bool> blocked;
+  // Set or cleared together: the period and the first reset (now + period).
+  std::optional<std::optional<std::int64_t>> budget_duration;
+  std::optional<std::optional<std::int64_t>> budget_reset_at;
+};
+
+struct AccountUpdate {
+  std::optional<std::string> alias;
+  std::optional<std::optional<double>> max_budget;
+  std::optional<std::optional<std::int64_t>> budget_duration;
+  std::optional<std::optional<std::int64_t>> budget_reset_at;
+  std::optional<std::string> metadata_json;
 };
 
 struct FileQuery {
@@ -72,6 +84,20 @@ class Store {
 
   virtual Result<std::int64_t> insert_key(const KeyRecord& key) = 0;
   virtual Result<std::optional<KeyRecord>> find_key_by_hash(const std::string& token_hash) = 0;
+  // Keys whose budget_reset_at has come: spend back to 0, the next reset one budget_duration later (or as
+  // many as have passed). Returns how many keys were reset.
+  virtual Result<std::int64_t> reset_budgets(std::int64_t now) = 0;
+
+  // Users and teams. insert: kConflict when the id is taken; update: kNotFound when there is none.
+  virtual Result<void> insert_account(const AccountRecord& account) = 0;
+  virtual Result<std::optional<AccountRecord>> find_account(AccountKind kind, const std::string& id) = 0;
+  virtual Result<std::vector<AccountRecord>> list_accounts(AccountKind kind, std::int64_t limit,
+                                                           std::int64_t offset) = 0;
+  virtual Result<AccountRecord> update_account(AccountKind kind, const std::string& id,
+                                               const AccountUpdate& update, std::int64_t now) = 0;
+  virtual Result<std::int64_t> delete_accounts(AccountKind kind, const std::vector<std::string>& ids) = 0;
+  // The keys that name a user or team.
+  virtual Result<std::vector<KeyRecord>> account_keys(AccountKind kind, const std::string& id) = 0;
   virtual Result<std::vector<KeyRecord>> list_keys(std::int64_t limit, std::int64_t offset) = 0;
   // Applies the set fields; kNotFound when no key has this hash.
   virtual Result<KeyRecord> update_key(const std::string& token_hash, const KeyUpdate& update,

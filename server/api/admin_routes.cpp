@@ -65,30 +65,16 @@ awaitable<Response> apply_key_update(RouteContext& app, storage::KeyUpdate updat
 awaitable<Response> generate_key(RouteContext& app, Request& req, const Principal&) {
   auto body = parse_json_object(req.body);
   if (holds_error(body)) co_return Response::error(std::get<ApiError>(body));
+  if (std::get<nlohmann::json>(body).contains("key"))
+    co_return Response::error(ApiError::invalid(
+        "batchgate generates every key itself: leave out 'key' (the new key is in the answer, shown once).",
+        "key", "unsupported_parameter"));
   const auto now = app.clock.now_seconds();
   auto changes = parse_key_changes(std::get<nlohmann::json>(body), app.settings, now);
   if (holds_error(changes)) co_return Response::error(std::get<ApiError>(changes));
-  const auto& u = std::get<KeyChanges>(changes).update;
-
-  const std::string key = app.ids.virtual_key();
-  storage::KeyRecord rec;
-  rec.token_hash = sha256_hex(key);
-  rec.key_name = mask_secret(key);
-  rec.models = u.models.value_or(std::vector<std::string>{});
-  rec.max_budget = u.max_budget.value_or(std::nullopt);
-  rec.key_alias = u.key_alias.value_or("");
-  rec.user_id = u.user_id.value_or("");
-  rec.team_id = u.team_id.value_or("");
-  rec.metadata_json = u.metadata_json.value_or("{}");
-  rec.expires_at = u.expires_at.value_or(std::nullopt);
-  rec.blocked = u.blocked.value_or(false);
-  rec.created_at = rec.updated_at = now;
-  auto id = co_await run_blocking(app.blocking, [&] { return app.store.insert_key(rec); });
-  if (id.has_error()) co_return store_unavailable(id.error());
-  rec.id = *id;
-  nlohmann::json out = key_info_json(rec);
-  out["key"] = key;  // the only time the key itself is ever shown
-  co_return Response::json(out.dump());
+  auto created = co_await create_key(app, std::get<KeyChanges>(changes).update);
+  if (auto* failed = std::get_if<Response>(&created)) co_return std::move(*failed);
+  co_return Response::json(std::get<nlohmann::json>(created).dump());
 }
 
 awaitable<Response> key_info(RouteContext& app, Request& req, const Principal&) {
@@ -184,6 +170,30 @@ std::optional<ApiError> provider_error(const Request& req) {
 }
 
 }  // namespace
+
+awaitable<std::variant<nlohmann::json, Response>> create_key(RouteContext& app, const storage::KeyUpdate& u) {
+  const std::string key = app.ids.virtual_key();
+  storage::KeyRecord rec;
+  rec.token_hash = sha256_hex(key);
+  rec.key_name = mask_secret(key);
+  rec.models = u.models.value_or(std::vector<std::string>{});
+  rec.max_budget = u.max_budget.value_or(std::nullopt);
+  rec.key_alias = u.key_alias.value_or("");
+  rec.user_id = u.user_id.value_or("");
+  rec.team_id = u.team_id.value_or("");
+  rec.metadata_json = u.metadata_json.value_or("{}");
+  rec.expires_at = u.expires_at.value_or(std::nullopt);
+  rec.blocked = u.blocked.value_or(false);
+  rec.budget_duration = u.budget_duration.value_or(std::nullopt);
+  rec.budget_reset_at = u.budget_reset_at.value_or(std::nullopt);
+  rec.created_at = rec.updated_at = app.clock.now_seconds();
+  auto id = co_await run_blocking(app.blocking, [&] { return app.store.insert_key(rec); });
+  if (id.has_error()) co_return store_unavailable(id.error());
+  rec.id = *id;
+  nlohmann::json out = key_info_json(rec);
+  out["key"] = key;  // the only time the key itself is ever shown
+  co_return out;
+}
 
 http::Response store_unavailable(const storage::Error& error) {
   return Response::error(storage_unavailable("store failed: " + error.message));

@@ -5,6 +5,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <variant>
 
 #include "config/settings.hpp"
 #include "server/api/auth.hpp"
@@ -46,6 +48,10 @@ inline constexpr std::uint64_t kSmallJson = 64 << 10;
 // A 503 for a store failure (transient: the SDK retries 5xx), logged with the request id.
 http::Response store_unavailable(const storage::Error& error);
 
+// Generates a key with `update`'s fields: its info with "key" (shown this once), or the error response.
+boost::asio::awaitable<std::variant<nlohmann::json, http::Response>> create_key(RouteContext& app,
+                                                                             const storage::KeyUpdate& update);
+
 // fn(app, req, who) as a handler for with_auth.
 template <class Fn>
 AuthedHandler bind_app(RouteContext& app, Fn fn) {
@@ -77,5 +83,6 @@ void add_key_routes(http::Router& router, RouteContext& app);
 void add_model_routes(http::Router& router, RouteContext& app);
 void add_file_routes(http::Router& router, RouteContext& app);
 void add_batch_routes(http::Router& router, RouteContext& app);
+void add_account_routes(http::Router& router, RouteContext& app);
 
 }  // namespace batchgate::api

@@ -26,6 +26,7 @@
 #include "server/common/clock.hpp"
 #include "server/common/ids.hpp"
 #include "storage/store.hpp"
+#include "translators/cost.hpp"
 
 namespace batchgate::batch {
 
@@ -48,6 +49,9 @@ class Runners {
 };
 
 using ObjectStores = std::function<ObjectStore&(const config::Model& model)>;
+
+// Bedrock batch jobs cost the model's batch prices; records run one by one cost its on-demand prices.
+translators::TokenPrices prices_of(const config::Model& model, bool batch_priced);
 
 struct CoreHooks {
   std::function<void(const std::string& batch_id)> batch_changed = [](const std::string&) {};  // caches

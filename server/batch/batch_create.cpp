@@ -66,7 +66,12 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
                        "input_file_id", "model_not_allowed"};
 
   storage::BatchRecord b = new_batch(d_.ids.batch_id(), who, params, file, now);
-  storage::JobRecord job = runners_.for_new_batch(*model, file).plan(b, file, *model, 0);
+  RecordRunner& runner = runners_.for_new_batch(*model, file);
+  // The most the batch can cost, held against the key's budget while it runs (storage checks and writes it
+  // in one transaction); the real spend replaces it when the batch ends.
+  b.reserved_cost = translators::cost_usd({file.estimated_input_tokens, file.max_output_tokens, 0},
+                                          prices_of(*model, runner.batch_priced()));
+  storage::JobRecord job = runner.plan(b, file, *model, 0);
   job.next_poll_at = now;
   job.poll_interval = min_interval();
   job.updated_at = now;
@@ -74,6 +79,12 @@ awaitable<BatchCore::Outcome> BatchCore::create(const Principal& who, CreateBatc
   auto inserted = co_await run_blocking(d_.blocking, [&] { return d_.store.insert_batch(b, job); });
   if (inserted.has_error() && inserted.error().code == storage::ErrorCode::kNotFound)
     co_return ApiError::not_found("No such File object: " + params.input_file_id, "input_file_id");
+  if (inserted.has_error() && inserted.error().code == storage::ErrorCode::kOverBudget)
+    co_return ApiError{ErrorKind::kInvalidRequest,
+                       inserted.error().message +
+                           " Wait for running batches to end, send fewer or shorter "
+                           "requests (or lower max_tokens), or ask for a higher budget.",
+                       "input_file_id", "budget_exceeded"};
   if (inserted.has_error())
     co_return storage_unavailable("storing batch " + b.id + ": " + inserted.error().message);
   hooks_.work_added();

@@ -35,13 +35,6 @@ storage::FileRecord result_file(const storage::BatchRecord& b, const WrittenFile
   return f;
 }
 
-// Bedrock batch jobs cost the model's batch prices; records run one by one cost its on-demand prices.
-translators::TokenPrices prices_of(const config::Model& model, bool batch_priced) {
-  const config::Pricing& p = model.pricing;
-  if (batch_priced) return {p.input_cost_per_token_batches, p.output_cost_per_token_batches, std::nullopt};
-  return {p.input_cost_per_token, p.output_cost_per_token, std::nullopt};
-}
-
 storage::SpendRecord spend_of(const storage::BatchRecord& b, bool batch_priced, std::int64_t now) {
   storage::SpendRecord spend;
   spend.batch_id = b.id;
@@ -56,6 +49,12 @@ storage::SpendRecord spend_of(const storage::BatchRecord& b, bool batch_priced, 
 }
 
 }  // namespace
+
+translators::TokenPrices prices_of(const config::Model& model, bool batch_priced) {
+  const config::Pricing& p = model.pricing;
+  if (batch_priced) return {p.input_cost_per_token_batches, p.output_cost_per_token_batches, std::nullopt};
+  return {p.input_cost_per_token, p.output_cost_per_token, std::nullopt};
+}
 
 awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                   const config::Model& model) {

@@ -189,8 +189,9 @@ std::optional<ApiError> FileIngest::field(const std::string& name, const std::st
 std::optional<ApiError> FileIngest::check_late_target() const {
   const std::string& target = fields_.target_models[0];
   if (!d_.settings.find_model(target))
-    return ApiError::invalid("target_model_names names " + excerpt(target) + ", which is not a configured model.",
-                             "target_model_names", "model_not_found");
+    return ApiError::invalid(
+        "target_model_names names " + excerpt(target) + ", which is not a configured model.",
+        "target_model_names", "model_not_found");
   if (original_)
     return ApiError::invalid("target_model_names '" + target +
                                  "' arrived after the file part, whose lines name '" +
@@ -270,6 +271,8 @@ storage::FileRecord FileIngest::file_row(std::int64_t bedrock_bytes) const {
   f.endpoint = std::string(translators::endpoint_url(*checker_->endpoint()));
   f.line_count = checker_->request_count();
   f.record_count = checker_->record_count();
+  f.estimated_input_tokens = checker_->estimated_input_tokens();
+  f.max_output_tokens = checker_->max_output_tokens();
   f.content_s3_uri = aws::s3_uri(objects_.original);
   f.bedrock_s3_uri = aws::s3_uri(objects_.records);
   f.bedrock_bytes = bedrock_bytes;

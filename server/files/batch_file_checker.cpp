@@ -1,9 +1,11 @@
 #include "server/files/batch_file_checker.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "server/common/utf8.hpp"
 #include "translators/batch_line.hpp"
+#include "translators/json_value.hpp"
 
 namespace batchgate::files {
 namespace {
@@ -32,6 +34,18 @@ std::string configured_batch_models(const config::Settings& settings) {
   return out.empty() ? "(none)" : out;
 }
 
+// The most output tokens one request may produce: embeddings none, chat what it asks for (the translator
+// refuses values that are not positive whole numbers) or the model's default.
+std::int64_t output_bound(translators::Endpoint endpoint, translators::JsonValue body,
+                          int default_max_tokens) {
+  if (endpoint == translators::Endpoint::kEmbeddings) return 0;
+  for (const char* field : {"max_completion_tokens", "max_tokens"}) {
+    if (auto v = translators::find_set(body, field))
+      return std::max<std::int64_t>(0, std::int64_t(translators::as_double(*v)));
+  }
+  return default_max_tokens;
+}
+
 }  // namespace
 
 BatchFileChecker::BatchFileChecker(const config::Settings& settings, ModelFilter may_use, CheckLimits limits,
@@ -52,8 +66,8 @@ bool BatchFileChecker::check_model(std::string_view model_name) {
   if (!m) {
     ++unknown_model_count_;
     problem("model_not_found",
-            "Model " + quoted() + " is not configured for batches. Use one of: " + configured_batch_models(settings_) +
-                " (or name one with target_model_names).",
+            "Model " + quoted() + " is not configured for batches. Use one of: " +
+                configured_batch_models(settings_) + " (or name one with target_model_names).",
             param);
     return false;
   }
@@ -92,8 +106,8 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   auto [seen, inserted] = custom_ids_.emplace(line.custom_id, line_);
   if (!inserted)
     problem("duplicate_custom_id",
-            "custom_id " + excerpt(line.custom_id) + " was already used on line " + std::to_string(seen->second) +
-                "; every custom_id must be unique within the file.",
+            "custom_id " + excerpt(line.custom_id) + " was already used on line " +
+                std::to_string(seen->second) + "; every custom_id must be unique within the file.",
             "custom_id");
 
   if (!endpoint_) {
@@ -102,8 +116,8 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   } else if (*endpoint_ != line.endpoint) {
     problem("url_mismatch",
             "url " + std::string(translators::endpoint_url(line.endpoint)) + " differs from " +
-                std::string(translators::endpoint_url(*endpoint_)) + " on line " + std::to_string(endpoint_line_) +
-                "; every line of a batch uses the same url.",
+                std::string(translators::endpoint_url(*endpoint_)) + " on line " +
+                std::to_string(endpoint_line_) + "; every line of a batch uses the same url.",
             "url");
     return;
   }
@@ -142,6 +156,9 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   if (!ok()) return;  // the file is refused anyway: keep checking, stop producing records
   const auto parts = std::int64_t(translated.model_inputs.size());
   const auto hints = translators::hints_to_bits(translated.hints);
+  max_output_tokens_ += output_bound(line.endpoint, line.body, model_->max_tokens);
+  for (const auto& input : translated.model_inputs)
+    estimated_input_tokens_ += std::int64_t(input.size() + 2) / 3;
   for (std::int64_t part = 0; part < parts; ++part) {
     std::string id = record_id(std::int64_t(mappings_.size()) + 1);
     translators::append_bedrock_record_line(records, id, translated.model_inputs[size_t(part)]);

@@ -59,6 +59,11 @@ class BatchFileChecker {
   std::int64_t request_count() const { return requests_; }
   std::int64_t record_count() const { return std::int64_t(mappings_.size()); }
   std::vector<storage::RecordMapping>& mappings() { return mappings_; }
+  // Upper bounds for budgets: input tokens estimated from the records' size (one token per 3 bytes of
+  // Bedrock input: more than any tokenizer gives for English, near it for other scripts), output tokens the
+  // sum of each request's max_completion_tokens / max_tokens or the model's default.
+  std::int64_t estimated_input_tokens() const { return estimated_input_tokens_; }
+  std::int64_t max_output_tokens() const { return max_output_tokens_; }
 
  private:
   void problem(std::string code, std::string message, std::string param = {});
@@ -83,6 +88,8 @@ class BatchFileChecker {
   const config::Model* model_ = nullptr;
   const translators::Translator* translator_ = nullptr;
   std::vector<storage::RecordMapping> mappings_;
+  std::int64_t estimated_input_tokens_ = 0;
+  std::int64_t max_output_tokens_ = 0;
   simdjson::dom::parser parser_;  // reused for every line: it keeps its buffers
 };
 

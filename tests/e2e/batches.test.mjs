@@ -92,7 +92,7 @@ async function listAll(page) {
 const range = (n) => Array.from({ length: n }, (_, i) => i + 1);
 
 before(async () => {
-  stack = await startStack({ settings: { poll_interval_min: '1s', poll_interval_max: '2s' } });
+  stack = await startStack({ settings: { poll_interval_min: '1s', poll_interval_max: '2s', budget_reset_sweep: '1s' } });
   tmp = mkdtempSync(join(tmpdir(), 'batchgate-e2e-batches-'));
 });
 
@@ -173,6 +173,90 @@ describe('batches with the emulator as configured', { concurrency: true }, () =>
     const refused = await rejection(createBatch(client, file.id));
     assert.ok(refused instanceof OpenAI.BadRequestError, `${refused.status} ${refused.message}`);
     assert.equal(refused.code, 'budget_exceeded');
+  });
+
+  test('a running batch holds its maximum cost against the budget; the real spend frees the rest', async () => {
+    // 100 requests × max_tokens 4000 at the batch output price: ~0.25 USD reserved per batch (input adds
+    // well under 0.01); the emulator's answers cost a small fraction of that.
+    const { key, client } = await newClient({ key_alias: 'reserving', max_budget: 0.4 });
+    const lines = [...chatLines(100, 'claude-batch', { prefix: 'res' })].map((l) => ({ ...l,
+      body: { ...l.body, max_tokens: 4000 } }));
+    const file = await uploadLines(client, 'reserving-100.jsonl', lines);
+    const first = await createBatch(client, file.id);
+    const refused = await rejection(createBatch(client, file.id));
+    assert.ok(refused instanceof OpenAI.BadRequestError, `${refused.status} ${refused.message}`);
+    assert.equal(refused.code, 'budget_exceeded');
+    assert.match(refused.message, /may cost up to 0\.25\d+ USD.*reserve 0\.25\d+ of its max_budget of 0\.4/);
+    const done = (await waitForBatch(client, first.id)).batch;
+    assert.equal(done.status, 'completed');
+    const { info } = await admin('GET', `/key/info?key=${encodeURIComponent(key)}`);
+    assert.ok(info.spend > 0 && info.spend < 0.05, `real spend ${info.spend}`);
+    // The reservation went with the batch: the same batch fits again.
+    const second = await createBatch(client, file.id);
+    assert.equal((await waitForBatch(client, second.id)).batch.status, 'completed');
+  });
+
+  test('a team budget stops a key of the team that has no budget of its own; users get keys', async () => {
+    const team = await admin('POST', '/team/new', { team_alias: 'red team', max_budget: 0.1 });
+    assert.ok(team.team_id, JSON.stringify(team));
+    const { client } = await newClient({ key_alias: 'team-member', team_id: team.team_id });
+    const lines = [...chatLines(100, 'claude-batch', { prefix: 'team' })].map((l) => ({ ...l,
+      body: { ...l.body, max_tokens: 4000 } }));
+    const file = await uploadLines(client, 'team-100.jsonl', lines);
+    const refused = await rejection(createBatch(client, file.id));
+    assert.equal(refused.code, 'budget_exceeded');
+    assert.match(refused.message, new RegExp(`team '${team.team_id}' has spent 0\\.0+ .* max_budget of 0\\.1`));
+    await admin('POST', '/team/update', { team_id: team.team_id, max_budget: 1 });
+    const batch = (await waitForBatch(client, (await createBatch(client, file.id)).id)).batch;
+    assert.equal(batch.status, 'completed');
+    const info = await admin('GET', `/team/info?team_id=${team.team_id}`);
+    closeTo(info.team_info.spend, batch.usage.input_tokens * kBatchPrices['claude-batch'].input +
+      batch.usage.output_tokens * kBatchPrices['claude-batch'].output, 'the team is charged its keys\' spend');
+    assert.equal(info.keys.length, 1);
+    assert.deepEqual((await admin('GET', `/spend/logs?team_id=${team.team_id}`)).data.map((r) => r.batch_id),
+      [batch.id]);
+
+    const user = await admin('POST', '/user/new', { user_alias: 'ana', max_budget: 2 });
+    assert.match(user.key, /^sk-/, 'LiteLLM\'s /user/new hands out a key');
+    const userInfo = await admin('GET', `/user/info?user_id=${user.user_id}`);
+    assert.equal(userInfo.user_info.max_budget, 2);
+    assert.equal(userInfo.keys[0].user_id, user.user_id);
+    const members = await fetch(`${stack.baseURL}/team/new`, { method: 'POST',
+      headers: { Authorization: `Bearer ${stack.masterKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ team_alias: 'x', members_with_roles: [] }) });
+    assert.equal(members.status, 400);
+    assert.equal((await members.json()).error.param, 'members_with_roles');
+  });
+
+  test('budget_duration resets the spend on schedule; rpm_limit is refused, not ignored', async () => {
+    const created = await createKey(stack, { key_alias: 'periodic', budget_duration: '2s' });
+    assert.equal(created.budget_duration, '2s');
+    const key = created.key;
+    const client = sdk(key);
+    const file = await uploadLines(client, 'periodic-100.jsonl', chatLines(100, 'claude-batch', { prefix: 'p' }));
+    const batch = (await waitForBatch(client, (await createBatch(client, file.id)).id)).batch;
+    assert.equal(batch.status, 'completed');
+    const [row] = (await admin('GET', `/spend/logs?api_key=${encodeURIComponent(key)}`)).data;
+    assert.ok(row.spend > 0, 'the batch was charged to the key');
+    // The spend is charged, then reset when the period ends; the next reset is one period on.
+    let info;
+    for (let i = 0; i < 50; i++) {
+      info = (await admin('GET', `/key/info?key=${encodeURIComponent(key)}`)).info;
+      if (info.spend === 0 && Date.parse(info.budget_reset_at) > batch.completed_at * 1000) break;
+      await sleep(200);
+    }
+    assert.equal(info.spend, 0, 'spend reset after budget_duration');
+    assert.ok(Date.parse(info.budget_reset_at) > Date.parse(created.budget_reset_at), 'the next reset is later');
+    // The spend log keeps what earlier periods spent.
+    assert.equal((await admin('GET', `/spend/logs?api_key=${encodeURIComponent(key)}`)).data.length, 1);
+
+    const res = await fetch(`${stack.baseURL}/key/generate`, { method: 'POST',
+      headers: { Authorization: `Bearer ${stack.masterKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ models: ['claude-batch'], rpm_limit: 10 }) });
+    assert.equal(res.status, 400);
+    const err = (await res.json()).error;
+    assert.equal(err.param, 'rpm_limit');
+    assert.match(err.message, /not supported/);
   });
 
   test('an embeddings batch with list inputs completes with one embedding per input', async () => {

@@ -41,6 +41,33 @@ class FlakyStore final : public storage::Store {
                                                  std::int64_t now) override {
     return pass("update_key", [&] { return inner_.update_key(h, u, now); });
   }
+  storage::Result<std::int64_t> reset_budgets(std::int64_t now) override {
+    return pass("reset_budgets", [&] { return inner_.reset_budgets(now); });
+  }
+  storage::Result<void> insert_account(const storage::AccountRecord& a) override {
+    return pass("insert_account", [&] { return inner_.insert_account(a); });
+  }
+  storage::Result<std::optional<storage::AccountRecord>> find_account(storage::AccountKind kind,
+                                                                      const std::string& id) override {
+    return pass("find_account", [&] { return inner_.find_account(kind, id); });
+  }
+  storage::Result<std::vector<storage::AccountRecord>> list_accounts(storage::AccountKind kind, std::int64_t limit,
+                                                                     std::int64_t offset) override {
+    return pass("list_accounts", [&] { return inner_.list_accounts(kind, limit, offset); });
+  }
+  storage::Result<storage::AccountRecord> update_account(storage::AccountKind kind, const std::string& id,
+                                                         const storage::AccountUpdate& u,
+                                                         std::int64_t now) override {
+    return pass("update_account", [&] { return inner_.update_account(kind, id, u, now); });
+  }
+  storage::Result<std::int64_t> delete_accounts(storage::AccountKind kind,
+                                                const std::vector<std::string>& ids) override {
+    return pass("delete_accounts", [&] { return inner_.delete_accounts(kind, ids); });
+  }
+  storage::Result<std::vector<storage::KeyRecord>> account_keys(storage::AccountKind kind,
+                                                                const std::string& id) override {
+    return pass("account_keys", [&] { return inner_.account_keys(kind, id); });
+  }
   storage::Result<std::int64_t> delete_keys(const std::vector<std::string>& hashes) override {
     return pass("delete_keys", [&] { return inner_.delete_keys(hashes); });
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "storage/migrations.hpp"
 
@@ -133,9 +134,9 @@ TEST_F(SqliteStoreTest, KeyIdsAreNeverReused) {
 TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
   { open(); }
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 5);
+  EXPECT_EQ(schema_version_blocking(db), 6);
   migrate_blocking(db);  // idempotent
-  EXPECT_EQ(schema_version_blocking(db), 5);
+  EXPECT_EQ(schema_version_blocking(db), 6);
   for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
     auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
     st.bind(1, table);
@@ -531,6 +532,152 @@ TEST_F(SqliteBatchesTest, FinishingRecordsFilesAndSpendOnce) {
   auto rows = *store_->list_spend(sq);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].input_tokens, 1000);
+}
+
+// A batch reserves its maximum cost while it runs: together with the key's spend and what its other running
+// batches hold, it must fit into max_budget. An ended batch holds nothing; its spend counts instead.
+TEST_F(SqliteBatchesTest, ReservationsHoldTheBudgetUntilTheBatchEnds) {
+  KeyUpdate budget;
+  budget.max_budget = std::optional<double>(1.0);
+  ASSERT_TRUE(store_->update_key("a", budget, 2).has_value());
+  auto reserving = [&](std::string id, double cost) {
+    BatchRecord b = batch(std::move(id), 5);
+    b.reserved_cost = cost;
+    return b;
+  };
+  ASSERT_TRUE(store_->insert_batch(reserving("b1", 0.6), job("b1")).has_value());
+  EXPECT_DOUBLE_EQ((**store_->find_batch("b1")).reserved_cost, 0.6);
+  auto refused = store_->insert_batch(reserving("b2", 0.5), job("b2"));
+  ASSERT_TRUE(refused.has_error());
+  EXPECT_EQ(refused.error().code, ErrorCode::kOverBudget);
+  EXPECT_NE(refused.error().message.find("reserve 0.600000"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(*store_->find_batch("b2"));                                         // nothing written
+  ASSERT_TRUE(store_->insert_batch(reserving("b3", 0.4), job("b3")).has_value());  // exactly fits
+
+  // b1 ends having cost 0.1: its 0.6 is released, 0.1 is spent, so 0.5 fits again.
+  auto b1 = **store_->find_batch("b1");
+  b1.status = BatchStatus::kCompleted;
+  SpendRecord spend;
+  spend.batch_id = "b1";
+  spend.key_id = key_;
+  spend.cost = 0.1;
+  ASSERT_TRUE(store_->finish_batch(b1, {}, spend).has_value());
+  ASSERT_TRUE(store_->insert_batch(reserving("b4", 0.5), job("b4")).has_value());
+  EXPECT_EQ(store_->insert_batch(reserving("b5", 0.01), job("b5")).error().code, ErrorCode::kOverBudget);
+
+  // A key without a budget (and the master key's batches) reserve without a limit.
+  budget.max_budget = std::optional<double>();
+  ASSERT_TRUE(store_->update_key("a", budget, 3).has_value());
+  EXPECT_TRUE(store_->insert_batch(reserving("b6", 1000), job("b6")).has_value());
+}
+
+TEST_F(SqliteBatchesTest, BudgetsResetOnTheirOwnSchedule) {
+  KeyUpdate u;
+  u.budget_duration = std::optional<std::int64_t>(100);
+  u.budget_reset_at = std::optional<std::int64_t>(1100);
+  ASSERT_TRUE(store_->update_key("a", u, 1000).has_value());
+  ASSERT_TRUE(store_->insert_batch(batch("b1", 1000), job("b1")).has_value());
+  auto b1 = **store_->find_batch("b1");
+  b1.status = BatchStatus::kCompleted;
+  SpendRecord spend;
+  spend.batch_id = "b1";
+  spend.key_id = key_;
+  spend.cost = 0.3;
+  ASSERT_TRUE(store_->finish_batch(b1, {}, spend).has_value());
+
+  EXPECT_EQ(*store_->reset_budgets(1099), 0);
+  EXPECT_DOUBLE_EQ((**store_->find_key_by_hash("a")).spend, 0.3);
+  // Found late (at 1350, three periods after the first reset was due): reset once, next on the schedule.
+  EXPECT_EQ(*store_->reset_budgets(1350), 1);
+  auto key = **store_->find_key_by_hash("a");
+  EXPECT_DOUBLE_EQ(key.spend, 0);
+  EXPECT_EQ(key.budget_reset_at, 1400);
+  EXPECT_EQ(key.budget_duration, 100);
+  EXPECT_EQ(*store_->reset_budgets(1399), 0);
+  // The spend logs keep what was spent before the reset.
+  SpendQuery q;
+  q.key_id = key_;
+  EXPECT_EQ(store_->list_spend(q)->size(), 1u);
+}
+
+// A team's (or user's) budget holds for all its keys together, with their running batches' reservations.
+TEST_F(SqliteBatchesTest, TeamBudgetsHoldForAllTheirKeys) {
+  AccountRecord team;
+  team.kind = AccountKind::kTeam;
+  team.id = "red";
+  team.max_budget = 0.5;
+  ASSERT_TRUE(store_->insert_account(team).has_value());
+  EXPECT_EQ(store_->insert_account(team).error().code, ErrorCode::kConflict);
+  KeyUpdate in_team;
+  in_team.team_id = "red";
+  ASSERT_TRUE(store_->update_key("a", in_team, 2).has_value());
+  KeyRecord other;
+  other.token_hash = "b";
+  other.team_id = "red";
+  const std::int64_t other_id = *store_->insert_key(other);
+
+  BatchRecord first = batch("b1", 5);
+  first.reserved_cost = 0.3;
+  ASSERT_TRUE(store_->insert_batch(first, job("b1")).has_value());
+  BatchRecord second = batch("b2", 6);
+  second.owner_key_id = other_id;
+  second.reserved_cost = 0.3;
+  auto refused = store_->insert_batch(second, job("b2"));
+  ASSERT_TRUE(refused.has_error());
+  EXPECT_EQ(refused.error().code, ErrorCode::kOverBudget);
+  EXPECT_NE(refused.error().message.find("team 'red'"), std::string::npos) << refused.error().message;
+
+  auto b1 = **store_->find_batch("b1");
+  b1.status = BatchStatus::kCompleted;
+  SpendRecord spend;
+  spend.batch_id = "b1";
+  spend.key_id = key_;
+  spend.cost = 0.1;
+  ASSERT_TRUE(store_->finish_batch(b1, {}, spend).has_value());
+  EXPECT_DOUBLE_EQ((**store_->find_account(AccountKind::kTeam, "red")).spend, 0.1);
+  EXPECT_TRUE(store_->insert_batch(second, job("b2")).has_value());  // 0.1 spent + 0.3 fits in 0.5
+  EXPECT_EQ(store_->account_keys(AccountKind::kTeam, "red")->size(), 2u);
+
+  AccountUpdate periodic;
+  periodic.budget_duration = std::optional<std::int64_t>(10);
+  periodic.budget_reset_at = std::optional<std::int64_t>(20);
+  ASSERT_TRUE(store_->update_account(AccountKind::kTeam, "red", periodic, 10).has_value());
+  EXPECT_EQ(*store_->reset_budgets(20), 1);
+  EXPECT_DOUBLE_EQ((**store_->find_account(AccountKind::kTeam, "red")).spend, 0);
+  EXPECT_EQ(*store_->delete_accounts(AccountKind::kTeam, {"red", "blue"}), 1);
+  EXPECT_FALSE(*store_->find_account(AccountKind::kTeam, "red"));
+}
+
+TEST_F(SqliteBatchesTest, SpendLogsFilterByUserTeamAndTime) {
+  for (auto [id, user, team, at] :
+       {std::tuple{"b1", "alice", "red", 100}, std::tuple{"b2", "bob", "red", 200},
+        std::tuple{"b3", "alice", "blue", 300}}) {
+    ASSERT_TRUE(store_->insert_batch(batch(id, at), job(id)).has_value());
+    auto b = **store_->find_batch(id);
+    b.status = BatchStatus::kCompleted;
+    SpendRecord spend;
+    spend.batch_id = id;
+    spend.key_id = key_;
+    spend.user_id = user;
+    spend.team_id = team;
+    spend.created_at = at;
+    ASSERT_TRUE(store_->finish_batch(b, {}, spend).has_value());
+  }
+  auto ids = [&](SpendQuery q) {
+    q.all_keys = true;
+    std::vector<std::string> out;
+    for (const auto& r : *store_->list_spend(q)) out.push_back(r.batch_id);
+    return out;
+  };
+  SpendQuery q;
+  q.user_id = "alice";
+  EXPECT_EQ(ids(q), (std::vector<std::string>{"b3", "b1"}));
+  q.team_id = "red";
+  EXPECT_EQ(ids(q), (std::vector<std::string>{"b1"}));
+  SpendQuery window;
+  window.created_from = 200;
+  window.created_before = 300;
+  EXPECT_EQ(ids(window), (std::vector<std::string>{"b2"}));
 }
 
 }  // namespace
