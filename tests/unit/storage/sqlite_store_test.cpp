@@ -427,10 +427,16 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
         "DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
         "ALTER TABLE jobs DROP COLUMN runner; DROP TABLE record_results; ALTER TABLE spend DROP COLUMN "
         "pricing; "
-        "DROP TABLE key_id_sequence; DELETE FROM schema_migrations WHERE version >= 2");
+        "DROP TABLE key_id_sequence; DROP INDEX batches_owner_status; DROP INDEX keys_user; DROP INDEX "
+        "keys_team; DROP TABLE accounts; ALTER TABLE files DROP COLUMN estimated_input_tokens; ALTER TABLE "
+        "files DROP COLUMN max_output_tokens; ALTER TABLE batches DROP COLUMN reserved_cost; ALTER TABLE keys "
+        "DROP COLUMN budget_duration; ALTER TABLE keys DROP COLUMN budget_reset_at; "
+        "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(schema_version_blocking(db), 1);
   }
-  store_ = std::move(*SqliteStore::open_blocking(path_));
+  auto reopened = SqliteStore::open_blocking(path_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+  store_ = std::move(*reopened);
   auto b = store_->find_batch("b-old");
   ASSERT_TRUE(b.has_value() && b->has_value());
   EXPECT_EQ((**b).model, "claude-batch");
@@ -438,8 +444,9 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   auto jobs = store_->batch_jobs("b-old");
   ASSERT_TRUE(jobs.has_value() && jobs->size() == 1);
   EXPECT_EQ(jobs->front().runner, "bedrock_batch_job");
+  EXPECT_EQ((**b).reserved_cost, 0);
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 5);
+  EXPECT_EQ(schema_version_blocking(db), 6);
 }
 
 // DELETE /v1/files racing batches.create: whichever commits second loses, so no batch runs over no input.
