@@ -56,6 +56,9 @@ struct Model {
   // false, in which case it is refused at batches.create.
   bool on_demand_fallback = true;
   int on_demand_concurrency = 4;     // InvokeModel calls in flight at once for this model
+  // Bedrock batch jobs of this model running at once (submitted and not ended); a batch beyond it waits in
+  // validating for a free slot. Unset: only Bedrock's own quota limits them (its quota answer also queues).
+  std::optional<int> max_concurrent_jobs;
   int max_batch_records = 50000;
   bool raw_output = false;           // keep Bedrock's raw output lines instead of OpenAI shapes
   bool drop_params = false;          // drop unsupported OpenAI parameters instead of failing the line

@@ -6,7 +6,7 @@ namespace batchgate::storage {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 5> kSteps = {
+constexpr std::array<const char*, 6> kSteps = {
     R"sql(
 CREATE TABLE keys (
   id INTEGER PRIMARY KEY,
@@ -139,6 +139,13 @@ CREATE TABLE key_id_sequence (last_id INTEGER NOT NULL);
 INSERT INTO key_id_sequence SELECT MAX(
   (SELECT COALESCE(MAX(id), 0) FROM keys), (SELECT COALESCE(MAX(key_id), 0) FROM spend),
   (SELECT COALESCE(MAX(owner_key_id), 0) FROM files), (SELECT COALESCE(MAX(owner_key_id), 0) FROM batches));
+)sql",
+    // The job queue: when each job started (whose turn is next across keys) and whether its last submit met a
+    // full job quota.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN started_at INTEGER;
+ALTER TABLE jobs ADD COLUMN quota_full_at INTEGER;
+CREATE INDEX jobs_started_at ON jobs(started_at) WHERE started_at IS NOT NULL;
 )sql",
 };
 

@@ -290,6 +290,25 @@ TEST(ConfigLoader, SpoolDirIsABatchgateSetting) {
       << "empty: the system's";
 }
 
+// max_concurrent_jobs sits in model_info (or litellm_params) like the other per-model limits; unset means
+// no limit of batchgate's own, and a value outside 1..100000 is an error at its path.
+TEST(ConfigLoader, MaxConcurrentJobsIsAPerModelLimit) {
+  EXPECT_FALSE(load_from_string(kGood, env_of({{"MY_AKID", "A"}, {"MY_SECRET", "S"}}))
+                   .settings->models[0]
+                   .max_concurrent_jobs);
+  std::string yaml = kGood;
+  const std::string mode = "      mode: batch\n";
+  yaml.insert(yaml.find(mode) + mode.size(), "      max_concurrent_jobs: 3\n");
+  auto result = load_from_string(yaml, env_of({{"MY_AKID", "A"}, {"MY_SECRET", "S"}}));
+  ASSERT_TRUE(result.settings);
+  EXPECT_EQ(result.settings->models[0].max_concurrent_jobs, 3);
+  yaml.replace(yaml.find("max_concurrent_jobs: 3"), 22, "max_concurrent_jobs: 0");
+  auto bad = load_from_string(yaml, env_of({{"MY_AKID", "A"}, {"MY_SECRET", "S"}}));
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].to_string().find("model_list[0].model_info.max_concurrent_jobs"), std::string::npos)
+      << bad.errors[0].to_string();
+}
+
 // Bedrock signs with the aws_* credentials when given, then the s3_* keys, then the default chain; S3 with
 // the s3_* keys when given, else what Bedrock uses.
 TEST(ConfigCredentials, BedrockThenS3Order) {
