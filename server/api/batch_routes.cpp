@@ -63,8 +63,8 @@ awaitable<Response> create_batch(RouteContext& app, Request& req, const Principa
 awaitable<Response> retrieve_batch(RouteContext& app, Request& req, const Principal& who) {
   auto b = co_await owned_batch(app, req, who);
   if (auto* r = std::get_if<Response>(&b)) co_return std::move(*r);
-  const auto& batch = std::get<storage::BatchRecord>(b);
-  co_return Response::json(batch_json(batch, app.batches_core.queue_position(batch.id)).dump());
+  const auto& found = std::get<storage::BatchRecord>(b);
+  co_return Response::json(batch_json(found, app.batches_core.queue_position(found.id)).dump());
 }
 
 awaitable<Response> list_batches(RouteContext& app, Request& req, const Principal& who) {

@@ -16,9 +16,9 @@ namespace batchgate::test {
 
 struct Refusal {
   bool retryable = true;
-  bool quota_full = false;
   std::string code = "ThrottlingException";
   std::string message = "slow down";
+  bool quota_full = false;  // a full job quota (RunnerError::quota_full)
 };
 
 class FakeRunner final : public batch::RecordRunner {
