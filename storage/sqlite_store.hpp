@@ -41,8 +41,10 @@ class SqliteStore final : public Store {
                                    const std::optional<SpendRecord>& spend) override;
   Result<std::vector<SpendRecord>> list_spend(const SpendQuery& query) override;
   Result<void> save_record_results(const std::vector<RecordResult>& results) override;
-  Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id, std::int64_t job_index) override;
-  Result<RecordResultCounts> record_result_counts(const std::string& batch_id, std::int64_t job_index) override;
+  Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id,
+                                                     std::int64_t job_index) override;
+  Result<RecordResultCounts> record_result_counts(const std::string& batch_id,
+                                                  std::int64_t job_index) override;
   Result<std::vector<RecordResult>> record_results(const std::string& batch_id, std::int64_t job_index,
                                                    std::int64_t after, std::int64_t limit) override;
 

@@ -110,10 +110,12 @@ class Store {
   virtual Result<void> save_record_results(const std::vector<RecordResult>& results) = 0;
   virtual Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id,
                                                              std::int64_t job_index) = 0;
-  virtual Result<RecordResultCounts> record_result_counts(const std::string& batch_id, std::int64_t job_index) = 0;
+  virtual Result<RecordResultCounts> record_result_counts(const std::string& batch_id,
+                                                          std::int64_t job_index) = 0;
   // Up to `limit` results with record_index > after, in record order.
-  virtual Result<std::vector<RecordResult>> record_results(const std::string& batch_id, std::int64_t job_index,
-                                                           std::int64_t after, std::int64_t limit) = 0;
+  virtual Result<std::vector<RecordResult>> record_results(const std::string& batch_id,
+                                                           std::int64_t job_index, std::int64_t after,
+                                                           std::int64_t limit) = 0;
 };
 
 }  // namespace batchgate::storage

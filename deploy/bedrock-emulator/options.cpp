@@ -12,13 +12,13 @@ using nlohmann::json;
 // Knob flags map one-to-one onto the /_emulator/config names ("--throttle-rate" → "throttleRate").
 const std::set<std::string, std::less<>>& knob_flags() {
   static const std::set<std::string, std::less<>> kFlags{
-      "submitted-seconds",   "validating-seconds",   "scheduled-seconds",
-      "stopping-seconds",    "records-per-second",   "throttle-rate",
-      "server-error-rate",   "force-quota-exceeded", "record-failure-rate",
-      "record-failure-code", "unprocessed-fraction", "min-records",
-      "max-records",         "max-concurrent-jobs",  "seconds-per-timeout-hour",
-      "invoke-latency-ms",   "invoke-throttle-rate", "invoke-server-error-rate",
-      "invoke-failure-rate", "invoke-failure-code",  "invoke-throttle-first-n",
+      "submitted-seconds",     "validating-seconds",   "scheduled-seconds",
+      "stopping-seconds",      "records-per-second",   "throttle-rate",
+      "server-error-rate",     "force-quota-exceeded", "record-failure-rate",
+      "record-failure-code",   "unprocessed-fraction", "min-records",
+      "max-records",           "max-concurrent-jobs",  "seconds-per-timeout-hour",
+      "invoke-latency-ms",     "invoke-throttle-rate", "invoke-server-error-rate",
+      "invoke-failure-rate",   "invoke-failure-code",  "invoke-throttle-first-n",
       "quota-exceeded-first-n"};
   return kFlags;
 }

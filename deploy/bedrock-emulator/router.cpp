@@ -212,11 +212,13 @@ json Router::stats_json() const {
     const auto page = store_.list(query);
     by_status[status] = std::get<ListPage>(page).jobs.size();
   }
-  return json{
-      {"jobsCreated", store_.created_count()}, {"activeJobs", store_.active_count()},
-      {"peakActiveJobs", peak_active_jobs_},
-      {"createCalls", create_calls_},          {"jobsByStatus", by_status},
-      {"invocations", invoke_.invocations()},  {"invocationsByModel", invoke_.invocations_by_model()}};
+  return json{{"jobsCreated", store_.created_count()},
+              {"activeJobs", store_.active_count()},
+              {"peakActiveJobs", peak_active_jobs_},
+              {"createCalls", create_calls_},
+              {"jobsByStatus", by_status},
+              {"invocations", invoke_.invocations()},
+              {"invocationsByModel", invoke_.invocations_by_model()}};
 }
 
 EmulatorResponse Router::admin(const EmulatorRequest& request, std::string_view path) {

@@ -54,8 +54,8 @@ struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
   // The latest job start per model and key, for the job queue's turns; none when the store fails (the queue
   // still keeps to max_concurrent_jobs, only its turns fall back to oldest first).
   awaitable<std::vector<storage::JobStart>> job_starts(std::int64_t now) {
-    auto starts =
-        co_await run_blocking(blocking, [this, now] { return store.job_starts(now - batch::kJobStartsHorizon); });
+    auto starts = co_await run_blocking(
+        blocking, [this, now] { return store.job_starts(now - batch::kJobStartsHorizon); });
     if (starts.has_error()) {
       spdlog::warn("lifecycle: reading job starts failed: {}", starts.error().message);
       co_return std::vector<storage::JobStart>{};

@@ -36,7 +36,8 @@ QueuePlan BatchCore::plan_queue(const std::vector<storage::ActiveBatch>& active,
     entries.push_back({a.batch.id, a.batch.model, a.batch.owner_key_id, a.batch.created_at, *state,
                        a.job.next_poll_at, a.job.quota_full_at});
   }
-  QueuePlan plan = plan_job_queue(entries, starts, [this](std::string_view m) { return max_jobs(m); }, now);
+  QueuePlan plan = plan_job_queue(
+      entries, starts, [this](std::string_view m) { return max_jobs(m); }, now);
   std::map<std::string, std::int64_t, std::less<>> positions(plan.positions.begin(), plan.positions.end());
   std::lock_guard lock(queue_mutex_);
   queue_positions_.swap(positions);

@@ -117,8 +117,9 @@ NeverStarted never_started(const storage::BatchRecord& b, const storage::JobReco
                                   "' (max_concurrent_jobs: " + std::to_string(*max_jobs) +
                                   ") was full until its " + window +
                                   " completion window passed. Submit it again later."};
-  return {"not_started", "The batch's job could not be submitted before its " + window +
-                             " completion window passed (Bedrock kept refusing it for now); submit it again."};
+  return {"not_started",
+          "The batch's job could not be submitted before its " + window +
+              " completion window passed (Bedrock kept refusing it for now); submit it again."};
 }
 
 }  // namespace batchgate::batch

@@ -1,11 +1,11 @@
 #pragma once
-// The job queue: which batches waiting for their Bedrock batch job may submit it now, and the place in line of
-// the others. Pure (STYLE.md rule 2): the batch core builds the entries from the store each lifecycle round, so
-// the count of jobs in flight holds across restarts.
+// The job queue: which batches waiting for their Bedrock batch job may submit it now, and the place in line
+// of the others. Pure (STYLE.md rule 2): the batch core builds the entries from the store each lifecycle
+// round, so the count of jobs in flight holds across restarts.
 //
 // Per model, the slots are max_concurrent_jobs minus the jobs in flight (submitted and not ended, plus the
-// submits under way). A quota answer from Bedrock (ServiceQuotaExceededException) makes the model full until a
-// job of it starts again: then one batch at a time probes, once the refused submit's backoff has passed.
+// submits under way). A quota answer from Bedrock (ServiceQuotaExceededException) makes the model full until
+// a job of it starts again: then one batch at a time probes, once the refused submit's backoff has passed.
 // The waiting batches are served round-robin across keys (the key whose last job on the model started longest
 // ago goes first, so one key's many batches cannot starve another's), each key's batches oldest first.
 

@@ -65,8 +65,8 @@ struct OutputReport {
 
 // A job the runner started.
 struct StartedJob {
-  std::string id;      // the runner's id for the job, kept in JobRecord::job_arn
-  std::string status;  // its first status word
+  std::string id;                             // the runner's id for the job, kept in JobRecord::job_arn
+  std::string status;                         // its first status word
   std::optional<std::int64_t> poll_again_in;  // as JobProgress::poll_again_in
 };
 

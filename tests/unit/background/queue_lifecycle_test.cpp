@@ -138,9 +138,11 @@ TEST_F(BedrockQuotaTest, AQuotaAnswerKeepsBatchesWaitingUntilTheyRun) {
   std::set<BatchStatus> seen;
   ASSERT_TRUE(rig_.run_until([&] {
     refused = refused || rig_.job(first).quota_full_at || rig_.job(second).quota_full_at;
-    waited_in_line = waited_in_line || rig_.core().queue_position(first) || rig_.core().queue_position(second);
+    waited_in_line =
+        waited_in_line || rig_.core().queue_position(first) || rig_.core().queue_position(second);
     for (const auto& id : {first, second}) seen.insert(rig_.batch(id).status);
-    return rig_.batch(first).status == BatchStatus::kCompleted && rig_.batch(second).status == BatchStatus::kCompleted;
+    return rig_.batch(first).status == BatchStatus::kCompleted &&
+           rig_.batch(second).status == BatchStatus::kCompleted;
   }));
   EXPECT_TRUE(refused);
   EXPECT_TRUE(waited_in_line) << "the model was full: the batches waited in line";

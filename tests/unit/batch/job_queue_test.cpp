@@ -1,5 +1,5 @@
-// The job queue's decision (server/batch/job_queue.hpp): slots per model from max_concurrent_jobs and the jobs
-// in flight, round-robin across keys with each key's batches oldest first, and Bedrock's quota answer.
+// The job queue's decision (server/batch/job_queue.hpp): slots per model from max_concurrent_jobs and the
+// jobs in flight, round-robin across keys with each key's batches oldest first, and Bedrock's quota answer.
 #include "server/batch/job_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -34,8 +34,8 @@ std::vector<std::string> order(const QueuePlan& plan) {
 }
 
 TEST(JobQueue, WithoutALimitEveryWaitingBatchStarts) {
-  const auto plan = plan_job_queue({entry("a", 1, 1), entry("b", 2, 2), entry("r", 1, 0, State::kRunning)}, {},
-                                   limit(std::nullopt), kNow);
+  const auto plan = plan_job_queue({entry("a", 1, 1), entry("b", 2, 2), entry("r", 1, 0, State::kRunning)},
+                                   {}, limit(std::nullopt), kNow);
   EXPECT_EQ(plan.admitted, (std::set<std::string>{"a", "b"}));
   EXPECT_TRUE(plan.positions.empty());
 }
@@ -56,9 +56,9 @@ TEST(JobQueue, JobsInFlightAndSubmitsUnderWayTakeTheSlots) {
 
 TEST(JobQueue, RoundRobinAcrossKeysOldestFirstWithinAKey) {
   // Key 1 sent four batches before key 2 sent two and the master key one.
-  const std::vector<QueueEntry> entries = {entry("a1", 1, 10), entry("a2", 1, 11), entry("a3", 1, 12),
-                                           entry("a4", 1, 13), entry("b1", 2, 20), entry("b2", 2, 21),
-                                           entry("m1", std::nullopt, 30)};
+  const std::vector<QueueEntry> entries = {
+      entry("a1", 1, 10), entry("a2", 1, 11), entry("a3", 1, 12),           entry("a4", 1, 13),
+      entry("b1", 2, 20), entry("b2", 2, 21), entry("m1", std::nullopt, 30)};
   const auto plan = plan_job_queue(entries, {}, limit(1), kNow);
   EXPECT_EQ(order(plan), (std::vector<std::string>{"a1", "b1", "m1", "a2", "b2", "a3", "a4"}));
   EXPECT_EQ(plan.admitted, (std::set<std::string>{"a1"}));
@@ -70,7 +70,8 @@ TEST(JobQueue, RoundRobinAcrossKeysOldestFirstWithinAKey) {
 TEST(JobQueue, TheKeyServedLeastRecentlyGoesFirstSoNoKeyStarves) {
   const std::vector<QueueEntry> entries = {entry("a2", 1, 11), entry("a3", 1, 12), entry("b1", 2, 20)};
   const std::vector<storage::JobStart> starts = {{"claude", 1, 900}, {"claude", 2, 500}, {"nova", 2, 990}};
-  EXPECT_EQ(order(plan_job_queue(entries, starts, limit(1), kNow)), (std::vector<std::string>{"b1", "a2", "a3"}));
+  EXPECT_EQ(order(plan_job_queue(entries, starts, limit(1), kNow)),
+            (std::vector<std::string>{"b1", "a2", "a3"}));
   const std::vector<storage::JobStart> b_later = {{"claude", 1, 500}, {"claude", 2, 900}};
   EXPECT_EQ(order(plan_job_queue(entries, b_later, limit(1), kNow)),
             (std::vector<std::string>{"a2", "b1", "a3"}));

@@ -228,7 +228,8 @@ TEST_F(EmulatorRouterTest, QuotaRefusalsForTheNextNCreates) {
     const auto refused = router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody));
     EXPECT_EQ(refused.status, 400);
     EXPECT_EQ(error_type(refused), "ServiceQuotaExceededException");
-    EXPECT_NE(json::parse(refused.body)["message"].get<std::string>().find("maximum number"), std::string::npos);
+    EXPECT_NE(json::parse(refused.body)["message"].get<std::string>().find("maximum number"),
+              std::string::npos);
   }
   EXPECT_EQ(knobs_.quota_exceeded_first_n, 0);
   ASSERT_EQ(router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody)).status, 200);

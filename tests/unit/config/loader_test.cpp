@@ -115,11 +115,13 @@ general_settings:
   for (const auto& e : result.errors) lines.push_back(e.to_string());
   ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
   EXPECT_EQ(lines[0], "model_list[0].litellm_params.s3_bucket_name: required for mode: batch");
-  EXPECT_NE(lines[1].find("model_list[1].litellm_params.aws_batch_role_arn: 'not-an-arn' is not an IAM role ARN"),
-            std::string::npos);
-  EXPECT_EQ(lines[2],
-            "model_list[2].litellm_params.aws_secret_access_key: environment variable MISSING_SECRET is not set "
-            "(referenced as os.environ/MISSING_SECRET)");
+  EXPECT_NE(
+      lines[1].find("model_list[1].litellm_params.aws_batch_role_arn: 'not-an-arn' is not an IAM role ARN"),
+      std::string::npos);
+  EXPECT_EQ(
+      lines[2],
+      "model_list[2].litellm_params.aws_secret_access_key: environment variable MISSING_SECRET is not set "
+      "(referenced as os.environ/MISSING_SECRET)");
 }
 
 TEST(ConfigLoader, AppliesLiteLLMEnvironmentFallbacks) {
@@ -161,11 +163,11 @@ batchgate_settings:
   auto result = load_from_string(yaml, env_of({}));
   std::vector<std::string> paths;
   for (const auto& e : result.errors) paths.push_back(e.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{"model_list[0].litellm_params.s3_bucket_name",
-                                             "model_list[0].litellm_params.max_tokens",
-                                             "general_settings.master_key", "batchgate_settings.port",
-                                             "batchgate_settings.read_timeout",
-                                             "batchgate_settings.expired_file_sweep"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{
+                "model_list[0].litellm_params.s3_bucket_name", "model_list[0].litellm_params.max_tokens",
+                "general_settings.master_key", "batchgate_settings.port", "batchgate_settings.read_timeout",
+                "batchgate_settings.expired_file_sweep"}));
 }
 
 TEST(ConfigLoader, InvalidYamlIsOneClearError) {

@@ -527,9 +527,8 @@ TEST_F(SqliteBatchesTest, JobStartsAreTheLatestPerModelAndKey) {
   std::map<std::pair<std::string, std::optional<std::int64_t>>, std::int64_t> got;
   for (const auto& s : starts) got[{s.model, s.owner_key_id}] = s.started_at;
   using Key = std::pair<std::string, std::optional<std::int64_t>>;
-  const std::map<Key, std::int64_t> want = {{{"claude-batch", key_}, 300},
-                                            {{"nova-batch", key_}, 200},
-                                            {{"claude-batch", std::nullopt}, 400}};
+  const std::map<Key, std::int64_t> want = {
+      {{"claude-batch", key_}, 300}, {{"nova-batch", key_}, 200}, {{"claude-batch", std::nullopt}, 400}};
   EXPECT_EQ(got, want) << "b1 started before `since`; q1 never started";
   const JobRecord q1 = store_->batch_jobs("q1")->front();
   EXPECT_EQ(q1.quota_full_at, 7);
