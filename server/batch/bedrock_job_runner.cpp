@@ -90,8 +90,8 @@ storage::JobRecord BedrockJobRunner::plan(const storage::BatchRecord& batch, con
 }
 
 awaitable<RunnerResult<StartedJob>> BedrockJobRunner::submit(const storage::BatchRecord& batch,
-                                                             const storage::JobRecord& job,
-                                                             const config::Model& model) {
+                                                              const storage::JobRecord& job,
+                                                              const config::Model& model) {
   aws::CreateJobRequest req;
   req.job_name = job.job_name;
   req.role_arn = model.aws_batch_role_arn;
@@ -117,8 +117,7 @@ awaitable<RunnerResult<JobProgress>> BedrockJobRunner::poll(const storage::Batch
   co_return JobProgress{got->status, got->message, got->success_record_count, got->error_record_count, {}};
 }
 
-awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::BatchRecord&,
-                                                     const storage::JobRecord& job,
+awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::BatchRecord&, const storage::JobRecord& job,
                                                      const config::Model& model) {
   auto stopped = co_await clients_.bedrock(model).stop_model_invocation_job(job.job_arn);
   // A job that already ended answers ValidationException ("State was: Completed"): nothing left to stop.

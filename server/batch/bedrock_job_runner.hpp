@@ -41,8 +41,7 @@ class BedrockJobRunner final : public RecordRunner {
   boost::asio::awaitable<RunnerResult<JobProgress>> poll(const storage::BatchRecord& batch,
                                                          const storage::JobRecord& job,
                                                          const config::Model& model) override;
-  boost::asio::awaitable<RunnerResult<void>> stop(const storage::BatchRecord& batch,
-                                                  const storage::JobRecord& job,
+  boost::asio::awaitable<RunnerResult<void>> stop(const storage::BatchRecord& batch, const storage::JobRecord& job,
                                                   const config::Model& model) override;
   boost::asio::awaitable<ObjectResult<OutputReport>> read_output(const storage::JobRecord& job,
                                                                  const config::Model& model,
