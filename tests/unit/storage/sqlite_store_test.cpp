@@ -424,6 +424,8 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   {
     Database db(path_);
     db.exec(
+        "DROP INDEX jobs_started_at; ALTER TABLE jobs DROP COLUMN started_at; "
+        "ALTER TABLE jobs DROP COLUMN quota_full_at; "
         "DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
         "ALTER TABLE jobs DROP COLUMN runner; DROP TABLE record_results; ALTER TABLE spend DROP COLUMN "
         "pricing; "
