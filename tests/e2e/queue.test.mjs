@@ -102,7 +102,7 @@ describe('the job queue at the job quota', () => {
   // The window passing is brought forward by moving the stored deadline (expires_at) into the past.
   test('a batch whose completion window passes while queued ends expired, saying it never started', async () => {
     const sdk = await client('expiry');
-    await withKnobs(stack, { recordsPerSecond: 20 }, async () => {
+    await withKnobs(stack, { recordsPerSecond: 5 }, async () => {
       const running = await startBatch(sdk, 'long');
       await waitForBatch(sdk, running.id, { until: (b) => b.status === 'in_progress', logTail: stack.stderr });
       const queued = await startBatch(sdk, 'late');
