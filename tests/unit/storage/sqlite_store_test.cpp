@@ -535,8 +535,11 @@ TEST_F(SqliteBatchesTest, JobStartsAreTheLatestPerModelAndKey) {
   const JobRecord q1 = store_->batch_jobs("q1")->front();
   EXPECT_EQ(q1.quota_full_at, 7);
   EXPECT_FALSE(q1.started_at);
-  for (const auto& a : *store_->active_batches())
-    if (a.batch.id == "a2") EXPECT_EQ(a.job.started_at, 300);
+  for (const auto& a : *store_->active_batches()) {
+    if (a.batch.id == "a2") {
+      EXPECT_EQ(a.job.started_at, 300);
+    }
+  }
 }
 
 TEST_F(SqliteBatchesTest, FinishingRecordsFilesAndSpendOnce) {
