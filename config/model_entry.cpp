@@ -64,7 +64,8 @@ const std::set<std::string> kLitellmParamKeys = {"model",
                                                  "raw_output",
                                                  "drop_params",
                                                  "on_demand_fallback",
-                                                 "on_demand_concurrency"};
+                                                 "on_demand_concurrency",
+                                                 "max_concurrent_jobs"};
 const std::set<std::string> kModelInfoKeys = {"mode",
                                               "input_cost_per_token",
                                               "output_cost_per_token",
@@ -76,6 +77,7 @@ const std::set<std::string> kModelInfoKeys = {"mode",
                                               "raw_output",
                                               "on_demand_fallback",
                                               "on_demand_concurrency",
+                                              "max_concurrent_jobs",
                                               "id",
                                               "base_model",
                                               "description"};
@@ -130,6 +132,8 @@ void read_limits(Reader& r, const YAML::Node& params, const YAML::Node& info, co
   if (auto v = either(params, info, "on_demand_fallback", base, boolean)) m.on_demand_fallback = *v;
   if (auto v = either(params, info, "on_demand_concurrency", base, integer(1, 256)))
     m.on_demand_concurrency = int(*v);
+  if (auto v = either(params, info, "max_concurrent_jobs", base, integer(1, 100000)))
+    m.max_concurrent_jobs = int(*v);
 }
 
 // The model's name and Bedrock model id; false when the entry is not a Bedrock model (skipped with a

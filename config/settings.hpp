@@ -41,24 +41,27 @@ struct Model {
   // bedrock-runtime endpoint override (InvokeModel for batches run on demand); empty: aws_bedrock_endpoint
   // when that is set (a stand-in serving both APIs), else https://bedrock-runtime.{region}.amazonaws.com.
   std::string aws_bedrock_runtime_endpoint;
-  std::string aws_batch_role_arn;    // the Bedrock service role passed in CreateModelInvocationJob
-  std::string s3_bucket;             // from s3_bucket_name "bucket/prefix"
-  std::string s3_prefix;             // without leading or trailing '/'
-  std::string s3_output_bucket;      // defaults to s3_bucket
+  std::string aws_batch_role_arn;  // the Bedrock service role passed in CreateModelInvocationJob
+  std::string s3_bucket;           // from s3_bucket_name "bucket/prefix"
+  std::string s3_prefix;           // without leading or trailing '/'
+  std::string s3_output_bucket;    // defaults to s3_bucket
   std::string s3_output_prefix;
-  std::string s3_region_name;        // defaults to aws_region_name
+  std::string s3_region_name;  // defaults to aws_region_name
   std::string s3_endpoint_url;
   std::string s3_encryption_key_id;  // SSE-KMS key for inputs and outputs
   Pricing pricing;
-  int max_tokens = 4096;             // default max_tokens when a request gives none
-  int min_batch_records = 100;       // Bedrock's minimum records per job
+  int max_tokens = 4096;        // default max_tokens when a request gives none
+  int min_batch_records = 100;  // Bedrock's minimum records per job
   // A batch below min_batch_records runs on demand (InvokeModel per record, on-demand price) unless this is
   // false, in which case it is refused at batches.create.
   bool on_demand_fallback = true;
-  int on_demand_concurrency = 4;     // InvokeModel calls in flight at once for this model
+  int on_demand_concurrency = 4;  // InvokeModel calls in flight at once for this model
+  // Bedrock batch jobs of this model running at once (submitted and not ended); a batch beyond it waits in
+  // validating for a free slot. Unset: only Bedrock's own quota limits them (its quota answer also queues).
+  std::optional<int> max_concurrent_jobs;
   int max_batch_records = 50000;
-  bool raw_output = false;           // keep Bedrock's raw output lines instead of OpenAI shapes
-  bool drop_params = false;          // drop unsupported OpenAI parameters instead of failing the line
+  bool raw_output = false;   // keep Bedrock's raw output lines instead of OpenAI shapes
+  bool drop_params = false;  // drop unsupported OpenAI parameters instead of failing the line
 
   bool is_batch() const { return mode == "batch"; }
 
@@ -103,8 +106,8 @@ struct ServerSettings {
   int poll_concurrency = 4;
   // How often files past their expires_at (expires_after, output_expires_after) are deleted.
   std::chrono::seconds expired_file_sweep{60};
-  // Multipart uploads under batchgate's folders left open longer than abandoned_upload_age (a crash mid-upload)
-  // are aborted at start and then every abandoned_upload_sweep.
+  // Multipart uploads under batchgate's folders left open longer than abandoned_upload_age (a crash
+  // mid-upload) are aborted at start and then every abandoned_upload_sweep.
   std::chrono::seconds abandoned_upload_age{24 * 3600};
   std::chrono::seconds abandoned_upload_sweep{3600};
   // How often keys whose budget_duration has passed get their spend reset to 0.

@@ -6,7 +6,7 @@ namespace batchgate::storage {
 namespace {
 
 // Append-only: a released step is never edited, a change is a new step.
-constexpr std::array<const char*, 6> kSteps = {
+constexpr std::array<const char*, 7> kSteps = {
     R"sql(
 CREATE TABLE keys (
   id INTEGER PRIMARY KEY,
@@ -165,6 +165,13 @@ CREATE TABLE accounts (
 ) WITHOUT ROWID;
 CREATE INDEX keys_user ON keys(user_id);
 CREATE INDEX keys_team ON keys(team_id);
+)sql",
+    // The job queue: when each job started (whose turn is next across keys) and whether its last submit met a
+    // full job quota.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN started_at INTEGER;
+ALTER TABLE jobs ADD COLUMN quota_full_at INTEGER;
+CREATE INDEX jobs_started_at ON jobs(started_at) WHERE started_at IS NOT NULL;
 )sql",
 };
 

@@ -115,7 +115,9 @@ struct JobRecord {
   std::string message;
   std::string input_s3_uri;
   std::string output_s3_uri;
-  bool stop_requested = false;  // StopModelInvocationJob was sent
+  bool stop_requested = false;                // StopModelInvocationJob was sent
+  std::optional<std::int64_t> started_at;     // when the runner accepted the job (job_arn set)
+  std::optional<std::int64_t> quota_full_at;  // the last submit was refused because the job quota was full
   std::int64_t next_poll_at = 0;
   std::int64_t poll_interval = 0;
   std::int64_t updated_at = 0;
@@ -125,6 +127,13 @@ struct JobRecord {
 struct ActiveBatch {
   BatchRecord batch;
   JobRecord job;
+};
+
+// The latest job start of one key on one model: the job queue serves the key that waited longest since.
+struct JobStart {
+  std::string model;
+  std::optional<std::int64_t> owner_key_id;  // nullopt: the master key
+  std::int64_t started_at = 0;
 };
 
 struct SpendRecord {
@@ -142,7 +151,8 @@ struct SpendRecord {
 };
 
 // The answer to one record of a job run on demand, stored as soon as it arrives so that a restart never runs
-// an answered record again: a Bedrock batch output line ({"recordId", "modelInput", "modelOutput" | "error"}).
+// an answered record again: a Bedrock batch output line ({"recordId", "modelInput", "modelOutput" |
+// "error"}).
 struct RecordResult {
   std::string batch_id;
   std::int64_t job_index = 0;

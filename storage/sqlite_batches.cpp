@@ -70,7 +70,8 @@ BatchRecord read_batch(const Statement& st, int first = 0) {
 constexpr const char* kJobColumns =
     "id, batch_id, job_index, client_request_token, job_name, job_arn, bedrock_status, message, "
     "input_s3_uri, "
-    "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at, runner";
+    "output_s3_uri, stop_requested, next_poll_at, poll_interval, updated_at, runner, started_at, "
+    "quota_full_at";
 
 // Reads a job from column `first` on, in kJobColumns order.
 JobRecord read_job(const Statement& st, int first = 0) {
@@ -90,6 +91,8 @@ JobRecord read_job(const Statement& st, int first = 0) {
   j.poll_interval = st.int64(first + 12);
   j.updated_at = st.int64(first + 13);
   j.runner = st.text(first + 14);
+  j.started_at = st.opt_int64(first + 15);
+  j.quota_full_at = st.opt_int64(first + 16);
   return j;
 }
 
@@ -275,7 +278,7 @@ Result<void> SqliteStore::update_job(const JobRecord& j) {
   return guarded([&]() -> Result<void> {
     db_.prepare(
            "UPDATE jobs SET job_arn=?, bedrock_status=?, message=?, stop_requested=?, next_poll_at=?, "
-           "poll_interval=?, updated_at=? WHERE id=?")
+           "poll_interval=?, updated_at=?, started_at=?, quota_full_at=? WHERE id=?")
         .bind(1, j.job_arn)
         .bind(2, j.bedrock_status)
         .bind(3, j.message)
@@ -283,10 +286,24 @@ Result<void> SqliteStore::update_job(const JobRecord& j) {
         .bind(5, j.next_poll_at)
         .bind(6, j.poll_interval)
         .bind(7, j.updated_at)
-        .bind(8, j.id)
+        .bind(8, j.started_at)
+        .bind(9, j.quota_full_at)
+        .bind(10, j.id)
         .run();
     if (db_.changes() == 0) return Error{ErrorCode::kNotFound, "no such job"};
     return {};
+  });
+}
+
+Result<std::vector<JobStart>> SqliteStore::job_starts(std::int64_t since) {
+  return guarded([&]() -> Result<std::vector<JobStart>> {
+    auto st = db_.prepare(
+        "SELECT b.model, b.owner_key_id, MAX(j.started_at) FROM jobs j JOIN batches b ON b.id = j.batch_id "
+        "WHERE j.started_at >= ? GROUP BY b.model, b.owner_key_id");
+    st.bind(1, since);
+    std::vector<JobStart> out;
+    while (st.step()) out.push_back({st.text(0), st.opt_int64(1), st.int64(2)});
+    return out;
   });
 }
 

@@ -45,6 +45,7 @@ class SqliteStore final : public Store {
   Result<BatchRecord> update_batch(const BatchRecord& batch) override;
   Result<std::vector<JobRecord>> batch_jobs(const std::string& batch_id) override;
   Result<void> update_job(const JobRecord& job) override;
+  Result<std::vector<JobStart>> job_starts(std::int64_t since) override;
   Result<BatchRecord> finish_batch(const BatchRecord& batch, const std::vector<FileRecord>& files,
                                    const std::optional<SpendRecord>& spend) override;
   Result<std::vector<SpendRecord>> list_spend(const SpendQuery& query) override;

@@ -128,6 +128,8 @@ class Store {
   virtual Result<BatchRecord> update_batch(const BatchRecord& batch) = 0;
   virtual Result<std::vector<JobRecord>> batch_jobs(const std::string& batch_id) = 0;
   virtual Result<void> update_job(const JobRecord& job) = 0;
+  // For each (model, owner key), the latest started_at of its jobs at or after `since`.
+  virtual Result<std::vector<JobStart>> job_starts(std::int64_t since) = 0;
   // Ends a batch in one transaction: the batch (compare-and-set), its output/error files, and its spend row,
   // which is also added to the key's spend. The spend row is unique per batch, so a retry never counts twice.
   virtual Result<BatchRecord> finish_batch(const BatchRecord& batch, const std::vector<FileRecord>& files,
@@ -139,10 +141,12 @@ class Store {
   virtual Result<void> save_record_results(const std::vector<RecordResult>& results) = 0;
   virtual Result<std::vector<std::int64_t>> answered_records(const std::string& batch_id,
                                                              std::int64_t job_index) = 0;
-  virtual Result<RecordResultCounts> record_result_counts(const std::string& batch_id, std::int64_t job_index) = 0;
+  virtual Result<RecordResultCounts> record_result_counts(const std::string& batch_id,
+                                                          std::int64_t job_index) = 0;
   // Up to `limit` results with record_index > after, in record order.
-  virtual Result<std::vector<RecordResult>> record_results(const std::string& batch_id, std::int64_t job_index,
-                                                           std::int64_t after, std::int64_t limit) = 0;
+  virtual Result<std::vector<RecordResult>> record_results(const std::string& batch_id,
+                                                           std::int64_t job_index, std::int64_t after,
+                                                           std::int64_t limit) = 0;
 };
 
 }  // namespace batchgate::storage

@@ -13,6 +13,7 @@ json knobs_to_json(const Knobs& k, const StoreSettings& s) {
               {"throttleRate", k.throttle_rate},
               {"serverErrorRate", k.server_error_rate},
               {"forceQuotaExceeded", k.force_quota_exceeded},
+              {"quotaExceededFirstN", k.quota_exceeded_first_n},
               {"recordFailureRate", k.processing.record_failure_rate},
               {"recordFailureCode", k.processing.record_failure_code},
               {"unprocessedFraction", k.processing.unprocessed_fraction},
@@ -107,7 +108,9 @@ std::optional<std::string> apply_knobs(const json& update, Knobs& knobs, JobStor
     else if (name == "forceQuotaExceeded") {
       ok = value.is_boolean();
       if (ok) next.force_quota_exceeded = value.get<bool>();
-    } else if (name == "recordFailureRate")
+    } else if (name == "quotaExceededFirstN")
+      integer(next.quota_exceeded_first_n, 0, 1e9);
+    else if (name == "recordFailureRate")
       rate(next.processing.record_failure_rate);
     else if (name == "recordFailureCode")
       integer(next.processing.record_failure_code, 400, 599);

@@ -23,6 +23,7 @@ struct Knobs {
   double throttle_rate = 0.0;         // share of batch API calls answered 429 ThrottlingException
   double server_error_rate = 0.0;     // share of batch API calls answered 500 InternalServerException
   bool force_quota_exceeded = false;  // every new CreateModelInvocationJob → ServiceQuotaExceededException
+  int quota_exceeded_first_n = 0;     // the next N new CreateModelInvocationJob → the same (counts down)
   ProcessingKnobs processing;
   RecordLimits limits;
   InvokeKnobs invoke;  // InvokeModel's own latency and faults; the two rates above leave it alone

@@ -12,13 +12,14 @@ using nlohmann::json;
 // Knob flags map one-to-one onto the /_emulator/config names ("--throttle-rate" → "throttleRate").
 const std::set<std::string, std::less<>>& knob_flags() {
   static const std::set<std::string, std::less<>> kFlags{
-      "submitted-seconds",   "validating-seconds",   "scheduled-seconds",
-      "stopping-seconds",    "records-per-second",   "throttle-rate",
-      "server-error-rate",   "force-quota-exceeded", "record-failure-rate",
-      "record-failure-code", "unprocessed-fraction", "min-records",
-      "max-records",         "max-concurrent-jobs",  "seconds-per-timeout-hour",
-      "invoke-latency-ms",   "invoke-throttle-rate", "invoke-server-error-rate",
-      "invoke-failure-rate", "invoke-failure-code",  "invoke-throttle-first-n"};
+      "submitted-seconds",     "validating-seconds",   "scheduled-seconds",
+      "stopping-seconds",      "records-per-second",   "throttle-rate",
+      "server-error-rate",     "force-quota-exceeded", "record-failure-rate",
+      "record-failure-code",   "unprocessed-fraction", "min-records",
+      "max-records",           "max-concurrent-jobs",  "seconds-per-timeout-hour",
+      "invoke-latency-ms",     "invoke-throttle-rate", "invoke-server-error-rate",
+      "invoke-failure-rate",   "invoke-failure-code",  "invoke-throttle-first-n",
+      "quota-exceeded-first-n"};
   return kFlags;
 }
 
@@ -217,6 +218,7 @@ std::string usage_text() {
 knobs (also POST /_emulator/config with the camelCase name, e.g. {"throttleRate":0.5}):
   --submitted-seconds 0.5 --validating-seconds 0.5 --scheduled-seconds 0.5 --stopping-seconds 0.5
   --records-per-second 1000 --throttle-rate 0 --server-error-rate 0 --force-quota-exceeded
+  --quota-exceeded-first-n 0
   --record-failure-rate 0 --record-failure-code 500 --unprocessed-fraction 0
   --min-records 100 --max-records 50000 --max-concurrent-jobs 20 --seconds-per-timeout-hour 3600
   InvokeModel: --invoke-latency-ms 0 --invoke-throttle-rate 0 --invoke-server-error-rate 0

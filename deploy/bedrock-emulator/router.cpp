@@ -1,5 +1,6 @@
 #include "router.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "fake_models.hpp"
@@ -144,9 +145,16 @@ EmulatorResponse Router::create_job(const EmulatorRequest& request) {
   if (*family == ModelFamily::kTitanEmbeddingsV2 && create.invocation_type == "Converse") {
     return error_response(validation_error("Embedding models support only the InvokeModel invocation type."));
   }
-  auto created = store_.create(std::move(create), knobs_.force_quota_exceeded);
-  if (auto* error = std::get_if<ApiError>(&created)) return error_response(*error);
+  // quotaExceededFirstN refuses the next new jobs; a repeated token still gets its job (spec §3).
+  const bool refuse = knobs_.force_quota_exceeded || knobs_.quota_exceeded_first_n > 0;
+  auto created = store_.create(std::move(create), refuse);
+  if (auto* error = std::get_if<ApiError>(&created)) {
+    if (knobs_.quota_exceeded_first_n > 0 && error->type == "ServiceQuotaExceededException")
+      --knobs_.quota_exceeded_first_n;
+    return error_response(*error);
+  }
   const auto& outcome = std::get<JobStore::Created>(created);
+  peak_active_jobs_ = std::max(peak_active_jobs_, store_.active_count());
   if (outcome.is_new && on_created_) on_created_(*outcome.job);
   return json_response(200, json{{"jobArn", outcome.job->arn}});
 }
@@ -204,10 +212,13 @@ json Router::stats_json() const {
     const auto page = store_.list(query);
     by_status[status] = std::get<ListPage>(page).jobs.size();
   }
-  return json{
-      {"jobsCreated", store_.created_count()}, {"activeJobs", store_.active_count()},
-      {"createCalls", create_calls_},          {"jobsByStatus", by_status},
-      {"invocations", invoke_.invocations()},  {"invocationsByModel", invoke_.invocations_by_model()}};
+  return json{{"jobsCreated", store_.created_count()},
+              {"activeJobs", store_.active_count()},
+              {"peakActiveJobs", peak_active_jobs_},
+              {"createCalls", create_calls_},
+              {"jobsByStatus", by_status},
+              {"invocations", invoke_.invocations()},
+              {"invocationsByModel", invoke_.invocations_by_model()}};
 }
 
 EmulatorResponse Router::admin(const EmulatorRequest& request, std::string_view path) {

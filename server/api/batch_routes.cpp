@@ -67,7 +67,8 @@ awaitable<Response> create_batch(RouteContext& app, Request& req, const Principa
 awaitable<Response> retrieve_batch(RouteContext& app, Request& req, const Principal& who) {
   auto b = co_await owned_batch(app, req, who);
   if (auto* r = std::get_if<Response>(&b)) co_return std::move(*r);
-  co_return Response::json(batch_json(std::get<storage::BatchRecord>(b)).dump());
+  const auto& found = std::get<storage::BatchRecord>(b);
+  co_return Response::json(batch_json(found, app.batches_core.queue_position(found.id)).dump());
 }
 
 awaitable<Response> list_batches(RouteContext& app, Request& req, const Principal& who) {
@@ -87,7 +88,7 @@ awaitable<Response> list_batches(RouteContext& app, Request& req, const Principa
   const bool has_more = std::int64_t(rows->size()) > limit;
   if (has_more) rows->pop_back();
   nlohmann::json data = nlohmann::json::array();
-  for (const auto& b : *rows) data.push_back(batch_json(b));
+  for (const auto& b : *rows) data.push_back(batch_json(b, app.batches_core.queue_position(b.id)));
   co_return Response::json(nlohmann::json{
       {"object", "list"},
       {"data", std::move(data)},

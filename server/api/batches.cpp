@@ -98,7 +98,7 @@ std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::jso
   return p;
 }
 
-nlohmann::json batch_json(const storage::BatchRecord& b) {
+nlohmann::json batch_json(const storage::BatchRecord& b, std::optional<std::int64_t> queue_position) {
   nlohmann::json j = {
       {"id", b.id},
       {"object", "batch"},
@@ -135,6 +135,7 @@ nlohmann::json batch_json(const storage::BatchRecord& b) {
                   {"output_tokens", b.output_tokens},
                   {"output_tokens_details", {{"reasoning_tokens", 0}}},
                   {"total_tokens", b.input_tokens + b.output_tokens}};
+  if (queue_position && b.status == storage::BatchStatus::kValidating) j["queue_position"] = *queue_position;
   return j;
 }
 

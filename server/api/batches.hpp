@@ -17,6 +17,8 @@ using batch::CreateBatchParams;
 
 std::variant<CreateBatchParams, ApiError> parse_create_batch(const nlohmann::json& body);
 
-nlohmann::json batch_json(const storage::BatchRecord& batch);
+// The OpenAI batch object. `queue_position` (BatchCore::queue_position) adds batchgate's documented extra
+// field of the same name while the batch waits in validating for a slot of its model's job quota.
+nlohmann::json batch_json(const storage::BatchRecord& batch, std::optional<std::int64_t> queue_position = {});
 
 }  // namespace batchgate::api

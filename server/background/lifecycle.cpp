@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "server/common/blocking.hpp"
 #include "server/common/periodic_loop.hpp"
@@ -28,19 +29,38 @@ struct Lifecycle::Impl : std::enable_shared_from_this<Impl> {
   std::set<std::string> in_flight;  // batch ids with a step running; touched on the loop's strand only
 
   awaitable<bool> round() {
+    // Steps under way as the store is read: one that ends during the read may have left a stale row (a job
+    // not yet started), so it still takes its slot in the queue and is not stepped again this round.
+    std::set<std::string> stepping = in_flight;
     auto active = co_await run_blocking(blocking, [this] { return store.active_batches(); });
     if (active.has_error()) {
       spdlog::error("lifecycle: reading batches failed: {}", active.error().message);
       co_return false;
     }
     const auto now = clock.now_seconds();
+    // Named first: g++ 12 (PR 101367) mishandles temporaries inside co_await expressions.
+    const std::vector<storage::JobStart> starts = co_await job_starts(now);
+    stepping.insert(in_flight.begin(), in_flight.end());
+    const batch::QueuePlan plan = core.plan_queue(*active, starts, stepping, now);
     for (storage::ActiveBatch& a : *active) {
       if (loop->stopping() || in_flight.size() >= std::size_t(options.concurrency)) break;
-      if (in_flight.contains(a.batch.id) || !core.due(a, now)) continue;
+      if (stepping.contains(a.batch.id) || !core.due(a, now, plan)) continue;
       in_flight.insert(a.batch.id);
       asio::co_spawn(loop->strand(), step(std::move(a)), asio::detached);
     }
     co_return false;
+  }
+
+  // The latest job start per model and key, for the job queue's turns; none when the store fails (the queue
+  // still keeps to max_concurrent_jobs, only its turns fall back to oldest first).
+  awaitable<std::vector<storage::JobStart>> job_starts(std::int64_t now) {
+    auto starts = co_await run_blocking(
+        blocking, [this, now] { return store.job_starts(now - batch::kJobStartsHorizon); });
+    if (starts.has_error()) {
+      spdlog::warn("lifecycle: reading job starts failed: {}", starts.error().message);
+      co_return std::vector<storage::JobStart>{};
+    }
+    co_return std::move(*starts);
   }
 
   awaitable<void> step(storage::ActiveBatch a) {

@@ -1,6 +1,7 @@
 #pragma once
 // The batch lifecycle: one background loop that drives every batch that is not finished. Each round reads
-// the active batches, and for each that has a step due (BatchCore::due) runs BatchCore::advance — at most
+// the active batches, plans the job queue (BatchCore::plan_queue: which waiting batches may start a Bedrock
+// job now), and for each that has a step due (BatchCore::due) runs BatchCore::advance — at most
 // `concurrency` at once, never two for the same batch. It resumes from the store after a restart. It only
 // schedules: what a step does is the batch core's.
 

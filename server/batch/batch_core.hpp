@@ -6,6 +6,8 @@
 //   called, so a retried or resumed submit never starts a second job;
 // - cancel: compare-and-set to cancelling (the lifecycle stops the job);
 // - advance: one step of a batch that is not finished: submit, stop, poll or collect;
+// - plan_queue: which batches waiting for a Bedrock batch job may submit it now (job_queue.hpp), and the
+//   queue positions the routes show;
 // - finish: the OpenAI output and error files and the spend, at the price of how the records ran.
 
 #include <boost/asio/awaitable.hpp>
@@ -13,12 +15,16 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "server/batch/batch_params.hpp"
+#include "server/batch/job_queue.hpp"
 #include "server/batch/object_store.hpp"
 #include "server/batch/principal.hpp"
 #include "server/batch/record_runner.hpp"
@@ -78,13 +84,24 @@ class BatchCore {
   // A finished (or already cancelling) batch is returned as it is.
   boost::asio::awaitable<Outcome> cancel(const Principal& who, std::string batch_id);
 
-  // Whether the batch has a step to run at `now` (a poll or a retried submit waits for next_poll_at).
-  bool due(const storage::ActiveBatch& active, std::int64_t now) const;
+  // The job queue of this round, from every active batch, the latest job starts per model and key
+  // (Store::job_starts) and the batches whose step is under way; keeps its positions for queue_position().
+  QueuePlan plan_queue(const std::vector<storage::ActiveBatch>& active,
+                       const std::vector<storage::JobStart>& starts, const std::set<std::string>& stepping,
+                       std::int64_t now);
+  // The batch's place in its model's job queue (1 = next to start) as of the last plan; nullopt when it is
+  // not waiting for a slot. Thread-safe.
+  std::optional<std::int64_t> queue_position(const std::string& batch_id) const;
+
+  // Whether the batch has a step to run at `now`: a poll or a retried submit waits for next_poll_at, a submit
+  // waits for its turn in `plan`; past its completion window an unstarted batch is due (to expire).
+  bool due(const storage::ActiveBatch& active, std::int64_t now, const QueuePlan& plan) const;
   // Runs the batch's next step. Failures are logged and retried at the job's next poll time.
   boost::asio::awaitable<void> advance(storage::BatchRecord batch, storage::JobRecord job);
 
  private:
   JobView view_of(const storage::JobRecord& job) const;
+  std::optional<int> max_jobs(std::string_view model) const;
   boost::asio::awaitable<void> submit(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
                                       const config::Model& model);
   // The job as it is after the stop (stop_requested once the runner took it).
@@ -104,6 +121,8 @@ class BatchCore {
   CoreDeps d_;
   const Runners& runners_;
   CoreHooks hooks_;
+  mutable std::mutex queue_mutex_;
+  std::map<std::string, std::int64_t, std::less<>> queue_positions_;  // guarded by queue_mutex_
 };
 
 }  // namespace batchgate::batch

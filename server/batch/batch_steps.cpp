@@ -18,14 +18,6 @@ JobView BatchCore::view_of(const storage::JobRecord& job) const {
   return runner ? runner->view(job.bedrock_status) : JobView{};
 }
 
-bool BatchCore::due(const storage::ActiveBatch& active, std::int64_t now) const {
-  const Action action = next_action(active.batch, active.job, view_of(active.job));
-  if (action == Action::kNone) return false;
-  // Polls wait for their interval; a submit that was refused for now waits for its backoff.
-  if (action == Action::kPoll || action == Action::kSubmit) return active.job.next_poll_at <= now;
-  return true;
-}
-
 awaitable<void> BatchCore::advance(storage::BatchRecord b, storage::JobRecord j) {
   const config::Model* model = d_.settings.find_model(b.model);
   if (!model) {
@@ -48,6 +40,13 @@ awaitable<void> BatchCore::advance(storage::BatchRecord b, storage::JobRecord j)
       break;
     }
     case Action::kSubmit:
+      if (b.expires_at && *b.expires_at <= d_.clock.now_seconds()) {
+        // The completion window passed while the batch waited for its job to start.
+        NeverStarted why = never_started(b, j, model->max_concurrent_jobs);
+        co_await end_without_results(std::move(b), BatchStatus::kExpired, std::move(why.code),
+                                     std::move(why.message));
+        break;
+      }
       co_await submit(std::move(b), std::move(j), *runner, *model);
       break;
     case Action::kStop: {
@@ -97,11 +96,17 @@ awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, 
   auto started = co_await runner.submit(b, j, model);
   if (!started) {
     const RunnerError& e = started.error();
+    if (e.quota_full) {
+      // Not a failure: the batch stays validating in the job queue (job_queue.hpp) and tries again.
+      j.quota_full_at = d_.clock.now_seconds();
+      std::string why = "the job quota is full, the batch waits for a slot: " + e.detail;
+      co_return co_await backoff(std::move(j), std::move(why));
+    }
     if (e.retryable) {
       std::string why = "submitting the job: " + e.detail;
       co_return co_await backoff(std::move(j), std::move(why));
     }
-    // Refused for good (validation, access, quota): the batch fails with the runner's reason. The strings
+    // Refused for good (validation, access): the batch fails with the runner's reason. The strings
     // are built before the co_await: g++ 12 (PR 101367) mishandles temporaries inside co_await expressions.
     std::string code = e.code.empty() ? std::string("bedrock_refused") : e.code;
     std::string message = "Bedrock refused the batch job: " + e.message;
@@ -110,6 +115,8 @@ awaitable<void> BatchCore::submit(storage::BatchRecord b, storage::JobRecord j, 
   }
   j.job_arn = std::move(started->id);
   j.bedrock_status = std::move(started->status);
+  j.started_at = d_.clock.now_seconds();
+  j.quota_full_at.reset();
   j.poll_interval = min_interval();
   j.next_poll_at = d_.clock.now_seconds() + started->poll_again_in.value_or(j.poll_interval);
   j.updated_at = d_.clock.now_seconds();

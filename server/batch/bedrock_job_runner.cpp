@@ -24,11 +24,13 @@ std::string basename(const std::string& key) {
   return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
-// Throttling, 5xx and transport failures pass; validation, access and quota refusals are for good.
+// Throttling, 5xx and transport failures pass; a full job quota waits for a slot; validation and access
+// refusals are for good.
 RunnerError runner_error(const aws::BedrockError& e) {
   const bool retryable = e.kind == aws::BedrockErrc::kThrottling || e.kind == aws::BedrockErrc::kInternal ||
                          e.kind == aws::BedrockErrc::kOther;
-  return {retryable, e.code, e.message, e.to_string()};
+  const bool quota_full = e.kind == aws::BedrockErrc::kQuotaExceeded;
+  return {retryable, e.code, e.message, e.to_string(), quota_full};
 }
 
 bool no_such_key(const aws::S3Error& e) {

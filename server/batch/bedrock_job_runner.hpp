@@ -31,6 +31,7 @@ class BedrockJobRunner final : public RecordRunner {
 
   std::string_view name() const override { return kName; }
   bool batch_priced() const override { return true; }
+  bool counts_against_job_quota() const override { return true; }
   JobView view(std::string_view status) const override;
   storage::JobRecord plan(const storage::BatchRecord& batch, const storage::FileRecord& input,
                           const config::Model& model, std::int64_t index) const override;

@@ -108,7 +108,7 @@ awaitable<RunnerResult<JobProgress>> OnDemandRunner::poll(const storage::BatchRe
     auto counts = co_await run_blocking(
         deps_.blocking, [&] { return deps_.store.record_result_counts(batch.id, job.job_index); });
     if (!counts)
-      co_return RunnerError{true, "StoreUnavailable", counts.error().message, counts.error().message};
+      co_return RunnerError{true, "StoreUnavailable", counts.error().message, counts.error().message, false};
     if (job.stop_requested) co_return progress("stopped", counts->answered, counts->failed);
     if (batch.expires_at && deps_.clock.now_seconds() >= *batch.expires_at)
       co_return progress("expired", counts->answered, counts->failed);

@@ -45,6 +45,9 @@ struct RunnerError {
   std::string code;        // the service's error code, e.g. "ValidationException"
   std::string message;     // the service's message, for the user
   std::string detail;      // everything known (kind, code, HTTP status, message), for the log
+  // The account's concurrent-job quota is full (Bedrock's ServiceQuotaExceededException): the batch waits in
+  // the job queue (job_queue.hpp) and tries again, it does not fail.
+  bool quota_full = false;
 };
 
 // Required by boost::system::result<T, RunnerError>::value(); throws std::runtime_error with the message.
@@ -62,8 +65,8 @@ struct OutputReport {
 
 // A job the runner started.
 struct StartedJob {
-  std::string id;      // the runner's id for the job, kept in JobRecord::job_arn
-  std::string status;  // its first status word
+  std::string id;                             // the runner's id for the job, kept in JobRecord::job_arn
+  std::string status;                         // its first status word
   std::optional<std::int64_t> poll_again_in;  // as JobProgress::poll_again_in
 };
 
@@ -86,6 +89,9 @@ class RecordRunner {
   virtual std::string_view name() const = 0;
   // Spend of the job's records: at the model's batch prices (a Bedrock batch job) or its on-demand prices.
   virtual bool batch_priced() const = 0;
+  // Whether its jobs take one of the model's max_concurrent_jobs slots (Bedrock batch jobs do; records run
+  // on demand in this process do not), so that a new job waits in the job queue while they are taken.
+  virtual bool counts_against_job_quota() const = 0;
   // What a status word this runner stored means.
   virtual JobView view(std::string_view status) const = 0;
 

@@ -262,6 +262,12 @@ def faults(stack):
         expect_error("ServiceQuotaExceededException", 400, client.create_model_invocation_job, **job_args("check-quota"))
     finally:
         stack.admin("/_emulator/config", {"forceQuotaExceeded": False})
+    # quotaExceededFirstN: the next N creates are refused the same way, then the same request goes through.
+    stack.admin("/_emulator/config", {"quotaExceededFirstN": 1})
+    args = job_args("check-quota-once", clientRequestToken="check-quota-once")
+    expect_error("ServiceQuotaExceededException", 400, client.create_model_invocation_job, **args)
+    assert ARN_RE.match(client.create_model_invocation_job(**args)["jobArn"])  # its input is missing: it fails
+    assert stack.admin("/_emulator/config")["quotaExceededFirstN"] == 0
     stack.admin("/_emulator/config", {"throttleRate": 1.0})
     try:
         expect_error("ThrottlingException", 429, client.list_model_invocation_jobs)

@@ -1,5 +1,7 @@
 #include "tests/support/fakes/fake_runner.hpp"
 
+#include <algorithm>
+
 namespace batchgate::test {
 
 using boost::asio::awaitable;
@@ -41,23 +43,33 @@ awaitable<batch::RunnerResult<batch::StartedJob>> FakeRunner::submit(const stora
   if (refusals_ > 0) {
     --refusals_;
     co_return batch::RunnerError{refusal_.retryable, refusal_.code, refusal_.message,
-                                 refusal_.code + ": " + refusal_.message};
+                                 refusal_.code + ": " + refusal_.message, refusal_.quota_full};
   }
   auto [it, fresh] = started_.emplace(job.client_request_token, "fake-job/" + job.client_request_token);
+  if (fresh) {
+    start_order_.push_back(job.batch_id);
+    running_.insert(it->second);
+    peak_running_ = std::max(peak_running_, int(running_.size()));
+  }
   co_return batch::StartedJob{it->second, "pending", std::nullopt};
 }
 
 awaitable<batch::RunnerResult<batch::JobProgress>> FakeRunner::poll(const storage::BatchRecord&,
-                                                                    const storage::JobRecord&,
+                                                                    const storage::JobRecord& job,
                                                                     const config::Model&) {
   ++poll_calls_;
   if (poll_failures_ > 0) {
     --poll_failures_;
     co_return batch::RunnerError{true, "InternalServerException", "try later",
-                                 "InternalServerException: try later"};
+                                 "InternalServerException: try later", false};
   }
   batch::JobProgress progress = script_.front();
-  if (script_.size() > 1) script_.pop_front();
+  if (polls_per_job_)
+    progress.status = ++job_polls_[job.job_arn] > *polls_per_job_ ? "completed" : "running";
+  else if (script_.size() > 1)
+    script_.pop_front();
+  const batch::JobState state = view(progress.status).state;
+  if (state == batch::JobState::kEnded || state == batch::JobState::kFailed) running_.erase(job.job_arn);
   co_return progress;
 }
 

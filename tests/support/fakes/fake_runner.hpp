@@ -5,6 +5,8 @@
 
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@ struct Refusal {
   bool retryable = true;
   std::string code = "ThrottlingException";
   std::string message = "slow down";
+  bool quota_full = false;  // a full job quota (RunnerError::quota_full)
 };
 
 class FakeRunner final : public batch::RecordRunner {
@@ -24,6 +27,7 @@ class FakeRunner final : public batch::RecordRunner {
   // records batch_expired), "cancelled", "expired".
   std::string_view name() const override { return "fake"; }
   bool batch_priced() const override { return batch_priced_; }
+  bool counts_against_job_quota() const override { return true; }
   batch::JobView view(std::string_view status) const override;
   storage::JobRecord plan(const storage::BatchRecord& batch, const storage::FileRecord& input,
                           const config::Model& model, std::int64_t index) const override;
@@ -46,12 +50,18 @@ class FakeRunner final : public batch::RecordRunner {
   // The output every ended job leaves (Bedrock output lines, '\n'-separated); nullopt: none at all.
   void output(std::optional<std::string> lines) { output_ = std::move(lines); }
   void set_batch_priced(bool priced) { batch_priced_ = priced; }
+  // Each job reports "running" for `polls` polls of its own, then "completed" (instead of the script).
+  void complete_each_job_after(int polls) { polls_per_job_ = polls; }
 
   int submit_calls() const { return submit_calls_; }
   // Distinct jobs started: a repeated submit with a token seen before starts nothing.
   int jobs_started() const { return int(started_.size()); }
   int stop_calls() const { return stop_calls_; }
   int poll_calls() const { return poll_calls_; }
+  // Batch ids in the order their jobs started, and the most jobs that were running at once (started and not
+  // yet reported ended by a poll).
+  const std::vector<std::string>& start_order() const { return start_order_; }
+  int peak_running() const { return peak_running_; }
 
  private:
   std::deque<batch::JobProgress> script_{{"running", std::nullopt, std::nullopt, std::nullopt, std::nullopt}};
@@ -64,6 +74,11 @@ class FakeRunner final : public batch::RecordRunner {
   int stop_calls_ = 0;
   int poll_calls_ = 0;
   std::map<std::string, std::string> started_;  // token → job id
+  std::optional<int> polls_per_job_;
+  std::map<std::string, int> job_polls_;  // job id → polls so far (complete_each_job_after)
+  std::set<std::string> running_;         // job ids started and not seen ended
+  std::vector<std::string> start_order_;
+  int peak_running_ = 0;
 };
 
 }  // namespace batchgate::test

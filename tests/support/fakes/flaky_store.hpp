@@ -112,6 +112,9 @@ class FlakyStore final : public storage::Store {
   storage::Result<void> update_job(const storage::JobRecord& j) override {
     return pass("update_job", [&] { return inner_.update_job(j); });
   }
+  storage::Result<std::vector<storage::JobStart>> job_starts(std::int64_t since) override {
+    return pass("job_starts", [&] { return inner_.job_starts(since); });
+  }
   storage::Result<storage::BatchRecord> finish_batch(
       const storage::BatchRecord& b, const std::vector<storage::FileRecord>& files,
       const std::optional<storage::SpendRecord>& spend) override {

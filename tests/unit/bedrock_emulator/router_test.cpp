@@ -220,6 +220,29 @@ TEST_F(EmulatorRouterTest, FaultInjectionAndQuota) {
   EXPECT_EQ(error_type(quota), "ServiceQuotaExceededException");
 }
 
+// quotaExceededFirstN refuses the next N new jobs, botocore-shaped, then lets them through; a create that
+// repeats a known token gets its job and uses up no refusal.
+TEST_F(EmulatorRouterTest, QuotaRefusalsForTheNextNCreates) {
+  ASSERT_EQ(router_.handle({"POST", "/_emulator/config", {}, R"({"quotaExceededFirstN":2})"}).status, 200);
+  for (int i = 0; i < 2; ++i) {
+    const auto refused = router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody));
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(error_type(refused), "ServiceQuotaExceededException");
+    EXPECT_NE(json::parse(refused.body)["message"].get<std::string>().find("maximum number"),
+              std::string::npos);
+  }
+  EXPECT_EQ(knobs_.quota_exceeded_first_n, 0);
+  ASSERT_EQ(router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody)).status, 200);
+  knobs_.quota_exceeded_first_n = 1;
+  EXPECT_EQ(router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody)).status, 200)
+      << "the same clientRequestToken returns its job";
+  EXPECT_EQ(knobs_.quota_exceeded_first_n, 1);
+  const auto stats = json::parse(router_.handle({"GET", "/_emulator/stats", {}, ""}).body);
+  EXPECT_EQ(stats["jobsCreated"], 1);
+  EXPECT_EQ(stats["createCalls"], 4);
+  EXPECT_EQ(stats["peakActiveJobs"], 1);
+}
+
 TEST_F(EmulatorRouterTest, AdminEndpointsAreUnsigned) {
   const auto set =
       router_.handle({"POST", "/_emulator/config", {}, R"({"throttleRate":0.25,"minRecords":5})"});

@@ -115,11 +115,13 @@ general_settings:
   for (const auto& e : result.errors) lines.push_back(e.to_string());
   ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
   EXPECT_EQ(lines[0], "model_list[0].litellm_params.s3_bucket_name: required for mode: batch");
-  EXPECT_NE(lines[1].find("model_list[1].litellm_params.aws_batch_role_arn: 'not-an-arn' is not an IAM role ARN"),
-            std::string::npos);
-  EXPECT_EQ(lines[2],
-            "model_list[2].litellm_params.aws_secret_access_key: environment variable MISSING_SECRET is not set "
-            "(referenced as os.environ/MISSING_SECRET)");
+  EXPECT_NE(
+      lines[1].find("model_list[1].litellm_params.aws_batch_role_arn: 'not-an-arn' is not an IAM role ARN"),
+      std::string::npos);
+  EXPECT_EQ(
+      lines[2],
+      "model_list[2].litellm_params.aws_secret_access_key: environment variable MISSING_SECRET is not set "
+      "(referenced as os.environ/MISSING_SECRET)");
 }
 
 TEST(ConfigLoader, AppliesLiteLLMEnvironmentFallbacks) {
@@ -161,11 +163,11 @@ batchgate_settings:
   auto result = load_from_string(yaml, env_of({}));
   std::vector<std::string> paths;
   for (const auto& e : result.errors) paths.push_back(e.path);
-  EXPECT_EQ(paths, (std::vector<std::string>{"model_list[0].litellm_params.s3_bucket_name",
-                                             "model_list[0].litellm_params.max_tokens",
-                                             "general_settings.master_key", "batchgate_settings.port",
-                                             "batchgate_settings.read_timeout",
-                                             "batchgate_settings.expired_file_sweep"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{
+                "model_list[0].litellm_params.s3_bucket_name", "model_list[0].litellm_params.max_tokens",
+                "general_settings.master_key", "batchgate_settings.port", "batchgate_settings.read_timeout",
+                "batchgate_settings.expired_file_sweep"}));
 }
 
 TEST(ConfigLoader, InvalidYamlIsOneClearError) {
@@ -288,6 +290,25 @@ TEST(ConfigLoader, SpoolDirIsABatchgateSetting) {
   EXPECT_EQ(result.settings->server.spool_dir, "/var/tmp/bg");
   EXPECT_EQ(load_from_string(kWalkthrough, env_of({})).settings->server.spool_dir, "")
       << "empty: the system's";
+}
+
+// max_concurrent_jobs sits in model_info (or litellm_params) like the other per-model limits; unset means
+// no limit of batchgate's own, and a value outside 1..100000 is an error at its path.
+TEST(ConfigLoader, MaxConcurrentJobsIsAPerModelLimit) {
+  EXPECT_FALSE(load_from_string(kGood, env_of({{"MY_AKID", "A"}, {"MY_SECRET", "S"}}))
+                   .settings->models[0]
+                   .max_concurrent_jobs);
+  std::string yaml = kGood;
+  const std::string mode = "      mode: batch\n";
+  yaml.insert(yaml.find(mode) + mode.size(), "      max_concurrent_jobs: 3\n");
+  auto result = load_from_string(yaml, env_of({{"MY_AKID", "A"}, {"MY_SECRET", "S"}}));
+  ASSERT_TRUE(result.settings);
+  EXPECT_EQ(result.settings->models[0].max_concurrent_jobs, 3);
+  yaml.replace(yaml.find("max_concurrent_jobs: 3"), 22, "max_concurrent_jobs: 0");
+  auto bad = load_from_string(yaml, env_of({{"MY_AKID", "A"}, {"MY_SECRET", "S"}}));
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].to_string().find("model_list[0].model_info.max_concurrent_jobs"), std::string::npos)
+      << bad.errors[0].to_string();
 }
 
 // Bedrock signs with the aws_* credentials when given, then the s3_* keys, then the default chain; S3 with

@@ -151,6 +151,18 @@ TEST(BatchesApi, BatchObjectHasEveryKey) {
   EXPECT_EQ(j["errors"]["object"], "list");
   EXPECT_EQ(j["errors"]["data"][0]["code"], "x");
   EXPECT_TRUE(j["output_file_id"].is_null());
+  EXPECT_FALSE(j.contains("queue_position"));
+}
+
+// queue_position is shown only while the batch waits in validating for a slot of its model's job quota.
+TEST(BatchesApi, QueuePositionOnlyWhileQueued) {
+  storage::BatchRecord b;
+  b.id = "batch_1";
+  b.status = storage::BatchStatus::kValidating;
+  EXPECT_EQ(batch_json(b, 2)["queue_position"], 2);
+  EXPECT_FALSE(batch_json(b).contains("queue_position"));
+  b.status = storage::BatchStatus::kExpired;
+  EXPECT_FALSE(batch_json(b, 2).contains("queue_position"));
 }
 
 }  // namespace

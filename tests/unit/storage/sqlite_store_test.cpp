@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <tuple>
 
 #include "storage/migrations.hpp"
@@ -134,9 +135,9 @@ TEST_F(SqliteStoreTest, KeyIdsAreNeverReused) {
 TEST_F(SqliteStoreTest, MigrationsCreateEveryTableOnceInWalMode) {
   { open(); }
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 6);
+  EXPECT_EQ(schema_version_blocking(db), 7);
   migrate_blocking(db);  // idempotent
-  EXPECT_EQ(schema_version_blocking(db), 6);
+  EXPECT_EQ(schema_version_blocking(db), 7);
   for (const char* table : {"keys", "files", "file_records", "batches", "jobs", "spend"}) {
     auto st = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
     st.bind(1, table);
@@ -424,6 +425,8 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   {
     Database db(path_);
     db.exec(
+        "DROP INDEX jobs_started_at; ALTER TABLE jobs DROP COLUMN started_at; "
+        "ALTER TABLE jobs DROP COLUMN quota_full_at; "
         "DROP INDEX files_expiry; ALTER TABLE batches DROP COLUMN output_expires_seconds; "
         "ALTER TABLE jobs DROP COLUMN runner; DROP TABLE record_results; ALTER TABLE spend DROP COLUMN "
         "pricing; "
@@ -446,7 +449,7 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
   EXPECT_EQ(jobs->front().runner, "bedrock_batch_job");
   EXPECT_EQ((**b).reserved_cost, 0);
   Database db(path_);
-  EXPECT_EQ(schema_version_blocking(db), 6);
+  EXPECT_EQ(schema_version_blocking(db), 7);
 }
 
 // DELETE /v1/files racing batches.create: whichever commits second loses, so no batch runs over no input.
@@ -504,6 +507,46 @@ TEST_F(SqliteBatchesTest, ListNewestFirstWithCursorAndActiveOnly) {
     EXPECT_EQ(a.job.batch_id, a.batch.id) << "each batch comes with its own first job";
     EXPECT_EQ(a.job.client_request_token, "tok-" + a.batch.id);
     EXPECT_EQ(a.job.output_s3_uri, "s3://b/out/");
+  }
+}
+
+// The job queue reads when each key last started a job on each model, and whether a submit met a full quota.
+TEST_F(SqliteBatchesTest, JobStartsAreTheLatestPerModelAndKey) {
+  KeyRecord other;
+  other.created_at = other.updated_at = 1;
+  other.token_hash = "b";
+  const std::int64_t key2 = *store_->insert_key(other);
+  auto add = [&](const std::string& id, std::optional<std::int64_t> owner, std::string model,
+                 std::optional<std::int64_t> started) {
+    BatchRecord b = batch(id, 1);
+    b.owner_key_id = owner;
+    b.model = std::move(model);
+    ASSERT_TRUE(store_->insert_batch(b, job(id)).has_value());
+    JobRecord j = store_->batch_jobs(id)->front();
+    j.started_at = started;
+    j.quota_full_at = started ? std::nullopt : std::optional<std::int64_t>(7);
+    ASSERT_TRUE(store_->update_job(j).has_value());
+  };
+  add("a1", key_, "claude-batch", 100);
+  add("a2", key_, "claude-batch", 300);
+  add("a3", key_, "nova-batch", 200);
+  add("b1", key2, "claude-batch", 50);
+  add("m1", std::nullopt, "claude-batch", 400);
+  add("q1", key2, "claude-batch", std::nullopt);
+  auto starts = *store_->job_starts(60);
+  std::map<std::pair<std::string, std::optional<std::int64_t>>, std::int64_t> got;
+  for (const auto& s : starts) got[{s.model, s.owner_key_id}] = s.started_at;
+  using Key = std::pair<std::string, std::optional<std::int64_t>>;
+  const std::map<Key, std::int64_t> want = {
+      {{"claude-batch", key_}, 300}, {{"nova-batch", key_}, 200}, {{"claude-batch", std::nullopt}, 400}};
+  EXPECT_EQ(got, want) << "b1 started before `since`; q1 never started";
+  const JobRecord q1 = store_->batch_jobs("q1")->front();
+  EXPECT_EQ(q1.quota_full_at, 7);
+  EXPECT_FALSE(q1.started_at);
+  for (const auto& a : *store_->active_batches()) {
+    if (a.batch.id == "a2") {
+      EXPECT_EQ(a.job.started_at, 300);
+    }
   }
 }
 
