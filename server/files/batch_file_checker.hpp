@@ -82,6 +82,7 @@ class BatchFileChecker {
   std::int64_t model_line_ = 0;
   const config::Model* model_ = nullptr;
   const translators::Translator* translator_ = nullptr;
+  translators::RequestOptions options_;  // of model_: max_tokens default, drop_params, its rules
   std::vector<storage::RecordMapping> mappings_;
   simdjson::dom::parser parser_;  // reused for every line: it keeps its buffers
 };
