@@ -51,6 +51,7 @@ class Router {
   JobStarted on_created_;
   InvokeModelService invoke_;
   std::size_t create_calls_ = 0;
+  std::size_t stop_calls_ = 0;
   std::uint64_t request_counter_ = 0;
 };
 
