@@ -85,6 +85,34 @@ std::string errors_after_collect(const storage::BatchRecord& b, const storage::J
   return errors;
 }
 
+struct Finished {
+  storage::BatchRecord batch;
+  std::vector<storage::FileRecord> files;
+};
+
+// The batch as its collected results leave it: its result files, counts, usage, spend and terminal status.
+Finished finished_batch(storage::BatchRecord b, const CollectResult& result, const Ending& ending,
+                        const config::Model& model, bool batch_priced, IdGenerator& ids, std::int64_t now) {
+  std::vector<storage::FileRecord> files;
+  if (result.output_file) {
+    files.push_back(result_file(b, *result.output_file, "output", ids.file_id(), now));
+    b.output_file_id = files.back().id;
+  }
+  if (result.error_file) {
+    files.push_back(result_file(b, *result.error_file, "error", ids.file_id(), now));
+    b.error_file_id = files.back().id;
+  }
+  b.total = result.counts.total;
+  b.completed = result.counts.completed;
+  b.failed = result.counts.failed;
+  b.input_tokens = result.usage.input_tokens;
+  b.output_tokens = result.usage.output_tokens;
+  b.spend = translators::cost_usd(result.usage, prices_of(model, batch_priced));
+  if (ending.status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
+  end_batch(b, ending.status, now);
+  return {std::move(b), std::move(files)};
+}
+
 }  // namespace
 
 awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, RecordRunner& runner,
@@ -133,23 +161,10 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
   b.errors_json = errors_after_collect(b, j, *ending, *result, records_sent);
 
   const auto now = d_.clock.now_seconds();
-  std::vector<storage::FileRecord> files;
-  if (result->output_file) {
-    files.push_back(result_file(b, *result->output_file, "output", d_.ids.file_id(), now));
-    b.output_file_id = files.back().id;
-  }
-  if (result->error_file) {
-    files.push_back(result_file(b, *result->error_file, "error", d_.ids.file_id(), now));
-    b.error_file_id = files.back().id;
-  }
-  b.total = result->counts.total;
-  b.completed = result->counts.completed;
-  b.failed = result->counts.failed;
-  b.input_tokens = result->usage.input_tokens;
-  b.output_tokens = result->usage.output_tokens;
-  b.spend = translators::cost_usd(result->usage, prices_of(model, runner.batch_priced()));
-  if (ending->status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
-  end_batch(b, ending->status, now);
+  Finished finished =
+      finished_batch(std::move(b), *result, *ending, model, runner.batch_priced(), d_.ids, now);
+  b = std::move(finished.batch);
+  std::vector<storage::FileRecord> files = std::move(finished.files);
   auto done = co_await run_blocking(
       d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, runner.batch_priced(), now)); });
   hooks_.batch_changed(b.id);
