@@ -281,9 +281,15 @@ std::optional<LineError> check_exclusive(Sampling& s, const RequestOptions& opti
 
 }  // namespace
 
+std::optional<LineError> apply_model_rules(JsonValue body, Sampling& sampling, const RequestOptions& options,
+                                           std::string_view model_label) {
+  if (auto error = check_required(body, options.rules, model_label)) return error;
+  if (auto error = cap_max_tokens(body, sampling, options, model_label)) return error;
+  return check_exclusive(sampling, options, model_label);
+}
+
 Expected<Sampling> read_sampling(JsonValue body, const RequestOptions& options,
                                  std::string_view model_label) {
-  if (auto error = check_required(body, options.rules, model_label)) return std::move(*error);
   Expected<int> max_tokens = read_max_tokens(body, options.default_max_tokens);
   if (!max_tokens) return std::move(max_tokens.error());
   Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, model_label);
@@ -293,8 +299,7 @@ Expected<Sampling> read_sampling(JsonValue body, const RequestOptions& options,
   Expected<std::vector<std::string_view>> stop = read_stop(body);
   if (!stop) return std::move(stop.error());
   Sampling sampling{*max_tokens, *temperature, *top_p, std::move(*stop)};
-  if (auto error = cap_max_tokens(body, sampling, options, model_label)) return std::move(*error);
-  if (auto error = check_exclusive(sampling, options, model_label)) return std::move(*error);
+  if (auto error = apply_model_rules(body, sampling, options, model_label)) return std::move(*error);
   return sampling;
 }
 

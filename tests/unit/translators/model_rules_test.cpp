@@ -70,6 +70,16 @@ TEST(ModelRules, MaxTokensAboveTheCapIsALineErrorOrClamped) {
             10000);
 }
 
+TEST(ModelRules, LlamaOutputCap) {
+  constexpr const char* kLlama = "meta.llama3-1-70b-instruct-v1:0";
+  auto refused = translate(kLlama, chat({{"max_tokens", 5000}}));
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->param, "body.max_tokens");
+  EXPECT_NE(refused.error->message.find("2048"), std::string::npos) << refused.error->message;
+  EXPECT_EQ(input_of(translate(kLlama, chat({{"max_tokens", 5000}}), true))["max_gen_len"], 2048);
+  EXPECT_EQ(input_of(translate(kLlama, chat({{"max_tokens", 300}})))["max_gen_len"], 300);
+}
+
 TEST(ModelRules, ExclusiveSamplingParameters) {
   auto refused = translate(kSonnet45, chat({{"temperature", 0.5}, {"top_p", 0.9}}));
   ASSERT_TRUE(refused.error);
