@@ -63,6 +63,9 @@ const std::set<std::string> kLitellmParamKeys = {"model",
                                                  "max_batch_records",
                                                  "raw_output",
                                                  "drop_params",
+                                                 "max_output_tokens",
+                                                 "exclusive_params",
+                                                 "required_params",
                                                  "on_demand_fallback",
                                                  "on_demand_concurrency",
                                                  "max_concurrent_jobs"};
@@ -78,6 +81,9 @@ const std::set<std::string> kModelInfoKeys = {"mode",
                                               "on_demand_fallback",
                                               "on_demand_concurrency",
                                               "max_concurrent_jobs",
+                                              "max_output_tokens",
+                                              "exclusive_params",
+                                              "required_params",
                                               "id",
                                               "base_model",
                                               "description"};
@@ -134,6 +140,44 @@ void read_limits(Reader& r, const YAML::Node& params, const YAML::Node& info, co
     m.on_demand_concurrency = int(*v);
   if (auto v = either(params, info, "max_concurrent_jobs", base, integer(1, 100000)))
     m.max_concurrent_jobs = int(*v);
+  if (auto v = either(params, info, "max_output_tokens", base, integer(1, 1000000)))
+    m.max_output_tokens = int(*v);
+}
+
+// A list of strings (exclusive_params, required_params); `allowed` checks each item when given.
+std::optional<std::vector<std::string>> string_list(Reader& r, const YAML::Node& map, const std::string& key,
+                                                    const std::string& path,
+                                                    bool (*allowed)(const std::string&) = nullptr) {
+  const YAML::Node node = map[key];
+  if (!node.IsSequence()) {
+    r.error(path, "must be a list of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> items;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsScalar()) {
+      r.error(path + "[" + std::to_string(i) + "]", "must be a string");
+      continue;
+    }
+    items.push_back(node[i].as<std::string>());
+    if (allowed && !allowed(items.back()))
+      r.error(path + "[" + std::to_string(i) + "]",
+              "'" + items.back() + "' is not one of temperature, top_p");
+  }
+  return items;
+}
+
+void read_rules(Reader& r, const YAML::Node& params, const YAML::Node& info, const std::string& base,
+                Model& m) {
+  auto sampling = [](const std::string& name) { return name == "temperature" || name == "top_p"; };
+  auto exclusive = [&](const YAML::Node& n, const std::string& k, const std::string& p) {
+    return string_list(r, n, k, p, sampling);
+  };
+  auto required = [&](const YAML::Node& n, const std::string& k, const std::string& p) {
+    return string_list(r, n, k, p);
+  };
+  if (auto v = either(params, info, "exclusive_params", base, exclusive)) m.exclusive_params = std::move(*v);
+  if (auto v = either(params, info, "required_params", base, required)) m.required_params = std::move(*v);
 }
 
 // The model's name and Bedrock model id; false when the entry is not a Bedrock model (skipped with a
@@ -276,6 +320,7 @@ std::optional<Model> read_model(Reader& r, const YAML::Node& entry, const std::s
   read_credentials(r, params, pbase, m);
   read_pricing(r, params, info, base, m);
   read_limits(r, params, info, base, m);
+  read_rules(r, params, info, base, m);
   check_batch_model(r, base, m);
   return m;
 }

@@ -62,6 +62,10 @@ struct Model {
   int max_batch_records = 50000;
   bool raw_output = false;   // keep Bedrock's raw output lines instead of OpenAI shapes
   bool drop_params = false;  // drop unsupported OpenAI parameters instead of failing the line
+  // Per-model request rules (translators/model_rules.hpp); unset: the defaults for the Bedrock model id.
+  std::optional<int> max_output_tokens;                      // cap on a line's max_tokens
+  std::optional<std::vector<std::string>> exclusive_params;  // at most one of these ("temperature", "top_p")
+  std::optional<std::vector<std::string>> required_params;   // OpenAI body keys every line must set
 
   bool is_batch() const { return mode == "batch"; }
 

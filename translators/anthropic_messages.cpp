@@ -122,7 +122,7 @@ std::optional<LineError> build_input(JsonValue body, const RequestOptions& optio
   Conversation conversation;
   if (auto error = read_conversation(*messages, {kLabel, true}, conversation)) return error;
   trim_prefill(conversation.turns);
-  Expected<Sampling> sampling = read_sampling(body, options.default_max_tokens, kLabel);
+  Expected<Sampling> sampling = read_sampling(body, options, kLabel);
   if (!sampling) return std::move(sampling.error());
   Expected<ToolFields> tools = read_tool_fields(body);
   if (!tools) return std::move(tools.error());

@@ -206,8 +206,91 @@ Expected<std::vector<std::string_view>> read_stop(JsonValue body) {
   return stops;
 }
 
-Expected<Sampling> read_sampling(JsonValue body, int default_max_tokens, std::string_view model_label) {
-  Expected<int> max_tokens = read_max_tokens(body, default_max_tokens);
+namespace {
+
+std::optional<LineError> check_required(JsonValue body, const ModelRules& rules,
+                                        std::string_view model_label) {
+  for (const std::string& key : rules.required_params) {
+    if (find_set(body, key)) continue;
+    if (key == "max_tokens" && find_set(body, "max_completion_tokens")) continue;
+    std::string param = "body." + key;
+    return make_error(
+        "missing_required_parameter",
+        param + " is required for " + std::string(model_label) +
+            " by this gateway's configuration (required_params of the model); set it on the line.",
+        param);
+  }
+  return std::nullopt;
+}
+
+// The output-token cap: a default above it is clamped, a requested value above it refused (clamped with
+// drop_params).
+std::optional<LineError> cap_max_tokens(JsonValue body, Sampling& s, const RequestOptions& options,
+                                        std::string_view model_label) {
+  if (!options.rules.max_output_tokens || s.max_tokens <= *options.rules.max_output_tokens)
+    return std::nullopt;
+  const int cap = *options.rules.max_output_tokens;
+  const bool requested = find_set(body, "max_completion_tokens") || find_set(body, "max_tokens");
+  if (!requested || options.drop_params) {
+    s.max_tokens = cap;
+    return std::nullopt;
+  }
+  std::string param =
+      find_set(body, "max_completion_tokens") ? "body.max_completion_tokens" : "body.max_tokens";
+  return make_error("invalid_value",
+                    param + " = " + std::to_string(s.max_tokens) + " is above the " + std::to_string(cap) +
+                        " output tokens " + std::string(model_label) +
+                        " can produce (max_output_tokens of the model). Send at most " + std::to_string(cap) +
+                        ", or enable drop_params for this model to clamp it.",
+                    std::move(param));
+}
+
+std::optional<double>* sampling_field(Sampling& s, std::string_view name) {
+  if (name == "temperature") return &s.temperature;
+  if (name == "top_p") return &s.top_p;
+  return nullptr;
+}
+
+// At most one of rules.exclusive_params: the first one set is kept, the others fail the line (dropped with
+// drop_params).
+std::optional<LineError> check_exclusive(Sampling& s, const RequestOptions& options,
+                                         std::string_view model_label) {
+  std::optional<std::string_view> kept;
+  for (const std::string& name : options.rules.exclusive_params) {
+    std::optional<double>* field = sampling_field(s, name);
+    if (!field || !*field) continue;
+    if (!kept) {
+      kept = name;
+      continue;
+    }
+    if (options.drop_params) {
+      field->reset();
+      continue;
+    }
+    std::string param = "body." + name;
+    return make_error("unsupported_parameter",
+                      "body." + std::string(*kept) + " and " + param + " cannot both be set for " +
+                          std::string(model_label) +
+                          ": it accepts only one of them (exclusive_params of the "
+                          "model). Remove " +
+                          param + ", or enable drop_params for this model to drop it.",
+                      std::move(param));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<LineError> apply_model_rules(JsonValue body, Sampling& sampling, const RequestOptions& options,
+                                           std::string_view model_label) {
+  if (auto error = check_required(body, options.rules, model_label)) return error;
+  if (auto error = cap_max_tokens(body, sampling, options, model_label)) return error;
+  return check_exclusive(sampling, options, model_label);
+}
+
+Expected<Sampling> read_sampling(JsonValue body, const RequestOptions& options,
+                                 std::string_view model_label) {
+  Expected<int> max_tokens = read_max_tokens(body, options.default_max_tokens);
   if (!max_tokens) return std::move(max_tokens.error());
   Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, model_label);
   if (!temperature) return std::move(temperature.error());
@@ -215,7 +298,9 @@ Expected<Sampling> read_sampling(JsonValue body, int default_max_tokens, std::st
   if (!top_p) return std::move(top_p.error());
   Expected<std::vector<std::string_view>> stop = read_stop(body);
   if (!stop) return std::move(stop.error());
-  return Sampling{*max_tokens, *temperature, *top_p, std::move(*stop)};
+  Sampling sampling{*max_tokens, *temperature, *top_p, std::move(*stop)};
+  if (auto error = apply_model_rules(body, sampling, options, model_label)) return std::move(*error);
+  return sampling;
 }
 
 Expected<std::string_view> read_text_content(std::optional<JsonValue> content, const std::string& param,

@@ -68,7 +68,13 @@ struct Sampling {
   std::optional<double> top_p;
   std::vector<std::string_view> stop;
 };
-Expected<Sampling> read_sampling(JsonValue body, int default_max_tokens, std::string_view model_label);
+// The model's rules (options.rules) are applied to what was read: required fields, the output-token cap
+// and exclusive sampling parameters — errors naming the field and the config key, or with drop_params the
+// value clamped / dropped.
+Expected<Sampling> read_sampling(JsonValue body, const RequestOptions& options, std::string_view model_label);
+// The same rules on sampling values a family read itself (Llama, which takes no stop sequences).
+std::optional<LineError> apply_model_rules(JsonValue body, Sampling& sampling, const RequestOptions& options,
+                                           std::string_view model_label);
 
 // Text of a system/developer/tool message or of an assistant message: a string, or text parts joined
 // with '\n' (refusal parts count as text for assistants). `content` nullopt (absent or null) is "".

@@ -141,17 +141,22 @@ std::optional<LineError> build_input(JsonValue body, const RequestOptions& optio
   if (auto error = check_body_keys(body, kHandledKeys, kLabel, options)) return error;
   Expected<std::string> prompt = read_prompt(body, tokens);
   if (!prompt) return std::move(prompt.error());
-  Expected<int> max_gen_len = read_max_tokens(body, std::min(options.default_max_tokens, kMaxGenLen));
+  Expected<int> max_gen_len = read_max_tokens(body, options.default_max_tokens);
   if (!max_gen_len) return std::move(max_gen_len.error());
   Expected<std::optional<double>> temperature = read_bounded_number(body, "temperature", 1.0, kLabel);
   if (!temperature) return std::move(temperature.error());
   Expected<std::optional<double>> top_p = read_bounded_number(body, "top_p", 1.0, kLabel);
   if (!top_p) return std::move(top_p.error());
+  // The model's rules as for the other chat families; Llama takes no stop sequences.
+  Sampling sampling{*max_gen_len, *temperature, *top_p, {}};
+  if (auto error = apply_model_rules(body, sampling, options, kLabel)) return error;
+  if (!find_set(body, "max_tokens") && !find_set(body, "max_completion_tokens"))
+    sampling.max_tokens = std::min(sampling.max_tokens, kMaxGenLen);
 
   JsonWriter out(text);
-  out.begin_object().field("prompt", *prompt).field("max_gen_len", *max_gen_len);
-  if (*temperature) out.field("temperature", **temperature);
-  if (*top_p) out.field("top_p", **top_p);
+  out.begin_object().field("prompt", *prompt).field("max_gen_len", sampling.max_tokens);
+  if (sampling.temperature) out.field("temperature", *sampling.temperature);
+  if (sampling.top_p) out.field("top_p", *sampling.top_p);
   out.end_object();
   return std::nullopt;
 }

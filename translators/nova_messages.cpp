@@ -92,7 +92,7 @@ std::optional<LineError> build_input(JsonValue body, const RequestOptions& optio
   if (!messages) return std::move(messages.error());
   Conversation conversation;
   if (auto error = read_conversation(*messages, {kLabel, false}, conversation)) return error;
-  Expected<Sampling> sampling = read_sampling(body, options.default_max_tokens, kLabel);
+  Expected<Sampling> sampling = read_sampling(body, options, kLabel);
   if (!sampling) return std::move(sampling.error());
   Expected<ToolFields> tools = read_tool_fields(body);
   if (!tools) return std::move(tools.error());

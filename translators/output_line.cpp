@@ -37,6 +37,9 @@ std::string_view missing_message(MissingReason reason) {
       return "This request could not be executed before the completion window expired.";
     case MissingReason::kBatchCancelled:
       return "This request was not executed because the batch was cancelled.";
+    case MissingReason::kBatchFailed:
+      return "This request was not executed because the Bedrock job failed before reaching it (see the "
+             "batch's errors); submit it again in a new batch.";
     case MissingReason::kMissingOutput:
       break;
   }
@@ -51,6 +54,8 @@ std::string_view missing_reason_code(MissingReason reason) {
       return "batch_expired";
     case MissingReason::kBatchCancelled:
       return "batch_cancelled";
+    case MissingReason::kBatchFailed:
+      return "batch_failed";
     case MissingReason::kMissingOutput:
       break;
   }

@@ -20,9 +20,9 @@ struct LineIds {
 };
 
 // Why a request has no Bedrock record: the error.code of its error line.
-enum class MissingReason { kBatchExpired, kBatchCancelled, kMissingOutput };
+enum class MissingReason { kBatchExpired, kBatchCancelled, kMissingOutput, kBatchFailed };
 std::string_view missing_reason_code(
-    MissingReason reason);  // "batch_expired", "batch_cancelled", "missing_output"
+    MissingReason reason);  // "batch_expired", "batch_cancelled", "missing_output", "batch_failed"
 
 struct OutputLine {
   std::string line;       // compact JSON, no trailing newline

@@ -14,6 +14,7 @@
 
 #include "translators/cost.hpp"
 #include "translators/json_value.hpp"
+#include "translators/model_rules.hpp"
 
 namespace batchgate::translators {
 
@@ -33,6 +34,9 @@ struct LineError {
 struct RequestOptions {
   int default_max_tokens = 4096;  // used when the request has neither max_tokens nor max_completion_tokens
   bool drop_params = false;       // drop unsupported OpenAI parameters instead of failing the line
+  // The model's limits (model_rules.hpp); the chat families apply them: with drop_params a max_tokens above
+  // the cap is clamped and the later of two exclusive sampling parameters dropped.
+  ModelRules rules;
 };
 
 // What to_openai needs to know about a request that the Bedrock output record does not carry. The caller

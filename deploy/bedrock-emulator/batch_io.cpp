@@ -27,6 +27,11 @@ bool injected_failure(std::string_view record_id, double rate) {
   return hashed_draw(std::string("fail:") + std::string(record_id)) < rate;
 }
 
+bool lost_record(std::string_view record_id, double fraction) {
+  if (fraction <= 0.0) return false;
+  return hashed_draw(std::string("lost:") + std::string(record_id)) < fraction;
+}
+
 std::string injected_message(int code) {
   switch (code) {
     case 429:
@@ -98,6 +103,11 @@ RecordProcessor::RecordProcessor(ModelFamily family, bool converse, std::string 
   auto unprocessed = static_cast<std::int64_t>(std::llround(static_cast<double>(counts_.total) * fraction));
   if (fraction > 0.0 && unprocessed == 0 && counts_.total > 0) unprocessed = 1;
   planned_ = counts_.total - unprocessed;
+  if (fails()) {
+    const double share = std::clamp(knobs_.fail_after_fraction, 0.0, 1.0);
+    planned_ = std::min(planned_,
+                        static_cast<std::int64_t>(std::llround(static_cast<double>(counts_.total) * share)));
+  }
 }
 
 void RecordProcessor::process(std::int64_t count) {
@@ -124,7 +134,9 @@ void RecordProcessor::process(std::int64_t count) {
       line["error"] = {{"errorCode", result.error_code}, {"errorMessage", result.error_message}};
       ++counts_.error;
     }
-    lines_[file_index_].push_back(line.dump());
+    // A lost record is counted (manifest, Get) but never reaches the .out file.
+    if (!lost_record(record.record_id, knobs_.output_lost_fraction))
+      lines_[file_index_].push_back(line.dump());
     ++counts_.processed;
     --count;
   }
@@ -150,12 +162,40 @@ json manifest_json(const RecordCounts& counts) {
               {"inputTokenCount", counts.input_tokens}, {"outputTokenCount", counts.output_tokens}};
 }
 
-std::string output_key(std::string_view output_prefix, std::string_view job_id, std::string_view name) {
+std::optional<OutputLayout> parse_output_layout(std::string_view text) {
+  if (text == "standard") return OutputLayout::kStandard;
+  if (text == "renamed") return OutputLayout::kRenamed;
+  if (text == "flat") return OutputLayout::kFlat;
+  return std::nullopt;
+}
+
+std::string_view to_string(OutputLayout layout) {
+  switch (layout) {
+    case OutputLayout::kRenamed:
+      return "renamed";
+    case OutputLayout::kFlat:
+      return "flat";
+    case OutputLayout::kStandard:
+      break;
+  }
+  return "standard";
+}
+
+std::string output_key(std::string_view output_prefix, std::string_view job_id, std::string_view name,
+                       OutputLayout layout) {
   std::string key(output_prefix);
   while (!key.empty() && key.back() == '/') key.pop_back();
   if (!key.empty()) key += '/';
-  key += job_id;
-  key += '/';
+  if (layout != OutputLayout::kFlat) {
+    key += job_id;
+    key += '/';
+  }
+  constexpr std::string_view kRecordSuffix = ".jsonl.out";
+  if (layout == OutputLayout::kRenamed && name != "manifest.json.out" && name.ends_with(kRecordSuffix)) {
+    key += name.substr(0, name.size() - kRecordSuffix.size());
+    key += ".results.jsonl.out";
+    return key;
+  }
   key += name;
   return key;
 }

@@ -41,10 +41,28 @@ struct RecordLimits {
 // The job-level failure message when the total record count is outside the limits.
 std::optional<std::string> check_record_count(std::int64_t count, const RecordLimits& limits);
 
+// Where a job's output objects go. AWS promises only "one output file per input file plus
+// manifest.json.out in the output location" (spec §8.2); the folder and the names are observed behaviour,
+// so the emulator can write them otherwise.
+enum class OutputLayout {
+  kStandard,  // {outputS3Uri}/{jobId}/{input}.out and {outputS3Uri}/{jobId}/manifest.json.out
+  kRenamed,   // {outputS3Uri}/{jobId}/{input stem}.results.jsonl.out (the manifest keeps its name)
+  kFlat,      // {outputS3Uri}/{input}.out and {outputS3Uri}/manifest.json.out: no job folder
+};
+std::optional<OutputLayout> parse_output_layout(std::string_view text);
+std::string_view to_string(OutputLayout layout);
+
 struct ProcessingKnobs {
   double record_failure_rate = 0.0;   // share of records answered with an injected error
   int record_failure_code = 500;      // its errorCode (400/429/500, spec §11.6)
   double unprocessed_fraction = 0.0;  // share left unprocessed → PartiallyCompleted
+  // > 0: the job fails (status Failed) once this share of its records was processed; what it processed is
+  // written, as a real job that fails part-way leaves partial output.
+  double fail_after_fraction = 0.0;
+  // Share of processed records left out of the .out files while the manifest still counts them (chosen
+  // by recordId): output and manifest disagree.
+  double output_lost_fraction = 0.0;
+  OutputLayout output_layout = OutputLayout::kStandard;
 };
 
 struct OutputObject {
@@ -58,8 +76,11 @@ class RecordProcessor {
                   ProcessingKnobs knobs);
 
   std::int64_t total() const { return counts_.total; }
-  // Records that will be processed before the job ends (total minus the unprocessed share).
+  // Records that will be processed before the job ends (total minus the unprocessed share, or the share
+  // processed before an injected failure).
   std::int64_t planned() const { return planned_; }
+  // The job fails once planned() records were processed (ProcessingKnobs::fail_after_fraction).
+  bool fails() const { return knobs_.fail_after_fraction > 0.0; }
   bool finished() const { return counts_.processed >= planned_; }
   // Processes up to `count` further records.
   void process(std::int64_t count);
@@ -87,7 +108,8 @@ using aws::parse_s3_uri;
 using aws::S3Location;
 
 // Key of an output object: {outputS3Uri}/{jobId}/{name}, the URI taken as a prefix with or without its
-// trailing '/' (spec §8.2).
-std::string output_key(std::string_view output_prefix, std::string_view job_id, std::string_view name);
+// trailing '/' (spec §8.2), or where `layout` puts it instead.
+std::string output_key(std::string_view output_prefix, std::string_view job_id, std::string_view name,
+                       OutputLayout layout = OutputLayout::kStandard);
 
 }  // namespace batchgate::bedrock_emulator

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "fake_models.hpp"
+#include "model_limits.hpp"
 
 namespace batchgate::bedrock_emulator {
 
@@ -148,7 +149,7 @@ RecordResult message_result(const Conversation& c, const Generated& g, bool conv
 
 }  // namespace
 
-RecordResult run_nova(std::string_view /*model_id*/, const json& input) {
+RecordResult run_nova(std::string_view model_id, const json& input) {
   static const std::set<std::string, std::less<>> kAllowed{"schemaVersion", "system", "messages",
                                                            "inferenceConfig", "toolConfig"};
   for (const auto& [key, value] : input.items()) {
@@ -163,6 +164,7 @@ RecordResult run_nova(std::string_view /*model_id*/, const json& input) {
   std::string error;
   const std::int64_t limit = max_tokens_of(input, 5000, error);
   if (!error.empty()) return record_error(error);
+  if (auto e = check_model_limits(model_id, limit, false, false)) return record_error(*e);
   return message_result(c, generate(input, limit), false);
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "model_limits.hpp"
+
 namespace batchgate::bedrock_emulator {
 
 namespace {
@@ -81,6 +83,9 @@ RecordResult run_anthropic(std::string_view model_id, const json& input) {
   for (const char* key : {"temperature", "top_p"}) {
     if (auto e = check_unit_interval(input, key)) return record_error(*e);
   }
+  if (auto e = check_model_limits(model_id, max_tokens.get<std::int64_t>(), input.contains("temperature"),
+                                  input.contains("top_p")))
+    return record_error(*e);
   const json& messages = input["messages"];
   if (!messages.is_array() || messages.empty())
     return record_error("messages: at least one message is required");

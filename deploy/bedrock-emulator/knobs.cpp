@@ -26,7 +26,11 @@ json knobs_to_json(const Knobs& k, const StoreSettings& s) {
               {"invokeServerErrorRate", k.invoke.server_error_rate},
               {"invokeFailureRate", k.invoke.failure_rate},
               {"invokeFailureCode", k.invoke.failure_code},
-              {"invokeThrottleFirstN", k.invoke.throttle_first_n}};
+              {"invokeThrottleFirstN", k.invoke.throttle_first_n},
+              {"outputLayout", to_string(k.processing.output_layout)},
+              {"outputLostFraction", k.processing.output_lost_fraction},
+              {"failAfterFraction", k.processing.fail_after_fraction},
+              {"stopConflict", k.stop_conflict}};
 }
 
 namespace {
@@ -108,8 +112,19 @@ std::optional<std::string> apply_knobs(const json& update, Knobs& knobs, JobStor
     else if (name == "forceQuotaExceeded") {
       ok = value.is_boolean();
       if (ok) next.force_quota_exceeded = value.get<bool>();
-    } else if (name == "quotaExceededFirstN")
+    } else if (name == "quotaExceededFirstN") {
       integer(next.quota_exceeded_first_n, 0, 1e9);
+    } else if (name == "stopConflict") {
+      ok = value.is_boolean();
+      if (ok) next.stop_conflict = value.get<bool>();
+    } else if (name == "outputLayout") {
+      const auto layout = value.is_string() ? parse_output_layout(value.get<std::string>()) : std::nullopt;
+      ok = layout.has_value();
+      if (ok) next.processing.output_layout = *layout;
+    } else if (name == "outputLostFraction")
+      rate(next.processing.output_lost_fraction);
+    else if (name == "failAfterFraction")
+      rate(next.processing.fail_after_fraction);
     else if (name == "recordFailureRate")
       rate(next.processing.record_failure_rate);
     else if (name == "recordFailureCode")

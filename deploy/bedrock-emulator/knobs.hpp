@@ -24,6 +24,9 @@ struct Knobs {
   double server_error_rate = 0.0;     // share of batch API calls answered 500 InternalServerException
   bool force_quota_exceeded = false;  // every new CreateModelInvocationJob → ServiceQuotaExceededException
   int quota_exceeded_first_n = 0;     // the next N new CreateModelInvocationJob → the same (counts down)
+  // StopModelInvocationJob answers ConflictException while the stop still takes effect (as when another
+  // change of the job's state won the race); spec §6 lists ConflictException without saying when.
+  bool stop_conflict = false;
   ProcessingKnobs processing;
   RecordLimits limits;
   InvokeKnobs invoke;  // InvokeModel's own latency and faults; the two rates above leave it alone

@@ -19,7 +19,8 @@ const std::set<std::string, std::less<>>& knob_flags() {
       "max-records",           "max-concurrent-jobs",  "seconds-per-timeout-hour",
       "invoke-latency-ms",     "invoke-throttle-rate", "invoke-server-error-rate",
       "invoke-failure-rate",   "invoke-failure-code",  "invoke-throttle-first-n",
-      "quota-exceeded-first-n"};
+      "quota-exceeded-first-n", "output-layout",       "output-lost-fraction",
+      "fail-after-fraction",   "stop-conflict"};
   return kFlags;
 }
 
@@ -174,7 +175,7 @@ std::variant<Options, std::string> parse_options(const std::vector<std::string>&
     if (const auto eq = flag.find('='); eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
-    } else if (flag == "--force-quota-exceeded") {
+    } else if (flag == "--force-quota-exceeded" || flag == "--stop-conflict") {
       value = "true";
     } else {
       if (i + 1 >= args.size()) return "missing value for " + flag;
@@ -223,6 +224,8 @@ knobs (also POST /_emulator/config with the camelCase name, e.g. {"throttleRate"
   --min-records 100 --max-records 50000 --max-concurrent-jobs 20 --seconds-per-timeout-hour 3600
   InvokeModel: --invoke-latency-ms 0 --invoke-throttle-rate 0 --invoke-server-error-rate 0
   --invoke-failure-rate 0 --invoke-failure-code 424 --invoke-throttle-first-n 0
+  Real-Bedrock differences: --output-layout standard|renamed|flat --output-lost-fraction 0
+  --fail-after-fraction 0 --stop-conflict
 )";
 }
 

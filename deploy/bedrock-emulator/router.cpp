@@ -175,6 +175,7 @@ EmulatorResponse Router::get_job(std::string_view label) {
 }
 
 EmulatorResponse Router::stop_job(std::string_view label) {
+  ++stop_calls_;
   const std::string identifier = aws::uri_decode(label);
   if (!parse_job_identifier(identifier)) {
     return error_response(
@@ -186,6 +187,11 @@ EmulatorResponse Router::stop_job(std::string_view label) {
   if (job == nullptr)
     return error_response(not_found_error("The specified job " + identifier + " was not found."));
   if (auto error = store_.request_stop(*job)) return error_response(*error);
+  if (knobs_.stop_conflict) {
+    return error_response(conflict_error("The job " + job->id +
+                                         " is being modified by another request; its state may already have "
+                                         "changed. Get the job to see its status."));
+  }
   return json_response(200, json::object());
 }
 
@@ -216,6 +222,7 @@ json Router::stats_json() const {
               {"activeJobs", store_.active_count()},
               {"peakActiveJobs", peak_active_jobs_},
               {"createCalls", create_calls_},
+              {"stopCalls", stop_calls_},
               {"jobsByStatus", by_status},
               {"invocations", invoke_.invocations()},
               {"invocationsByModel", invoke_.invocations_by_model()}};

@@ -52,6 +52,7 @@ class Router {
   InvokeModelService invoke_;
   std::size_t create_calls_ = 0;
   std::size_t peak_active_jobs_ = 0;  // the most non-terminal jobs there ever were at once
+  std::size_t stop_calls_ = 0;
   std::uint64_t request_counter_ = 0;
 };
 

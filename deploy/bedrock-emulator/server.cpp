@@ -147,12 +147,13 @@ asio::awaitable<Inputs> load_inputs(aws::S3Client& s3, const std::string& uri) {
   co_return files;
 }
 
-asio::awaitable<std::optional<std::string>> write_outputs(aws::S3Client& s3, const Job& job,
+asio::awaitable<std::optional<std::string>> write_outputs(Emulator& emu, aws::S3Client& s3, const Job& job,
                                                           const RecordProcessor& processor) {
   const auto location = parse_s3_uri(job.request.output_s3_uri);
   if (!location) co_return "Invalid output location " + job.request.output_s3_uri;
   for (auto& object : processor.outputs()) {
-    const std::string key = output_key(location->key, job.id, object.name);
+    const std::string key =
+        output_key(location->key, job.id, object.name, emu.knobs.processing.output_layout);
     auto put = co_await s3.put_object(location->bucket, key, std::move(object.body));
     if (!put)
       co_return "Unable to write the output s3://" + location->bucket + "/" + key + ": " +
@@ -216,10 +217,16 @@ asio::awaitable<void> run_job(Emulator& emu, std::string job_id) {
   co_await process_records(emu, job, processor);
   job.counts = processor.counts();
   // Outputs are written in every ending, partial ones included (spec §6 Stopped/PartiallyCompleted).
-  auto write_error = co_await write_outputs(*s3, job, processor);
+  auto write_error = co_await write_outputs(emu, *s3, job, processor);
   if (job.status == JobStatus::kStopping) co_return co_await finish_stopped(emu, job);
   if (write_error) {
     emu.store.transition(job, JobStatus::kFailed, *write_error);
+  } else if (processor.fails() && processor.finished()) {
+    // failAfterFraction: the job fails part-way, its partial output written (as write_outputs did).
+    emu.store.transition(job, JobStatus::kFailed,
+                         "The job failed after processing " + std::to_string(processor.counts().processed) +
+                             " of " + std::to_string(processor.total()) +
+                             " records: an internal error occurred while running the model.");
   } else if (processor.counts().processed < processor.total()) {
     emu.store.transition(job, JobStatus::kPartiallyCompleted,
                          "Not every record could be processed before the job ended; processed " +

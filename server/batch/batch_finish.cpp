@@ -6,6 +6,7 @@
 
 #include "server/batch/batch_core.hpp"
 #include "server/batch/collector.hpp"
+#include "server/batch/collector_layout.hpp"
 #include "server/batch/object_layout.hpp"
 #include "server/batch/transitions.hpp"
 #include "server/common/blocking.hpp"
@@ -48,6 +49,63 @@ storage::SpendRecord spend_of(const storage::BatchRecord& b, bool batch_priced, 
   return spend;
 }
 
+// What the batch's errors say after collection: a job that failed part-way (its answers are kept and
+// billed), and output that disagrees with the job's manifest instead of silent missing_output lines.
+std::string errors_after_collect(const storage::BatchRecord& b, const storage::JobRecord& j,
+                                 const Ending& ending, const CollectResult& result,
+                                 std::int64_t records_sent) {
+  // The job ended: whether it waited in Bedrock's queue no longer matters.
+  std::string errors = with_queued_warning(b.errors_json, std::nullopt);
+  const std::int64_t read = result.counts.records_read;
+  if (ending.status == storage::BatchStatus::kFailed) {
+    std::string why = j.message.empty() ? std::string("no reason given") : j.message;
+    errors = add_batch_error(errors, "bedrock_job_failed",
+                             "The Bedrock job failed after processing " + std::to_string(read) + " of " +
+                                 std::to_string(records_sent) + " records: " + why +
+                                 " The answers it wrote are in the output file (and billed); the other "
+                                 "requests are in the error file as batch_failed.");
+  }
+  OutputTally tally{result.manifest,
+                    result.output_object_found,
+                    read,
+                    records_sent,
+                    ending.status == storage::BatchStatus::kCompleted,
+                    result.output_location};
+  if (auto disagreement = output_disagreement(tally)) {
+    spdlog::error("lifecycle: batch {}: {}", b.id, *disagreement);
+    errors = add_batch_error(errors, "output_mismatch", *disagreement);
+  }
+  return errors;
+}
+
+struct Finished {
+  storage::BatchRecord batch;
+  std::vector<storage::FileRecord> files;
+};
+
+// The batch as its collected results leave it: its result files, counts, usage, spend and terminal status.
+Finished finished_batch(storage::BatchRecord b, const CollectResult& result, const Ending& ending,
+                        const config::Model& model, bool batch_priced, IdGenerator& ids, std::int64_t now) {
+  std::vector<storage::FileRecord> files;
+  if (result.output_file) {
+    files.push_back(result_file(b, *result.output_file, "output", ids.file_id(), now));
+    b.output_file_id = files.back().id;
+  }
+  if (result.error_file) {
+    files.push_back(result_file(b, *result.error_file, "error", ids.file_id(), now));
+    b.error_file_id = files.back().id;
+  }
+  b.total = result.counts.total;
+  b.completed = result.counts.completed;
+  b.failed = result.counts.failed;
+  b.input_tokens = result.usage.input_tokens;
+  b.output_tokens = result.usage.output_tokens;
+  b.spend = translators::cost_usd(result.usage, prices_of(model, batch_priced));
+  if (ending.status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
+  end_batch(b, ending.status, now);
+  return {std::move(b), std::move(files)};
+}
+
 }  // namespace
 
 translators::TokenPrices prices_of(const config::Model& model, bool batch_priced) {
@@ -86,30 +144,26 @@ awaitable<void> BatchCore::finish(storage::BatchRecord b, storage::JobRecord j, 
   req.translator = translator;
   req.options = {b.model, b.id, d_.clock.now_seconds(), model.raw_output};
   req.missing_reason = ending->missing;
+  req.files_only_with_records = ending->status == storage::BatchStatus::kFailed;
+  const auto records_sent = std::int64_t(req.mappings.size());
   auto result = co_await collect(d_.objects(model), d_.ids, std::move(req));
   if (result.has_error()) {
     std::string why = "collecting results: " + result.error().message;
     co_return co_await backoff(std::move(j), std::move(why));
   }
+  // Failed before it processed anything: as before, the batch fails without files.
+  if (ending->status == storage::BatchStatus::kFailed && result->counts.records_read == 0) {
+    std::string why = j.message.empty() ? std::string("The Bedrock batch job failed.") : j.message;
+    co_return co_await end_without_results(std::move(b), storage::BatchStatus::kFailed, "bedrock_job_failed",
+                                           std::move(why));
+  }
+  b.errors_json = errors_after_collect(b, j, *ending, *result, records_sent);
 
   const auto now = d_.clock.now_seconds();
-  std::vector<storage::FileRecord> files;
-  if (result->output_file) {
-    files.push_back(result_file(b, *result->output_file, "output", d_.ids.file_id(), now));
-    b.output_file_id = files.back().id;
-  }
-  if (result->error_file) {
-    files.push_back(result_file(b, *result->error_file, "error", d_.ids.file_id(), now));
-    b.error_file_id = files.back().id;
-  }
-  b.total = result->counts.total;
-  b.completed = result->counts.completed;
-  b.failed = result->counts.failed;
-  b.input_tokens = result->usage.input_tokens;
-  b.output_tokens = result->usage.output_tokens;
-  b.spend = translators::cost_usd(result->usage, prices_of(model, runner.batch_priced()));
-  if (ending->status == storage::BatchStatus::kCompleted && !b.finalizing_at) b.finalizing_at = now;
-  end_batch(b, ending->status, now);
+  Finished finished =
+      finished_batch(std::move(b), *result, *ending, model, runner.batch_priced(), d_.ids, now);
+  b = std::move(finished.batch);
+  std::vector<storage::FileRecord> files = std::move(finished.files);
   auto done = co_await run_blocking(
       d_.blocking, [&] { return d_.store.finish_batch(b, files, spend_of(b, runner.batch_priced(), now)); });
   hooks_.batch_changed(b.id);

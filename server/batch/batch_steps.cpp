@@ -11,6 +11,18 @@ namespace {
 using boost::asio::awaitable;
 using storage::BatchStatus;
 
+// The batch's errors with the queued-near-deadline entry as the job's state says; logged when it appears.
+std::string queued_warning(const storage::BatchRecord& b,
+                           const std::optional<std::pair<std::int64_t, std::int64_t>>& queued_until,
+                           std::int64_t now) {
+  if (storage::is_terminal(b.status)) return b.errors_json;
+  auto message = queued_near_deadline(queued_until, now);
+  std::string errors = with_queued_warning(b.errors_json, message);
+  if (message && errors != b.errors_json && b.errors_json.find(kQueuedNearDeadline) == std::string::npos)
+    spdlog::warn("lifecycle: batch {}: {}", b.id, *message);
+  return errors;
+}
+
 }  // namespace
 
 JobView BatchCore::view_of(const storage::JobRecord& job) const {
@@ -150,7 +162,9 @@ awaitable<void> BatchCore::poll(storage::BatchRecord b, storage::JobRecord j, Re
   const bool status_changed = got->status != j.bedrock_status;
   if (got->completed) seen.batch.completed = *got->completed;
   if (got->failed) seen.batch.failed = *got->failed;
-  const bool counts_changed = seen.batch.completed != b.completed || seen.batch.failed != b.failed;
+  seen.batch.errors_json = queued_warning(seen.batch, got->queued_until, now);
+  const bool counts_changed = seen.batch.completed != b.completed || seen.batch.failed != b.failed ||
+                              seen.batch.errors_json != b.errors_json;
   if (seen.batch.status == BatchStatus::kFailed) {
     std::string why = got->message.value_or("The Bedrock job failed.");
     co_return co_await end_without_results(std::move(b), BatchStatus::kFailed, "bedrock_job_failed",

@@ -1,11 +1,8 @@
 #include "server/batch/bedrock_job_runner.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
 #include "server/batch/bedrock_job_status.hpp"
-#include "server/batch/collector_layout.hpp"
 #include "server/batch/object_layout.hpp"
 
 namespace batchgate::batch {
@@ -33,11 +30,16 @@ RunnerError runner_error(const aws::BedrockError& e) {
   return {retryable, e.code, e.message, e.to_string(), quota_full};
 }
 
-bool no_such_key(const aws::S3Error& e) {
-  return e.code == "NoSuchKey";
+std::int64_t unix_seconds(aws::Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
+
+bool stop_is_settled(const aws::BedrockError& e) {
+  return e.kind == aws::BedrockErrc::kValidation || e.kind == aws::BedrockErrc::kConflict ||
+         e.message.find("cannot be stopped") != std::string::npos;
+}
 
 std::string client_request_token(std::string_view batch_id, std::int64_t job_index) {
   return "batchgate-" + std::string(id_suffix(batch_id)) + "-" + std::to_string(job_index);
@@ -45,31 +47,6 @@ std::string client_request_token(std::string_view batch_id, std::int64_t job_ind
 
 std::string job_name(std::string_view batch_id, std::int64_t job_index) {
   return "batchgate-" + std::string(id_suffix(batch_id)) + "-" + std::to_string(job_index);
-}
-
-awaitable<ObjectResult<OutputReport>> read_bedrock_job_output(ObjectStore& objects, aws::S3Location folder,
-                                                              std::string job_id, std::string input_file_name,
-                                                              ObjectSink sink, std::string context) {
-  OutputReport report;
-  // The manifest first: it is small, and a failure here happens before any output line went anywhere.
-  aws::S3Location manifest{folder.bucket, bedrock_manifest_key(folder.key, job_id)};
-  auto text = co_await objects.read_small(manifest);
-  if (!text && !no_such_key(text.error())) co_return text.error();
-  if (text) {
-    report.manifest = parse_manifest(*text);
-    if (!report.manifest)
-      spdlog::warn("batch {}: {} is not a JSON object; its counts are ignored", context,
-                   aws::s3_uri(manifest));
-  }
-  aws::S3Location out{folder.bucket, bedrock_output_key(folder.key, job_id, input_file_name)};
-  auto read = co_await objects.read(out, std::move(sink));
-  if (!read) {
-    // A job that Failed or was Stopped before writing anything has no .out: every request is missing.
-    if (no_such_key(read.error())) co_return report;
-    co_return read.error();
-  }
-  report.found = true;
-  co_return report;
 }
 
 JobView BedrockJobRunner::view(std::string_view status) const {
@@ -114,15 +91,20 @@ awaitable<RunnerResult<JobProgress>> BedrockJobRunner::poll(const storage::Batch
                                                             const config::Model& model) {
   auto got = co_await clients_.bedrock(model).get_model_invocation_job(job.job_arn);
   if (!got) co_return runner_error(got.error());
-  co_return JobProgress{got->status, got->message, got->success_record_count, got->error_record_count, {}};
+  JobProgress progress{got->status, got->message, got->success_record_count, got->error_record_count, {}, {}};
+  // A Scheduled job not started by jobExpirationTime ends Expired without output (spec/bedrock-batch.md §6).
+  if (got->status == "Scheduled" && got->job_expiration_time)
+    progress.queued_until = {unix_seconds(got->submit_time), unix_seconds(*got->job_expiration_time)};
+  co_return progress;
 }
 
 awaitable<RunnerResult<void>> BedrockJobRunner::stop(const storage::BatchRecord&, const storage::JobRecord& job,
                                                      const config::Model& model) {
   auto stopped = co_await clients_.bedrock(model).stop_model_invocation_job(job.job_arn);
-  // A job that already ended answers ValidationException ("State was: Completed"): nothing left to stop.
-  if (!stopped && stopped.error().kind != aws::BedrockErrc::kValidation)
-    co_return runner_error(stopped.error());
+  // A job that already ended answers ValidationException ("Job cannot be stopped. State was: Completed"),
+  // one whose state is changing meanwhile ConflictException (spec/bedrock-batch.md §6): either way there is
+  // nothing more to ask, and polling shows how the job ends. Asking again would repeat on every poll.
+  if (!stopped && !stop_is_settled(stopped.error())) co_return runner_error(stopped.error());
   co_return RunnerResult<void>{};
 }
 

@@ -16,9 +16,14 @@ namespace batchgate::batch {
 std::string client_request_token(std::string_view batch_id, std::int64_t job_index);
 std::string job_name(std::string_view batch_id, std::int64_t job_index);
 
+// Whether a StopModelInvocationJob refusal means there is nothing left to stop: ValidationException (the
+// job already ended), ConflictException (its state is changing), or any "cannot be stopped" message.
+bool stop_is_settled(const aws::BedrockError& error);
+
 // Reads what a Bedrock job wrote under `output_folder` (its outputS3Uri): the manifest when there is one,
-// then the .out file of `input_file_name` streamed to `sink`. Missing objects are no error: the report
-// says what was found. `context` names the batch in log lines.
+// then the .out file of `input_file_name` streamed to `sink`; when that file does not exist, every *.out the
+// output folder holds (bedrock_job_output.cpp). Missing objects are no error: the report says what was
+// found. `context` names the batch in log lines.
 boost::asio::awaitable<ObjectResult<OutputReport>> read_bedrock_job_output(
     ObjectStore& objects, aws::S3Location output_folder, std::string job_id, std::string input_file_name,
     ObjectSink sink, std::string context);

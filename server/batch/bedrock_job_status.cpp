@@ -25,7 +25,9 @@ constexpr std::array<Row, 10> kRows = {{
     // processed (spec/bedrock-batch.md §6): OpenAI's expired, answered records in the output file, the rest
     // batch_expired in the error file (spec/openai-batch.md §3.6).
     {"PartiallyCompleted", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired},
-    {"Failed", JobState::kFailed, {}, {}},
+    // A job can fail after processing records: what it wrote is collected and billed, the rest reported
+    // batch_failed; a job that wrote nothing ends the batch failed without files (BatchCore::finish).
+    {"Failed", JobState::kEnded, BatchStatus::kFailed, MissingReason::kBatchFailed},
     {"Stopping", JobState::kStopping, {}, {}},
     {"Stopped", JobState::kEnded, BatchStatus::kCancelled, MissingReason::kBatchCancelled},
     {"Expired", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired},

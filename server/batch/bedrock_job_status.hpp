@@ -3,11 +3,12 @@
 // §3.6). Pure.
 //
 // Submitted/Validating → pending (validating); Scheduled/InProgress → running (in_progress); Stopping →
-// stopping (cancelling); Failed → failed; Completed → ended, completed; PartiallyCompleted (the timeout
-// stopped a running job) → ended, expired with the unprocessed records as batch_expired; Stopped → ended,
-// cancelled; Expired (the timeout passed before it started) → ended, expired. Any other string (a status AWS
-// adds later) → pending: not terminal, so the lifecycle keeps polling and never finalizes a job it does not
-// understand.
+// stopping (cancelling); Failed → ended, failed, with the unprocessed records as batch_failed (the records it
+// processed before failing are collected and billed); Completed → ended, completed; PartiallyCompleted (the
+// timeout stopped a running job) → ended, expired with the unprocessed records as batch_expired; Stopped →
+// ended, cancelled; Expired (the timeout passed before it started) → ended, expired. Any other string (a
+// status AWS adds later) → pending: not terminal, so the lifecycle keeps polling and never finalizes a job it
+// does not understand.
 
 #include <string_view>
 

@@ -88,6 +88,7 @@ awaitable<std::optional<CollectError>> Collection::read_output() {
   if (!report) co_return failure("reading the job's output", report.error());
   result_.output_object_found = report->found;
   result_.manifest = report->manifest;
+  result_.output_location = report->location;
   if (auto line = splitter_.finish()) add(*line);
   co_return std::nullopt;
 }
@@ -107,7 +108,9 @@ awaitable<std::optional<aws::S3Error>> Collection::drain() {
 awaitable<std::optional<CollectError>> Collection::close_files() {
   std::optional<WrittenFile> written[2];
   ObjectWriter* uploaders[2] = {output_.get(), errors_.get()};
-  const std::int64_t lines[2] = {core_.counts().completed, core_.counts().failed};
+  const bool nothing_read = request_.files_only_with_records && core_.counts().records_read == 0;
+  const std::int64_t lines[2] = {nothing_read ? 0 : core_.counts().completed,
+                                 nothing_read ? 0 : core_.counts().failed};
   const aws::S3Location* objects[2] = {&request_.output_file, &request_.error_file};
   for (int i = 0; i < 2; ++i) {
     if (lines[i] == 0) {

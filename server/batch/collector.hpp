@@ -40,6 +40,9 @@ struct CollectRequest {
   // PartiallyCompleted past the window), kBatchCancelled (Stopped), kMissingOutput (anything else).
   translators::MissingReason missing_reason = translators::MissingReason::kMissingOutput;
   std::size_t part_size = aws::MultipartUploader::kDefaultPartSize;
+  // true: when the job's output holds no record at all, neither file is written (a job that failed before
+  // it processed anything ends its batch failed without files).
+  bool files_only_with_records = false;
 };
 
 struct WrittenFile {
@@ -55,6 +58,7 @@ struct CollectResult {
   std::optional<WrittenFile> error_file;    // nullopt: no failed request, nothing written
   bool output_object_found = false;         // false: the job left no output (Failed/Stopped early)
   std::optional<BedrockManifest> manifest;  // the job's own counts, when it reported them
+  std::string output_location;              // where the job's output was looked for (OutputReport::location)
 };
 
 // Every failure is a storage failure and worth retrying later (the lifecycle does); nothing is left behind:

@@ -111,6 +111,7 @@ void CollectorCore::on_record(const BedrockOutputRecord& record) {
     return;
   }
   record_seen_[index] = true;
+  ++counts_.records_read;
   const std::uint32_t request_index = request_of_record_[index];
   Request& request = requests_[request_index];
   if (request.parts == 1) {

@@ -50,6 +50,7 @@ struct CollectorCounts {
   std::int64_t duplicate_records = 0;  // output lines repeating a recordId already seen (ignored)
   std::int64_t malformed_lines = 0;    // non-blank lines that are not a record (ignored)
   std::int64_t missing_records = 0;    // records absent from Bedrock's output at finish()
+  std::int64_t records_read = 0;       // distinct known records found in Bedrock's output
 
   bool operator==(const CollectorCounts&) const = default;
 };

@@ -55,4 +55,63 @@ std::optional<BedrockManifest> parse_manifest(std::string_view text) {
   return manifest;
 }
 
+namespace {
+
+constexpr std::string_view kManifestName = "manifest.json.out";
+
+bool has_segment(std::string_view key, std::string_view segment) {
+  std::size_t start = 0;
+  while (start <= key.size()) {
+    std::size_t end = key.find('/', start);
+    if (end == std::string_view::npos) end = key.size();
+    if (key.substr(start, end - start) == segment) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string_view base_name(std::string_view key) {
+  auto slash = key.rfind('/');
+  return slash == std::string_view::npos ? key : key.substr(slash + 1);
+}
+
+}  // namespace
+
+DiscoveredOutput discover_output(const std::vector<std::string>& keys, std::string_view folder_key,
+                                 std::string_view job_id) {
+  auto below = [&](std::string_view key) {
+    return key.starts_with(folder_key) ? key.substr(folder_key.size()) : std::string_view{};
+  };
+  bool any_of_job = false;
+  for (const std::string& key : keys) any_of_job = any_of_job || has_segment(below(key), job_id);
+  DiscoveredOutput found;
+  for (const std::string& key : keys) {
+    const std::string_view rest = below(key);
+    const bool ours = any_of_job ? has_segment(rest, job_id) : rest.find('/') == std::string_view::npos;
+    if (rest.empty() || !ours || !key.ends_with(".out")) continue;
+    // The manifest is the job's counts, never records (spec/bedrock-batch.md §8.2).
+    if (base_name(key) == kManifestName) {
+      if (!found.manifest_key) found.manifest_key = key;
+      continue;
+    }
+    found.output_keys.push_back(key);
+  }
+  return found;
+}
+
+std::optional<std::string> output_disagreement(const OutputTally& t) {
+  if (t.manifest && t.records_read < t.manifest->processed_records) {
+    return "Bedrock's manifest counts " + std::to_string(t.manifest->processed_records) +
+           " processed records (" + std::to_string(t.manifest->success_records) + " succeeded, " +
+           std::to_string(t.manifest->error_records) + " failed) but the job's output under " + t.location +
+           " holds " + std::to_string(t.records_read) +
+           " of them; the requests without a result are in the error file as missing_output.";
+  }
+  if (!t.manifest && !t.output_found && t.job_completed && t.records_sent > 0) {
+    return "The Bedrock job completed but no output object (*.out) was found under " + t.location +
+           "; every request is in the error file as missing_output.";
+  }
+  return std::nullopt;
+}
+
 }  // namespace batchgate::batch

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/aws/s3_protocol.hpp"
 #include "server/aws/s3_uri.hpp"
@@ -48,6 +49,8 @@ class ObjectStore {
   virtual boost::asio::awaitable<ObjectResult<std::string>> read_small(aws::S3Location where) = 0;
   // Deleting a missing object succeeds.
   virtual boost::asio::awaitable<ObjectResult<void>> remove(aws::S3Location where) = 0;
+  // The keys of every object under `folder` (a key prefix), all pages, in S3's (lexicographic) order.
+  virtual boost::asio::awaitable<ObjectResult<std::vector<std::string>>> list(aws::S3Location folder) = 0;
   // Aborts the multipart uploads under `folder` (a key prefix) started before `started_before` (seconds since
   // the epoch) and still open — what a crash mid-upload leaves behind. `keep` names keys to leave alone.
   // → how many were aborted.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "config/settings.hpp"
 #include "server/batch/collector_layout.hpp"
@@ -61,6 +62,7 @@ using RunnerResult = boost::system::result<T, RunnerError>;
 struct OutputReport {
   bool found = false;                       // false: the job left no output; every record is missing
   std::optional<BedrockManifest> manifest;  // the job's own counts, when it reports them
+  std::string location;                     // where the output was looked for (s3://…), for messages
 };
 
 // A job the runner started.
@@ -79,6 +81,9 @@ struct JobProgress {
   // When the runner wants the next poll (a job running in this process reports its progress every second);
   // unset: the lifecycle's backoff between poll_interval_min and poll_interval_max.
   std::optional<std::int64_t> poll_again_in;
+  // Set while the job waits in the service's queue (Bedrock's Scheduled) with a deadline after which the
+  // service expires it unstarted: {submitted, deadline} in unix seconds.
+  std::optional<std::pair<std::int64_t, std::int64_t>> queued_until;
 };
 
 class RecordRunner {

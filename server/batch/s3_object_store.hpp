@@ -15,6 +15,7 @@ class S3ObjectStore final : public ObjectStore {
   boost::asio::awaitable<ObjectResult<void>> read(aws::S3Location where, ObjectSink sink) override;
   boost::asio::awaitable<ObjectResult<std::string>> read_small(aws::S3Location where) override;
   boost::asio::awaitable<ObjectResult<void>> remove(aws::S3Location where) override;
+  boost::asio::awaitable<ObjectResult<std::vector<std::string>>> list(aws::S3Location folder) override;
   boost::asio::awaitable<ObjectResult<std::size_t>> abort_stale_uploads(
       aws::S3Location folder, std::int64_t started_before, std::function<bool(std::string_view key)> keep) override;
 

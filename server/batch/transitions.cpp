@@ -69,4 +69,38 @@ std::string batch_errors_json(std::string_view code, std::string_view message) {
       .dump();
 }
 
+std::optional<std::string> queued_near_deadline(
+    const std::optional<std::pair<std::int64_t, std::int64_t>>& queued_until, std::int64_t now) {
+  if (!queued_until) return std::nullopt;
+  const auto [submitted, deadline] = *queued_until;
+  if (deadline <= submitted || (now - submitted) * 4 < (deadline - submitted) * 3) return std::nullopt;
+  // Stable text (no countdown): the batch is written again only when the entry appears or goes.
+  return "Bedrock still holds the batch's job in its queue (Scheduled, not started) with less than a quarter "
+         "of its " +
+         std::to_string((deadline - submitted) / 3600) + " h timeout left (it ends at unix time " +
+         std::to_string(deadline) +
+         "); a job that has not started by then ends expired without results. "
+         "Bedrock queues jobs while the account's batch capacity for the model is in use.";
+}
+
+std::string with_queued_warning(std::string_view errors_json, const std::optional<std::string>& message) {
+  nlohmann::json list = nlohmann::json::parse(errors_json, nullptr, false);
+  if (!list.is_array()) list = nlohmann::json::array();
+  nlohmann::json kept = nlohmann::json::array();
+  for (auto& error : list)
+    if (!error.is_object() || error.value("code", "") != kQueuedNearDeadline)
+      kept.push_back(std::move(error));
+  if (message)
+    kept.push_back(
+        {{"code", kQueuedNearDeadline}, {"message", *message}, {"param", nullptr}, {"line", nullptr}});
+  return kept.empty() ? std::string() : kept.dump();
+}
+
+std::string add_batch_error(std::string_view errors_json, std::string_view code, std::string_view message) {
+  nlohmann::json list = nlohmann::json::parse(errors_json, nullptr, false);
+  if (!list.is_array()) list = nlohmann::json::array();
+  list.push_back({{"code", code}, {"message", message}, {"param", nullptr}, {"line", nullptr}});
+  return list.dump();
+}
+
 }  // namespace batchgate::batch

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "server/batch/record_runner.hpp"
 #include "storage/records.hpp"
@@ -43,5 +44,17 @@ std::int64_t next_interval(std::int64_t current, bool changed, std::int64_t min,
 
 // The errors list stored on a failed batch: [{code, message, param:null, line:null}].
 std::string batch_errors_json(std::string_view code, std::string_view message);
+// The errors entry saying that the job still waits in Bedrock's queue (Scheduled) close to its deadline: a
+// Scheduled job not started by jobExpirationTime ends Expired without output (spec/bedrock-batch.md §6).
+inline constexpr std::string_view kQueuedNearDeadline = "bedrock_queued_near_deadline";
+// Its message when the job, queued from `queued_until->first` with deadline `queued_until->second`, has used
+// at least three quarters of that time at `now`; nullopt otherwise (not queued, or time enough).
+std::optional<std::string> queued_near_deadline(
+    const std::optional<std::pair<std::int64_t, std::int64_t>>& queued_until, std::int64_t now);
+// `errors_json` with the kQueuedNearDeadline entry set to `message`, or removed when it is nullopt.
+std::string with_queued_warning(std::string_view errors_json, const std::optional<std::string>& message);
+
+// `errors_json` ("" or such a list) with one more error appended.
+std::string add_batch_error(std::string_view errors_json, std::string_view code, std::string_view message);
 
 }  // namespace batchgate::batch

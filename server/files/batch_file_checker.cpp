@@ -46,6 +46,16 @@ std::int64_t output_bound(translators::Endpoint endpoint, translators::JsonValue
   return default_max_tokens;
 }
 
+// The model's request options: its configured rules over the defaults for its Bedrock model id.
+translators::RequestOptions request_options(const config::Model& model) {
+  translators::RequestOptions options{model.max_tokens, model.drop_params, {}};
+  options.rules = translators::default_model_rules(model.bedrock_model_id);
+  if (model.max_output_tokens) options.rules.max_output_tokens = *model.max_output_tokens;
+  if (model.exclusive_params) options.rules.exclusive_params = *model.exclusive_params;
+  if (model.required_params) options.rules.required_params = *model.required_params;
+  return options;
+}
+
 }  // namespace
 
 BatchFileChecker::BatchFileChecker(const config::Settings& settings, ModelFilter may_use, CheckLimits limits,
@@ -138,6 +148,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
   if (!model_) {
     model_ = settings_.find_model(wanted);
     translator_ = translators::find_translator(model_->bedrock_model_id, line.endpoint);
+    options_ = request_options(*model_);
   }
   if (!translator_) {
     problem("unsupported_endpoint",
@@ -147,8 +158,7 @@ void BatchFileChecker::add_line(std::string_view text, bool too_long, std::strin
     return;
   }
 
-  translators::RequestOptions options{model_->max_tokens, model_->drop_params};
-  auto translated = translator_->to_bedrock(line.body, options);
+  auto translated = translator_->to_bedrock(line.body, options_);
   if (translated.error) {
     problem(translated.error->code, translated.error->message, translated.error->param);
     return;

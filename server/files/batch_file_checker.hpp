@@ -87,6 +87,7 @@ class BatchFileChecker {
   std::int64_t model_line_ = 0;
   const config::Model* model_ = nullptr;
   const translators::Translator* translator_ = nullptr;
+  translators::RequestOptions options_;  // of model_: max_tokens default, drop_params, its rules
   std::vector<storage::RecordMapping> mappings_;
   std::int64_t estimated_input_tokens_ = 0;
   std::int64_t max_output_tokens_ = 0;

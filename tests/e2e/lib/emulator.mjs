@@ -22,7 +22,7 @@ export function knobs(stack) {
   return call(stack, 'GET', '/_emulator/config');
 }
 
-// GET /_emulator/stats: {jobsCreated, activeJobs, peakActiveJobs, createCalls, jobsByStatus}.
+// GET /_emulator/stats: {jobsCreated, activeJobs, peakActiveJobs, createCalls, stopCalls, jobsByStatus}.
 export function emulatorStats(stack) {
   return call(stack, 'GET', '/_emulator/stats');
 }

@@ -229,5 +229,44 @@ TEST_F(CollectorTest, FailedErrorFileRemovesTheOutputFile) {
   EXPECT_FALSE(exists("results/job6/output.jsonl"));
 }
 
+// Output named otherwise than {input}.out, in two files, one without its final newline: found by listing the
+// job's output location, with the manifest beside it.
+TEST_F(CollectorTest, OutputUnderAnotherNameIsFoundByListing) {
+  put("bedrock-out/job7/input.results.jsonl.out", claude_success(record_id(2), "two", 2, 1));
+  put("bedrock-out/job7/part-2.jsonl.out", claude_success(record_id(1), "one", 1, 1) + "\n");
+  put("bedrock-out/job7/manifest.json.out",
+      R"({"totalRecordCount":3,"processedRecordCount":2,"successRecordCount":2,"errorRecordCount":0})");
+  auto result = run(collect(objects_, ids_, request("job7", test::chat_mappings(3))));
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_TRUE(result->output_object_found);
+  EXPECT_EQ(result->counts.completed, 2);
+  EXPECT_EQ(result->counts.records_read, 2);
+  ASSERT_TRUE(result->manifest);
+  EXPECT_EQ(result->manifest->processed_records, 2);
+  EXPECT_EQ(result->output_location, "s3://" + kBucket + "/bedrock-out/");
+}
+
+// Without the {jobId}/ folder: the objects directly in the output location, never another job's. The S3
+// client here signs as for AWS (no query_keeps_slash), so moto refuses the listing by the folder and the
+// store lists by its first segment instead.
+TEST_F(CollectorTest, OutputWithoutTheJobFolderIsFound) {
+  aws::S3Config aws_like = config();
+  aws_like.query_keeps_slash = false;
+  aws::S3Client s3(http_, aws_like);
+  S3ObjectStore store(s3);
+  put("flat-out/input.jsonl.out", claude_success(record_id(1), "one", 1, 1) + "\n");
+  put("flat-out/otherjob/input.jsonl.out", claude_success(record_id(2), "stranger", 1, 1) + "\n");
+  CollectRequest req = request("job8", test::chat_mappings(2));
+  req.source = [&store](ObjectSink sink) {
+    return read_bedrock_job_output(store, {kBucket, "flat-out/"}, "job8", "input.jsonl", std::move(sink),
+                                   "batch_job8");
+  };
+  auto result = run(collect(store, ids_, std::move(req)));
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->counts.completed, 1);
+  EXPECT_EQ(result->counts.records_read, 1) << "another job's subfolder is not read";
+  EXPECT_EQ(result->counts.missing_records, 1);
+}
+
 }  // namespace
 }  // namespace batchgate::batch

@@ -64,7 +64,8 @@ class FakeRunner final : public batch::RecordRunner {
   int peak_running() const { return peak_running_; }
 
  private:
-  std::deque<batch::JobProgress> script_{{"running", std::nullopt, std::nullopt, std::nullopt, std::nullopt}};
+  std::deque<batch::JobProgress> script_{
+      {"running", std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt}};
   int refusals_ = 0;
   Refusal refusal_;
   int poll_failures_ = 0;

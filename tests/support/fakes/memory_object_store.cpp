@@ -86,6 +86,16 @@ awaitable<batch::ObjectResult<void>> MemoryObjectStore::remove(aws::S3Location w
   co_return batch::ObjectResult<void>{};
 }
 
+awaitable<batch::ObjectResult<std::vector<std::string>>> MemoryObjectStore::list(aws::S3Location folder) {
+  if (take_failure(Op::kList)) co_return injected();
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> keys;
+  const std::string prefix = name(folder);
+  for (auto it = objects_.lower_bound(prefix); it != objects_.end() && it->first.starts_with(prefix); ++it)
+    keys.push_back(it->first.substr(folder.bucket.size() + 1));
+  co_return keys;
+}
+
 void MemoryObjectStore::fail_next(Op op, int times) {
   std::lock_guard lock(mutex_);
   failures_[op] = times;

@@ -13,7 +13,7 @@ namespace batchgate::test {
 
 class MemoryObjectStore final : public batch::ObjectStore {
  public:
-  enum class Op { kWrite, kFinish, kRead, kRemove };
+  enum class Op { kWrite, kFinish, kRead, kRemove, kList };
 
   std::unique_ptr<batch::ObjectWriter> writer(aws::S3Location where, std::size_t part_size,
                                               std::string content_type) override;
@@ -21,6 +21,7 @@ class MemoryObjectStore final : public batch::ObjectStore {
                                                          batch::ObjectSink sink) override;
   boost::asio::awaitable<batch::ObjectResult<std::string>> read_small(aws::S3Location where) override;
   boost::asio::awaitable<batch::ObjectResult<void>> remove(aws::S3Location where) override;
+  boost::asio::awaitable<batch::ObjectResult<std::vector<std::string>>> list(aws::S3Location folder) override;
   // Writers here close with their owner (nothing in memory outlives a crash): there is never one to abort.
   boost::asio::awaitable<batch::ObjectResult<std::size_t>> abort_stale_uploads(
       aws::S3Location, std::int64_t, std::function<bool(std::string_view)>) override {

@@ -21,7 +21,7 @@ using test::MemoryObjectStore;
 using namespace batch::test;  // chat_mappings, claude_success, bedrock_failure, record_id, parse_jsonl
 
 JobProgress progress(std::string status, std::optional<std::int64_t> completed = std::nullopt) {
-  return {std::move(status), std::nullopt, completed, std::nullopt, std::nullopt};
+  return {std::move(status), std::nullopt, completed, std::nullopt, std::nullopt, std::nullopt};
 }
 
 class LifecycleTest : public ::testing::Test {
@@ -183,8 +183,9 @@ TEST_F(LifecycleTest, ThrottledSubmitsAndPollsBackOffAndTheBatchStillCompletesWi
 
 TEST_F(LifecycleTest, AFailedJobFailsTheBatchWithItsMessage) {
   const std::string id = create(add_input_file(2));
-  rig_.runner.script(
-      {progress("running"), {"failed", std::string("input is not JSONL"), std::nullopt, std::nullopt, std::nullopt}});
+  JobProgress failed = progress("failed");
+  failed.message = "input is not JSONL";
+  rig_.runner.script({progress("running"), failed});
   rig_.start_background();
   ASSERT_TRUE(ends(id, BatchStatus::kFailed));
   EXPECT_NE(rig_.batch(id).errors_json.find("input is not JSONL"), std::string::npos);

@@ -49,7 +49,9 @@ INSTANTIATE_TEST_SUITE_P(
                     // The timeout stopped a running job: expired, as OpenAI ends a batch past its window.
                     StatusRow{"PartiallyCompleted", JobState::kEnded, BatchStatus::kExpired,
                               MissingReason::kBatchExpired, true},
-                    StatusRow{"Failed", JobState::kFailed, std::nullopt, kNone, true},
+                    // A job may fail after processing records: what it wrote is collected and billed.
+                    StatusRow{"Failed", JobState::kEnded, BatchStatus::kFailed, MissingReason::kBatchFailed,
+                              true},
                     StatusRow{"Stopping", JobState::kStopping, std::nullopt, kNone, true},
                     StatusRow{"Stopped", JobState::kEnded, BatchStatus::kCancelled, MissingReason::kBatchCancelled, true},
                     StatusRow{"Expired", JobState::kEnded, BatchStatus::kExpired, MissingReason::kBatchExpired, true},

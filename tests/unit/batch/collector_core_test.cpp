@@ -179,6 +179,7 @@ TEST_P(CollectorCases, EveryRequestOnceWithItsOutcome) {
   counts.total = std::int64_t(c.expected.size());
   counts.completed = completed;
   counts.failed = std::int64_t(got.errors.size());
+  counts.records_read = std::int64_t(c.mappings.size()) - c.counts.missing_records;
   EXPECT_EQ(got.counts, counts);
   EXPECT_EQ(got.counts.completed + got.counts.failed, got.counts.total);
   EXPECT_EQ(got.usage, c.usage) << got.usage.input_tokens << "/" << got.usage.output_tokens;

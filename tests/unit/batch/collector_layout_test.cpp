@@ -32,3 +32,51 @@ TEST(CollectorLayout, Manifest) {
 
 }  // namespace
 }  // namespace batchgate::batch
+
+namespace batchgate::batch {
+namespace {
+
+TEST(CollectorLayout, DiscoversTheJobsOutputWhateverItsName) {
+  const std::vector<std::string> keys = {
+      "out/b1/bedrock/job1/input.results.jsonl.out", "out/b1/bedrock/job1/manifest.json.out",
+      "out/b1/bedrock/job1/part2.jsonl.out",         "out/b1/bedrock/job1/notes.txt",
+      "out/b1/bedrock/job2/input.jsonl.out",         "out/b1/bedrock/job2/manifest.json.out"};
+  EXPECT_EQ(discover_output(keys, "out/b1/bedrock/", "job1"),
+            (DiscoveredOutput{
+                "out/b1/bedrock/job1/manifest.json.out",
+                {"out/b1/bedrock/job1/input.results.jsonl.out", "out/b1/bedrock/job1/part2.jsonl.out"}}));
+}
+
+TEST(CollectorLayout, DiscoversOutputWithoutTheJobFolderButNeverAnotherJobs) {
+  const std::vector<std::string> flat = {"out/input.jsonl.out", "out/manifest.json.out",
+                                         "out/job2/input.jsonl.out", "out/job2/manifest.json.out"};
+  EXPECT_EQ(discover_output(flat, "out/", "job1"),
+            (DiscoveredOutput{"out/manifest.json.out", {"out/input.jsonl.out"}}));
+  // Default row: nothing of this job and nothing directly in the folder.
+  EXPECT_EQ(discover_output({"out/job2/input.jsonl.out"}, "out/", "job1"), DiscoveredOutput{});
+  EXPECT_EQ(discover_output({}, "out/", "job1"), DiscoveredOutput{});
+}
+
+TEST(CollectorLayout, OutputThatDisagreesWithTheManifestIsReported) {
+  const BedrockManifest manifest{100, 100, 90, 10, 5000, 700};
+  OutputTally agree{manifest, true, 100, 100, true, "s3://b/out/"};
+  EXPECT_FALSE(output_disagreement(agree));
+  OutputTally lost = agree;
+  lost.records_read = 80;
+  auto message = output_disagreement(lost);
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("manifest counts 100 processed records"), std::string::npos) << *message;
+  EXPECT_NE(message->find("holds 80 of them"), std::string::npos) << *message;
+  EXPECT_NE(message->find("s3://b/out/"), std::string::npos) << *message;
+  // A completed job without manifest nor output is reported; a stopped one before it ran is not.
+  OutputTally nothing{std::nullopt, false, 0, 100, true, "s3://b/out/"};
+  EXPECT_TRUE(output_disagreement(nothing));
+  nothing.job_completed = false;
+  EXPECT_FALSE(output_disagreement(nothing));
+  // A partial ending whose output holds what the manifest counts agrees.
+  OutputTally partial{BedrockManifest{100, 50, 50, 0, 1, 1}, true, 50, 100, false, "s3://b/out/"};
+  EXPECT_FALSE(output_disagreement(partial));
+}
+
+}  // namespace
+}  // namespace batchgate::batch

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 namespace batchgate::bedrock_emulator {
@@ -113,6 +114,39 @@ TEST(EmulatorBatchIo, SeveralFilesKeepTheirNames) {
   ASSERT_EQ(outputs.size(), 3u);
   EXPECT_EQ(outputs[1].name, "sub/b.jsonl.out");
   EXPECT_NE(outputs[1].body.find("rec2"), std::string::npos);
+}
+
+TEST(EmulatorBatchIo, FailAfterAShareAndLostRecords) {
+  std::string content;
+  for (int i = 0; i < 100; ++i) content += claude_line(i, true);
+  ProcessingKnobs knobs;
+  knobs.fail_after_fraction = 0.5;
+  knobs.output_lost_fraction = 0.2;
+  RecordProcessor processor(ModelFamily::kAnthropicMessages, false, "m", {parse_ok("a.jsonl", content)},
+                            knobs);
+  EXPECT_TRUE(processor.fails());
+  EXPECT_EQ(processor.planned(), 50);
+  processor.process(1000);
+  EXPECT_TRUE(processor.finished());
+  EXPECT_EQ(processor.counts().processed, 50);
+  const auto outputs = processor.outputs();
+  const auto lines = std::count(outputs[0].body.begin(), outputs[0].body.end(), '\n');
+  EXPECT_LT(lines, 50) << "lost records are not written";
+  EXPECT_GT(lines, 25);
+  EXPECT_EQ(json::parse(outputs[1].body)["processedRecordCount"], 50) << "the manifest still counts them";
+}
+
+TEST(EmulatorBatchIo, OutputLayouts) {
+  EXPECT_EQ(output_key("out/", "job1", "in.jsonl.out"), "out/job1/in.jsonl.out");
+  EXPECT_EQ(output_key("out", "job1", "in.jsonl.out", OutputLayout::kRenamed),
+            "out/job1/in.results.jsonl.out");
+  EXPECT_EQ(output_key("out", "job1", "manifest.json.out", OutputLayout::kRenamed),
+            "out/job1/manifest.json.out");
+  EXPECT_EQ(output_key("out/", "job1", "in.jsonl.out", OutputLayout::kFlat), "out/in.jsonl.out");
+  EXPECT_EQ(output_key("", "job1", "manifest.json.out", OutputLayout::kFlat), "manifest.json.out");
+  EXPECT_EQ(parse_output_layout("flat"), OutputLayout::kFlat);
+  EXPECT_EQ(to_string(OutputLayout::kRenamed), "renamed");
+  EXPECT_FALSE(parse_output_layout("Flat"));
 }
 
 }  // namespace

@@ -183,5 +183,35 @@ TEST(EmulatorFakeModels, TitanEmbeddingIsNormalisedAndSized) {
   EXPECT_EQ((*again.output)["embedding"].size(), 1024u);
 }
 
+// Per-model limits (model_limits.hpp), answered as the models word them: a 400 record error.
+TEST(EmulatorFakeModels, ModelLimitsAreRecordErrors) {
+  json input = claude_input();
+  input["max_tokens"] = 100000;
+  const auto capped =
+      run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", input);
+  EXPECT_EQ(capped.error_code, 400);
+  EXPECT_NE(capped.error_message.find("max_tokens: 100000 > 4096"), std::string::npos)
+      << capped.error_message;
+  input["max_tokens"] = 200;
+  input["temperature"] = 0.5;
+  input["top_p"] = 0.9;
+  EXPECT_TRUE(
+      run_record(ModelFamily::kAnthropicMessages, false, "anthropic.claude-3-haiku-20240307-v1:0", input)
+          .ok());
+  const auto both = run_record(ModelFamily::kAnthropicMessages, false,
+                               "us.anthropic.claude-sonnet-4-5-20250929-v1:0", input);
+  EXPECT_EQ(both.error_code, 400);
+  EXPECT_NE(both.error_message.find("cannot both be specified"), std::string::npos) << both.error_message;
+  input.erase("top_p");
+  EXPECT_TRUE(run_record(ModelFamily::kAnthropicMessages, false,
+                         "us.anthropic.claude-sonnet-4-5-20250929-v1:0", input)
+                  .ok());
+  const json nova = json::parse(
+      R"({"messages":[{"role":"user","content":[{"text":"hi"}]}],"inferenceConfig":{"maxTokens":20000}})");
+  const auto nova_capped = run_record(ModelFamily::kNovaMessages, false, "amazon.nova-lite-v1:0", nova);
+  EXPECT_EQ(nova_capped.error_code, 400);
+  EXPECT_NE(nova_capped.error_message.find("model limit of 10000"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace batchgate::bedrock_emulator

@@ -261,5 +261,26 @@ TEST_F(EmulatorRouterTest, AdminEndpointsAreUnsigned) {
   EXPECT_EQ(stats["jobsByStatus"]["Submitted"], 1);
 }
 
+// stopConflict: Stop is answered ConflictException (400, spec §7) while the stop takes effect; every Stop
+// is counted in the stats.
+TEST_F(EmulatorRouterTest, StopConflictKnob) {
+  ASSERT_EQ(router_.handle(signed_request("POST", "/model-invocation-job", kSpecBody)).status, 200);
+  const auto set = router_.handle({"POST", "/_emulator/config", {}, R"({"stopConflict":true})"});
+  ASSERT_EQ(set.status, 200) << set.body;
+  const auto stop = router_.handle(signed_request("POST", "/model-invocation-job/abcdefghij12/stop", ""));
+  EXPECT_EQ(stop.status, 400);
+  EXPECT_EQ(error_type(stop), "ConflictException");
+  EXPECT_EQ(store_.find("abcdefghij12")->status, JobStatus::kStopping);
+  const auto stats = json::parse(router_.handle({"GET", "/_emulator/stats", {}, ""}).body);
+  EXPECT_EQ(stats["stopCalls"], 1);
+  const auto layout = router_.handle({"POST", "/_emulator/config", {}, R"({"outputLayout":"sideways"})"});
+  EXPECT_EQ(layout.status, 400);
+  const auto knobs =
+      router_.handle({"POST", "/_emulator/config", {}, R"({"outputLayout":"flat","failAfterFraction":0.5})"});
+  ASSERT_EQ(knobs.status, 200) << knobs.body;
+  EXPECT_EQ(json::parse(knobs.body)["outputLayout"], "flat");
+  EXPECT_EQ(knobs_.processing.fail_after_fraction, 0.5);
+}
+
 }  // namespace
 }  // namespace batchgate::bedrock_emulator

@@ -313,6 +313,33 @@ TEST(ConfigLoader, MaxConcurrentJobsIsAPerModelLimit) {
 
 // Bedrock signs with the aws_* credentials when given, then the s3_* keys, then the default chain; S3 with
 // the s3_* keys when given, else what Bedrock uses.
+// Per-model request rules (README "Per-model request rules"): unset by default (the translators' defaults for
+// the model id apply), read from litellm_params or model_info, and checked.
+TEST(ConfigLoader, ModelRequestRules) {
+  auto plain = load_from_string(kGood, env_of({{"MY_AKID", "AKID"}, {"MY_SECRET", "SECRET"}}));
+  ASSERT_TRUE(plain.settings);
+  EXPECT_FALSE(plain.settings->models[0].max_output_tokens);
+  EXPECT_FALSE(plain.settings->models[0].exclusive_params);
+  EXPECT_FALSE(plain.settings->models[0].required_params);
+
+  std::string text = kGood;
+  text.replace(text.find("      max_tokens: 1024\n"), 0,
+               "      max_output_tokens: 2048\n      exclusive_params: [temperature, top_p]\n");
+  text.replace(text.find("      mode: batch\n"), 0, "      required_params: [max_tokens]\n");
+  auto ruled = load_from_string(text, env_of({{"MY_AKID", "AKID"}, {"MY_SECRET", "SECRET"}}));
+  ASSERT_TRUE(ruled.errors.empty()) << ruled.errors.front().to_string();
+  const Model& m = ruled.settings->models[0];
+  EXPECT_EQ(m.max_output_tokens, 2048);
+  EXPECT_EQ(m.exclusive_params, (std::vector<std::string>{"temperature", "top_p"}));
+  EXPECT_EQ(m.required_params, (std::vector<std::string>{"max_tokens"}));
+
+  std::string bad = kGood;
+  bad.replace(bad.find("      max_tokens: 1024\n"), 0, "      exclusive_params: [temperature, top_k]\n");
+  auto refused = load_from_string(bad, env_of({{"MY_AKID", "AKID"}, {"MY_SECRET", "SECRET"}}));
+  ASSERT_FALSE(refused.errors.empty());
+  EXPECT_EQ(refused.errors.front().path, "model_list[0].litellm_params.exclusive_params[1]");
+}
+
 TEST(ConfigCredentials, BedrockThenS3Order) {
   struct Row {
     AwsAuth aws;

@@ -41,7 +41,8 @@ TEST(Transitions, NextActionTable) {
       {"finalizing", "arn", "Completed", false, Action::kCollect},
       {"cancelling", "arn", "Stopped", true, Action::kCollect},
       {"in_progress", "arn", "Expired", false, Action::kCollect},
-      {"in_progress", "arn", "Failed", false, Action::kPoll},  // a poll turns it failed
+      // A failed job may have written answers: they are collected, the batch ends failed.
+      {"in_progress", "arn", "Failed", false, Action::kCollect},
       {"completed", "arn", "Completed", false, Action::kNone},
       {"failed", "", "", false, Action::kNone},
       {"cancelled", "arn", "Stopped", true, Action::kNone},
@@ -72,7 +73,7 @@ TEST(Transitions, ObserveMapsBedrockStatusesWithTimestamps) {
       {"cancelling", "InProgress", "cancelling", false},  // a cancel is not undone by a late poll
       {"cancelling", "Stopped", "cancelling", true},
       {"in_progress", "Expired", "in_progress", true},
-      {"in_progress", "Failed", "failed", false},
+      {"in_progress", "Failed", "in_progress", true},       // ends failed once what it wrote is collected
       {"validating", "SomethingNew", "validating", false},  // default row: unknown statuses keep polling
   };
   for (const auto& r : rows) {
@@ -85,8 +86,9 @@ TEST(Transitions, ObserveMapsBedrockStatusesWithTimestamps) {
   EXPECT_EQ(running.batch.in_progress_at, 500);
   auto done = observe(batch("in_progress"), bedrock_job_view("Completed"), std::nullopt, 600);
   EXPECT_EQ(done.batch.finalizing_at, 600);
-  auto failed =
-      observe(batch("in_progress"), bedrock_job_view("Failed"), std::string("role cannot read s3://x"), 700);
+  // A runner's job that ends without results (JobState::kFailed) fails the batch at once.
+  auto failed = observe(batch("in_progress"), JobView{JobState::kFailed, std::nullopt},
+                        std::string("role cannot read s3://x"), 700);
   EXPECT_EQ(failed.batch.failed_at, 700);
   EXPECT_NE(failed.batch.errors_json.find("role cannot read s3://x"), std::string::npos);
   auto stopping = observe(batch("in_progress"), bedrock_job_view("Stopping"), std::nullopt, 800);
@@ -104,7 +106,8 @@ TEST(Transitions, EndingsAndMissingReasons) {
   EXPECT_EQ(ending_for("Stopped")->status, BatchStatus::kCancelled);
   EXPECT_EQ(ending_for("Stopped")->missing, MissingReason::kBatchCancelled);
   EXPECT_EQ(ending_for("Expired")->status, BatchStatus::kExpired);
-  EXPECT_FALSE(ending_for("Failed"));
+  EXPECT_EQ(ending_for("Failed")->status, BatchStatus::kFailed);
+  EXPECT_EQ(ending_for("Failed")->missing, MissingReason::kBatchFailed);
   EXPECT_FALSE(ending_for("InProgress"));
 }
 
@@ -114,6 +117,28 @@ TEST(Transitions, PollIntervalBacksOff) {
   EXPECT_EQ(next_interval(160, false, 10, 300), 300);
   EXPECT_EQ(next_interval(300, false, 10, 300), 300);
   EXPECT_EQ(next_interval(300, true, 10, 300), 10);
+}
+
+// A job still queued at Bedrock (Scheduled) in the last quarter of its timeout is flagged in the batch's
+// errors; the entry goes once the job starts, and other errors stay.
+TEST(Transitions, QueuedNearDeadline) {
+  const std::pair<std::int64_t, std::int64_t> queued{1000, 1000 + 24 * 3600};
+  EXPECT_FALSE(queued_near_deadline(std::nullopt, 90000));
+  EXPECT_FALSE(queued_near_deadline(queued, 1000 + 17 * 3600));
+  auto message = queued_near_deadline(queued, 1000 + 18 * 3600);
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("Scheduled"), std::string::npos);
+  EXPECT_NE(message->find("24 h timeout"), std::string::npos) << *message;
+  EXPECT_EQ(queued_near_deadline(queued, 1000 + 20 * 3600), message) << "the text does not count down";
+  EXPECT_TRUE(queued_near_deadline(queued, 1000 + 30 * 3600)) << "past the deadline, still queued";
+
+  const std::string other = batch_errors_json("output_mismatch", "x");
+  const std::string flagged = with_queued_warning(other, message);
+  EXPECT_NE(flagged.find("bedrock_queued_near_deadline"), std::string::npos);
+  EXPECT_NE(flagged.find("output_mismatch"), std::string::npos);
+  EXPECT_EQ(with_queued_warning(flagged, message), flagged) << "set once";
+  EXPECT_EQ(with_queued_warning(flagged, std::nullopt), other);
+  EXPECT_EQ(with_queued_warning(with_queued_warning("", message), std::nullopt), "");
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ TEST(TranslatorsRobustnessTest, RequestTranslationNeverThrows) {
         for (bool drop : {false, true}) {
           RequestTranslation translation;
           ParsedJson parsed(body);
-          ASSERT_NO_THROW(translation = translator->to_bedrock(parsed.root(), RequestOptions{4096, drop}))
+          ASSERT_NO_THROW(translation = translator->to_bedrock(parsed.root(), RequestOptions{4096, drop, {}}))
               << body.dump();
           ++runs;
           if (translation.error) {
