@@ -350,6 +350,20 @@ class SqliteBatchesTest : public ::testing::Test {
     j.output_s3_uri = "s3://b/out/";
     return j;
   }
+  // Ends batch `id` completed with a spend row for `key` (default: the fixture's key).
+  void complete(const std::string& id, double cost, std::optional<std::int64_t> key = std::nullopt,
+                std::string user = "", std::string team = "", std::int64_t at = 0) {
+    auto b = **store_->find_batch(id);
+    b.status = BatchStatus::kCompleted;
+    SpendRecord spend;
+    spend.batch_id = id;
+    spend.key_id = key.value_or(key_);
+    spend.user_id = std::move(user);
+    spend.team_id = std::move(team);
+    spend.cost = cost;
+    spend.created_at = at;
+    ASSERT_TRUE(store_->finish_batch(b, {}, spend).has_value());
+  }
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
   std::int64_t key_ = 0;
@@ -605,13 +619,7 @@ TEST_F(SqliteBatchesTest, ReservationsHoldTheBudgetUntilTheBatchEnds) {
   ASSERT_TRUE(store_->insert_batch(reserving("b3", 0.4), job("b3")).has_value());  // exactly fits
 
   // b1 ends having cost 0.1: its 0.6 is released, 0.1 is spent, so 0.5 fits again.
-  auto b1 = **store_->find_batch("b1");
-  b1.status = BatchStatus::kCompleted;
-  SpendRecord spend;
-  spend.batch_id = "b1";
-  spend.key_id = key_;
-  spend.cost = 0.1;
-  ASSERT_TRUE(store_->finish_batch(b1, {}, spend).has_value());
+  complete("b1", 0.1);
   ASSERT_TRUE(store_->insert_batch(reserving("b4", 0.5), job("b4")).has_value());
   EXPECT_EQ(store_->insert_batch(reserving("b5", 0.01), job("b5")).error().code, ErrorCode::kOverBudget);
 
@@ -627,13 +635,7 @@ TEST_F(SqliteBatchesTest, BudgetsResetOnTheirOwnSchedule) {
   u.budget_reset_at = std::optional<std::int64_t>(1100);
   ASSERT_TRUE(store_->update_key("a", u, 1000).has_value());
   ASSERT_TRUE(store_->insert_batch(batch("b1", 1000), job("b1")).has_value());
-  auto b1 = **store_->find_batch("b1");
-  b1.status = BatchStatus::kCompleted;
-  SpendRecord spend;
-  spend.batch_id = "b1";
-  spend.key_id = key_;
-  spend.cost = 0.3;
-  ASSERT_TRUE(store_->finish_batch(b1, {}, spend).has_value());
+  complete("b1", 0.3);
 
   EXPECT_EQ(*store_->reset_budgets(1099), 0);
   EXPECT_DOUBLE_EQ((**store_->find_key_by_hash("a")).spend, 0.3);
@@ -677,13 +679,7 @@ TEST_F(SqliteBatchesTest, TeamBudgetsHoldForAllTheirKeys) {
   EXPECT_EQ(refused.error().code, ErrorCode::kOverBudget);
   EXPECT_NE(refused.error().message.find("team 'red'"), std::string::npos) << refused.error().message;
 
-  auto b1 = **store_->find_batch("b1");
-  b1.status = BatchStatus::kCompleted;
-  SpendRecord spend;
-  spend.batch_id = "b1";
-  spend.key_id = key_;
-  spend.cost = 0.1;
-  ASSERT_TRUE(store_->finish_batch(b1, {}, spend).has_value());
+  complete("b1", 0.1);
   EXPECT_DOUBLE_EQ((**store_->find_account(AccountKind::kTeam, "red")).spend, 0.1);
   EXPECT_TRUE(store_->insert_batch(second, job("b2")).has_value());  // 0.1 spent + 0.3 fits in 0.5
   EXPECT_EQ(store_->account_keys(AccountKind::kTeam, "red")->size(), 2u);
@@ -703,15 +699,7 @@ TEST_F(SqliteBatchesTest, SpendLogsFilterByUserTeamAndTime) {
        {std::tuple{"b1", "alice", "red", 100}, std::tuple{"b2", "bob", "red", 200},
         std::tuple{"b3", "alice", "blue", 300}}) {
     ASSERT_TRUE(store_->insert_batch(batch(id, at), job(id)).has_value());
-    auto b = **store_->find_batch(id);
-    b.status = BatchStatus::kCompleted;
-    SpendRecord spend;
-    spend.batch_id = id;
-    spend.key_id = key_;
-    spend.user_id = user;
-    spend.team_id = team;
-    spend.created_at = at;
-    ASSERT_TRUE(store_->finish_batch(b, {}, spend).has_value());
+    complete(id, 0, std::nullopt, user, team, at);
   }
   auto ids = [&](SpendQuery q) {
     q.all_keys = true;
