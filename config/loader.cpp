@@ -43,15 +43,17 @@ EnvLookup overlay(std::map<std::string, std::string> vars, EnvLookup env) {
   };
 }
 
-// litellm_settings: drop_params is honoured (the default of every model's drop_params); every other key is
-// LiteLLM's alone and gets a warning naming it.
-bool read_litellm_settings(Reader& r, const YAML::Node& node) {
+// litellm_settings: drop_params is honoured (the default of every model's drop_params) and json_logs
+// (operational logs as JSON lines, as log_format: json); every other key is LiteLLM's alone and gets a
+// warning naming it.
+bool read_litellm_settings(Reader& r, const YAML::Node& node, ServerSettings& server) {
   if (!node || node.IsNull()) return false;
   if (!node.IsMap()) {
     r.error("litellm_settings", "must be a mapping");
     return false;
   }
-  r.warn_unknown(node, "litellm_settings", {"drop_params"}, "not used by batchgate; ignored");
+  r.warn_unknown(node, "litellm_settings", {"drop_params", "json_logs"}, "not used by batchgate; ignored");
+  if (r.boolean(node, "json_logs", "litellm_settings.json_logs").value_or(false)) server.log_format = "json";
   return r.boolean(node, "drop_params", "litellm_settings.drop_params").value_or(false);
 }
 
@@ -98,14 +100,38 @@ void read_server(Reader& r, const YAML::Node& node, const std::string& base, Ser
     return;
   }
   r.warn_unknown(node, base,
-                 {"host", "port", "worker_threads", "blocking_threads", "max_json_body_bytes",
-                  "max_header_bytes", "max_upload_bytes", "max_upload_lines", "read_timeout", "idle_timeout",
-                  "max_connections", "max_upload_memory", "max_uploads_per_key", "shutdown_grace", "poll_interval_min", "poll_interval_max",
-                  "poll_concurrency", "expired_file_sweep", "abandoned_upload_age",
-                  "abandoned_upload_sweep", "budget_reset_sweep", "spool_dir"});
+                 {"host",
+                  "port",
+                  "worker_threads",
+                  "blocking_threads",
+                  "max_json_body_bytes",
+                  "max_header_bytes",
+                  "max_upload_bytes",
+                  "max_upload_lines",
+                  "read_timeout",
+                  "idle_timeout",
+                  "max_connections",
+                  "max_upload_memory",
+                  "max_uploads_per_key",
+                  "shutdown_grace",
+                  "poll_interval_min",
+                  "poll_interval_max",
+                  "poll_concurrency",
+                  "expired_file_sweep",
+                  "abandoned_upload_age",
+                  "abandoned_upload_sweep",
+                  "budget_reset_sweep",
+                  "spool_dir",
+                  "log_format"});
   auto p = [&](const char* k) { return base + "." + k; };
   if (auto v = r.string(node, "host", p("host"))) s.host = *v;
   if (auto v = r.string(node, "spool_dir", p("spool_dir"))) s.spool_dir = *v;
+  if (auto v = r.string(node, "log_format", p("log_format"))) {
+    if (*v == "text" || *v == "json")
+      s.log_format = *v;
+    else
+      r.error(p("log_format"), "must be text or json");
+  }
   if (auto v = r.integer(node, "port", p("port"), 0, 65535)) s.port = std::uint16_t(*v);
   if (auto v = r.integer(node, "worker_threads", p("worker_threads"), 1, 256)) s.worker_threads = int(*v);
   if (auto v = r.integer(node, "blocking_threads", p("blocking_threads"), 1, 256))
@@ -187,7 +213,7 @@ LoadResult load_from_string(const std::string& yaml, const EnvLookup& env) {
                  "not used by batchgate; ignored");
   settings.environment_variables = read_environment_variables(r, root["environment_variables"]);
   r.set_env(overlay(settings.environment_variables, env));
-  const bool drop_params = read_litellm_settings(r, root["litellm_settings"]);
+  const bool drop_params = read_litellm_settings(r, root["litellm_settings"], settings.server);
   read_model_list(r, root["model_list"], drop_params, settings);
   read_general(r, root["general_settings"], settings.general);
   read_server(r, root["server"], "server", settings.server);

@@ -114,6 +114,9 @@ struct ServerSettings {
   // mid-upload) are aborted at start and then every abandoned_upload_sweep.
   std::chrono::seconds abandoned_upload_age{24 * 3600};
   std::chrono::seconds abandoned_upload_sweep{3600};
+  // Operational logs (stderr): "text" lines or "json" objects, one per line (litellm_settings.json_logs: true
+  // also selects json). The access log (stdout) is JSON either way.
+  std::string log_format = "text";
   // How often keys whose budget_duration has passed get their spend reset to 0.
   std::chrono::seconds budget_reset_sweep{60};
   // Where uploads wait while their target model is unknown (target_model_names after the file part); empty:

@@ -1,8 +1,7 @@
 // batchgate: an OpenAI-compatible batch gateway for Amazon Bedrock.
+#include <malloc.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,6 +10,7 @@
 
 #include "config/loader.hpp"
 #include "server/app.hpp"
+#include "server/common/json_log.hpp"
 #include "server/http/access_log.hpp"
 
 namespace {
@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
   setup_logging();
 
   auto loaded = batchgate::config::load_from_file_blocking(config_path, batchgate::config::process_env());
+  if (loaded.settings && loaded.settings->server.log_format == "json")
+    spdlog::default_logger()->set_formatter(std::make_unique<batchgate::JsonLogFormatter>());
   for (const auto& w : loaded.warnings) spdlog::warn("config: {}", w.to_string());
   if (!loaded.errors.empty()) {
     std::cerr << "batchgate: " << loaded.errors.size() << " error(s) in " << config_path << ":\n";

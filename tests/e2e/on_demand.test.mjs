@@ -55,7 +55,8 @@ function answeredBodies(batchId) {
 
 describe('small batches run on demand', () => {
   before(async () => {
-    stack = await startStack({ settings: { poll_interval_min: '1s', poll_interval_max: '2s' } });
+    // Operational logs as JSON lines (log_format: json), checked by the last test.
+    stack = await startStack({ settings: { poll_interval_min: '1s', poll_interval_max: '2s', log_format: 'json' } });
     tmp = join(stack.dir, 'work');
     mkdirSync(tmp);
     client = new OpenAI({ baseURL: `${stack.baseURL}/v1`, apiKey: (await createKey(stack, {})).key, maxRetries: 0 });
@@ -133,4 +134,24 @@ describe('small batches run on demand', () => {
       // deploy/config.example.yaml runs at most 4 calls at once per model: those in flight at the kill may run twice.
       assert.ok(total <= kRecords + 4, `${total} invocations for ${kRecords} records`);
     });
+
+  test('with log_format: json every operational log line is a JSON object naming its batch', async () => {
+    const lines = stack.stderr().split('\n').filter((l) => l.trim() !== '');
+    assert.ok(lines.length > 5, `log lines: ${lines.length}`);
+    const parsed = lines.map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return assert.fail(`not a JSON line: ${l}`);
+      }
+    });
+    for (const p of parsed) {
+      assert.equal(typeof p.time, 'string');
+      assert.match(p.level, /^(trace|debug|info|warning|error|critical)$/);
+      assert.equal(typeof p.message, 'string');
+    }
+    const withBatch = parsed.filter((p) => /^batch_[0-9A-Za-z]{24}$/.test(p.batch_id ?? ''));
+    assert.ok(withBatch.length > 0, 'some lines name their batch in batch_id');
+    assert.ok(withBatch.every((p) => p.message.includes(p.batch_id)));
+  });
 });
