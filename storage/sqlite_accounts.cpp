@@ -1,7 +1,7 @@
 // SqliteStore: users and teams (accounts), whose budgets hold for all their keys together.
-#include "storage/sqlite_store.hpp"
-
 #include <cstdio>
+
+#include "storage/sqlite_store.hpp"
 
 namespace batchgate::storage {
 namespace {
@@ -29,7 +29,8 @@ AccountRecord read_account(const Statement& st) {
 }
 
 std::optional<AccountRecord> find(Database& db, AccountKind kind, const std::string& id) {
-  static const std::string sql = std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE kind = ? AND id = ?";
+  static const std::string sql =
+      std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE kind = ? AND id = ?";
   auto st = db.prepare(sql);
   st.bind(1, kind_name(kind)).bind(2, id);
   if (!st.step()) return std::nullopt;
@@ -41,9 +42,11 @@ std::optional<AccountRecord> find(Database& db, AccountKind kind, const std::str
 Result<void> SqliteStore::insert_account(const AccountRecord& a) {
   return guarded([&]() -> Result<void> {
     Transaction tx(db_);
-    if (find(db_, a.kind, a.id)) return Error{ErrorCode::kConflict, std::string(kind_name(a.kind)) + " exists"};
+    if (find(db_, a.kind, a.id))
+      return Error{ErrorCode::kConflict, std::string(kind_name(a.kind)) + " exists"};
     db_.prepare(
-           "INSERT INTO accounts (kind, id, alias, max_budget, spend, budget_duration, budget_reset_at, metadata, "
+           "INSERT INTO accounts (kind, id, alias, max_budget, spend, budget_duration, budget_reset_at, "
+           "metadata, "
            "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
         .bind(1, kind_name(a.kind))
         .bind(2, a.id)
@@ -68,8 +71,8 @@ Result<std::optional<AccountRecord>> SqliteStore::find_account(AccountKind kind,
 Result<std::vector<AccountRecord>> SqliteStore::list_accounts(AccountKind kind, std::int64_t limit,
                                                               std::int64_t offset) {
   return guarded([&]() -> Result<std::vector<AccountRecord>> {
-    static const std::string sql =
-        std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE kind = ? ORDER BY created_at, id LIMIT ? OFFSET ?";
+    static const std::string sql = std::string("SELECT ") + kAccountColumns +
+                                   " FROM accounts WHERE kind = ? ORDER BY created_at, id LIMIT ? OFFSET ?";
     auto st = db_.prepare(sql);
     st.bind(1, kind_name(kind)).bind(2, limit).bind(3, offset);
     std::vector<AccountRecord> out;
@@ -78,8 +81,8 @@ Result<std::vector<AccountRecord>> SqliteStore::list_accounts(AccountKind kind, 
   });
 }
 
-Result<AccountRecord> SqliteStore::update_account(AccountKind kind, const std::string& id, const AccountUpdate& u,
-                                                  std::int64_t now) {
+Result<AccountRecord> SqliteStore::update_account(AccountKind kind, const std::string& id,
+                                                  const AccountUpdate& u, std::int64_t now) {
   return guarded([&]() -> Result<AccountRecord> {
     Transaction tx(db_);
     auto found = find(db_, kind, id);
@@ -113,7 +116,10 @@ Result<std::int64_t> SqliteStore::delete_accounts(AccountKind kind, const std::v
     Transaction tx(db_);
     std::int64_t deleted = 0;
     for (const auto& id : ids) {
-      db_.prepare("DELETE FROM accounts WHERE kind = ? AND id = ?").bind(1, kind_name(kind)).bind(2, id).run();
+      db_.prepare("DELETE FROM accounts WHERE kind = ? AND id = ?")
+          .bind(1, kind_name(kind))
+          .bind(2, id)
+          .run();
       deleted += db_.changes();
     }
     tx.commit();
@@ -128,10 +134,10 @@ std::optional<Error> SqliteStore::account_over_budget(const BatchRecord& b, cons
   if (id.empty()) return std::nullopt;
   auto account = find(db_, kind, id);
   if (!account || !account->max_budget) return std::nullopt;
-  auto held = db_.prepare("SELECT COALESCE(SUM(b.reserved_cost), 0) FROM batches b JOIN keys k ON "
-                          "b.owner_key_id = k.id WHERE k." +
-                          column +
-                          " = ? AND b.status NOT IN ('completed', 'failed', 'cancelled', 'expired')");
+  auto held = db_.prepare(
+      "SELECT COALESCE(SUM(b.reserved_cost), 0) FROM batches b JOIN keys k ON "
+      "b.owner_key_id = k.id WHERE k." +
+      column + " = ? AND b.status NOT IN ('completed', 'failed', 'cancelled', 'expired')");
   held.bind(1, id);
   held.step();
   const double reserved = held.real(0);

@@ -1,7 +1,7 @@
 // SqliteStore: batches, their Bedrock jobs, and spend.
-#include "storage/sqlite_store.hpp"
-
 #include <cstdio>
+
+#include "storage/sqlite_store.hpp"
 
 namespace batchgate::storage {
 namespace {
@@ -340,8 +340,10 @@ Result<BatchRecord> SqliteStore::finish_batch(const BatchRecord& b, const std::v
             .run();
         // The key's user and team spend it too (the spend row names them).
         db_.prepare(
-               "UPDATE accounts SET spend = spend + ?1 WHERE (kind = 'user' AND id = (SELECT user_id FROM spend "
-               "WHERE batch_id = ?2) AND id != '') OR (kind = 'team' AND id = (SELECT team_id FROM spend WHERE "
+               "UPDATE accounts SET spend = spend + ?1 WHERE (kind = 'user' AND id = (SELECT user_id FROM "
+               "spend "
+               "WHERE batch_id = ?2) AND id != '') OR (kind = 'team' AND id = (SELECT team_id FROM spend "
+               "WHERE "
                "batch_id = ?2) AND id != '')")
             .bind(1, spend->cost)
             .bind(2, spend->batch_id)

@@ -57,7 +57,8 @@ std::variant<storage::AccountUpdate, ApiError> parse_changes(const nlohmann::jso
     u.alias = body[k.alias_field].get<std::string>();
   }
   if (body.contains("metadata") && !body["metadata"].is_null()) {
-    if (!body["metadata"].is_object()) return ApiError::invalid("metadata must be a JSON object.", "metadata");
+    if (!body["metadata"].is_object())
+      return ApiError::invalid("metadata must be a JSON object.", "metadata");
     u.metadata_json = body["metadata"].dump();
   }
   return u;
@@ -75,7 +76,8 @@ nlohmann::json account_json(const storage::AccountRecord& a, const Kind& k) {
 }
 
 std::variant<std::string, ApiError> id_param(const nlohmann::json& body, const Kind& k) {
-  if (!body.contains(k.id_field) || !body[k.id_field].is_string() || body[k.id_field].get<std::string>().empty())
+  if (!body.contains(k.id_field) || !body[k.id_field].is_string() ||
+      body[k.id_field].get<std::string>().empty())
     return ApiError::invalid(std::string(k.id_field) + " is required.", k.id_field);
   return body[k.id_field].get<std::string>();
 }
@@ -143,10 +145,11 @@ awaitable<Response> account_info(RouteContext& app, Request& req, const Kind& k)
   if (keys.has_error()) co_return store_unavailable(keys.error());
   nlohmann::json key_list = nlohmann::json::array();
   for (const auto& key : *keys) key_list.push_back(key_info_json(key));
-  co_return Response::json(nlohmann::json{{k.id_field, id},
-                                          {std::string(k.name) + "_info", account_json(**found, k)},
-                                          {"keys", std::move(key_list)}}
-                               .dump());
+  co_return Response::json(nlohmann::json{
+      {k.id_field, id},
+      {std::string(k.name) + "_info", account_json(**found, k)},
+      {"keys",
+       std::move(key_list)}}.dump());
 }
 
 awaitable<Response> update_account(RouteContext& app, Request& req, const Kind& k) {
@@ -160,8 +163,8 @@ awaitable<Response> update_account(RouteContext& app, Request& req, const Kind& 
   auto changes = parse_changes(body, k, now);
   if (auto* err = std::get_if<ApiError>(&changes)) co_return Response::error(*err);
   auto updated = co_await run_blocking(app.blocking, [&] {
-    return app.store.update_account(k.kind, std::get<std::string>(id), std::get<storage::AccountUpdate>(changes),
-                                    now);
+    return app.store.update_account(k.kind, std::get<std::string>(id),
+                                    std::get<storage::AccountUpdate>(changes), now);
   });
   if (updated.has_error() && updated.error().code == storage::ErrorCode::kNotFound)
     co_return Response::error(no_such(k, std::get<std::string>(id)));
@@ -184,8 +187,9 @@ awaitable<Response> delete_accounts(RouteContext& app, Request& req, const Kind&
   auto deleted = co_await run_blocking(app.blocking, [&] { return app.store.delete_accounts(k.kind, ids); });
   if (deleted.has_error()) co_return store_unavailable(deleted.error());
   if (*deleted != std::int64_t(ids.size()))
-    co_return Response::error(ApiError::not_found(std::to_string(ids.size() - std::size_t(*deleted)) + " of the " +
-                                                      k.name + "s do not exist; the others were deleted.",
+    co_return Response::error(ApiError::not_found(std::to_string(ids.size() - std::size_t(*deleted)) +
+                                                      " of the " + k.name +
+                                                      "s do not exist; the others were deleted.",
                                                   k.ids_field));
   co_return Response::json(nlohmann::json{{std::string("deleted_") + k.name + "s", ids}}.dump());
 }

@@ -49,8 +49,8 @@ inline constexpr std::uint64_t kSmallJson = 64 << 10;
 http::Response store_unavailable(const storage::Error& error);
 
 // Generates a key with `update`'s fields: its info with "key" (shown this once), or the error response.
-boost::asio::awaitable<std::variant<nlohmann::json, http::Response>> create_key(RouteContext& app,
-                                                                             const storage::KeyUpdate& update);
+boost::asio::awaitable<std::variant<nlohmann::json, http::Response>> create_key(
+    RouteContext& app, const storage::KeyUpdate& update);
 
 // fn(app, req, who) as a handler for with_auth.
 template <class Fn>

@@ -9,7 +9,8 @@
 namespace batchgate::api {
 namespace {
 
-std::optional<ApiError> string_field(const nlohmann::json& body, const char* name, std::optional<std::string>& out) {
+std::optional<ApiError> string_field(const nlohmann::json& body, const char* name,
+                                     std::optional<std::string>& out) {
   if (!body.contains(name) || body[name].is_null()) return std::nullopt;
   if (!body[name].is_string()) return ApiError::invalid(std::string(name) + " must be a string.", name);
   out = body[name].get<std::string>();
@@ -95,8 +96,8 @@ std::variant<BudgetChange, ApiError> parse_budget(const nlohmann::json& body, st
   return c;
 }
 
-nlohmann::json budget_json(std::optional<double> max_budget, double spend, std::optional<std::int64_t> duration,
-                           std::optional<std::int64_t> reset_at) {
+nlohmann::json budget_json(std::optional<double> max_budget, double spend,
+                           std::optional<std::int64_t> duration, std::optional<std::int64_t> reset_at) {
   return {{"max_budget", max_budget ? nlohmann::json(*max_budget) : nlohmann::json(nullptr)},
           {"spend", spend},
           {"budget_duration", duration ? nlohmann::json(duration_text(*duration)) : nlohmann::json(nullptr)},

@@ -28,8 +28,8 @@ struct BudgetChange {
 };
 std::variant<BudgetChange, ApiError> parse_budget(const nlohmann::json& body, std::int64_t now);
 // {"max_budget", "spend", "budget_duration", "budget_reset_at"} as LiteLLM shows them.
-nlohmann::json budget_json(std::optional<double> max_budget, double spend, std::optional<std::int64_t> duration,
-                           std::optional<std::int64_t> reset_at);
+nlohmann::json budget_json(std::optional<double> max_budget, double spend,
+                           std::optional<std::int64_t> duration, std::optional<std::int64_t> reset_at);
 std::string iso8601(std::int64_t unix_seconds);
 // Seconds in the largest unit that divides them: 2592000 → "30d", 5400 → "90m".
 std::string duration_text(std::int64_t seconds);

@@ -51,7 +51,8 @@ class FlakyStore final : public storage::Store {
                                                                       const std::string& id) override {
     return pass("find_account", [&] { return inner_.find_account(kind, id); });
   }
-  storage::Result<std::vector<storage::AccountRecord>> list_accounts(storage::AccountKind kind, std::int64_t limit,
+  storage::Result<std::vector<storage::AccountRecord>> list_accounts(storage::AccountKind kind,
+                                                                     std::int64_t limit,
                                                                      std::int64_t offset) override {
     return pass("list_accounts", [&] { return inner_.list_accounts(kind, limit, offset); });
   }

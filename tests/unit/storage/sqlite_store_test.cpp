@@ -446,7 +446,8 @@ TEST_F(SqliteBatchesTest, ADatabaseFromStepOneIsMigratedWithItsRows) {
         "pricing; "
         "DROP TABLE key_id_sequence; DROP INDEX batches_owner_status; DROP INDEX keys_user; DROP INDEX "
         "keys_team; DROP TABLE accounts; ALTER TABLE files DROP COLUMN estimated_input_tokens; ALTER TABLE "
-        "files DROP COLUMN max_output_tokens; ALTER TABLE batches DROP COLUMN reserved_cost; ALTER TABLE keys "
+        "files DROP COLUMN max_output_tokens; ALTER TABLE batches DROP COLUMN reserved_cost; ALTER TABLE "
+        "keys "
         "DROP COLUMN budget_duration; ALTER TABLE keys DROP COLUMN budget_reset_at; "
         "DELETE FROM schema_migrations WHERE version >= 2");
     EXPECT_EQ(schema_version_blocking(db), 1);
